@@ -1,0 +1,66 @@
+import Foundation
+
+/// Who is acting.
+public enum Actor: Sendable, Equatable, CustomStringConvertible {
+    case user(id: UUID, email: String)
+    case apiToken(id: UUID, userID: UUID, email: String)
+    case system(String)
+
+    public var userID: UUID? {
+        switch self {
+        case .user(let id, _): id
+        case .apiToken(_, let userID, _): userID
+        case .system: nil
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .user(_, let email), .apiToken(_, _, let email): email
+        case .system(let name): "system:\(name)"
+        }
+    }
+
+    public var description: String { label }
+}
+
+/// Resolved once per request, job or command and passed down explicitly. Every tenant-owned
+/// query goes through it, so an organization can never see another's rows.
+public struct TenantContext: Sendable {
+    public let organizationID: UUID
+    public let actor: Actor
+    public let permissions: Set<Permission>
+    /// nil means every branch of the organization; otherwise only these.
+    public let branchIDs: Set<UUID>?
+    public let timeZone: TimeZone
+    public let currency: String
+    /// True when a platform super admin acts inside an organization that is not its home.
+    public let isCrossingTenant: Bool
+    public let ipAddress: String?
+    public let userAgent: String?
+
+    public init(organizationID: UUID, actor: Actor, permissions: Set<Permission>, branchIDs: Set<UUID>? = nil,
+                timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!, currency: String = "BDT",
+                isCrossingTenant: Bool = false, ipAddress: String? = nil, userAgent: String? = nil) {
+        self.organizationID = organizationID
+        self.actor = actor
+        self.permissions = permissions
+        self.branchIDs = branchIDs
+        self.timeZone = timeZone
+        self.currency = currency
+        self.isCrossingTenant = isCrossingTenant
+        self.ipAddress = ipAddress
+        self.userAgent = userAgent
+    }
+
+    public func can(_ permission: Permission) -> Bool { permissions.contains(permission) }
+
+    public func require(_ permission: Permission) throws(DomainError) {
+        guard can(permission) else { throw DomainError.forbidden("You need the \(permission.rawValue) permission for this.") }
+    }
+
+    /// A context for scheduled work and commands inside one organization.
+    public static func system(_ name: String, organizationID: UUID, timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!) -> TenantContext {
+        TenantContext(organizationID: organizationID, actor: .system(name), permissions: Set(Permission.allCases), timeZone: timeZone)
+    }
+}

@@ -1,0 +1,116 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+
+/// TOTP two-factor authentication (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step) with recovery codes.
+public enum TwoFactor {
+    public struct Enrolment: Sendable {
+        public var secret: String
+        public var otpauthURI: String
+    }
+
+    static func totp(_ sealed: String, services: PlatformServices) throws -> TOTP {
+        guard let secret = Base32.decode(try services.secrets.open(sealed)) else { throw DomainError.conflict("The stored 2FA secret is unreadable.") }
+        return TOTP(secret: secret)
+    }
+
+    /// Starts enrolment: a new secret, not active until a code confirms it.
+    public static func begin(_ user: User, issuer: String, services: PlatformServices, on db: any Database) async throws -> Enrolment {
+        if user.twoFactorEnabled { throw DomainError.conflict("Two-factor authentication is already on. Turn it off first to enrol again.") }
+        let secret = Base32.encode(TOTP.generateSecret())
+        user.totpPendingSecret = try services.secrets.seal(secret)
+        try await user.save(on: db)
+        let uri = TOTP(secret: Base32.decode(secret)!).provisioningURI(issuer: issuer, account: user.email)
+        return Enrolment(secret: secret, otpauthURI: uri)
+    }
+
+    /// The pending enrolment, to show its QR code again.
+    public static func pending(_ user: User, issuer: String, services: PlatformServices) throws -> Enrolment? {
+        guard let sealed = user.totpPendingSecret else { return nil }
+        let secret = try services.secrets.open(sealed)
+        guard let bytes = Base32.decode(secret) else { return nil }
+        return Enrolment(secret: secret, otpauthURI: TOTP(secret: bytes).provisioningURI(issuer: issuer, account: user.email))
+    }
+
+    /// Confirms enrolment with a code from the authenticator; returns 10 recovery codes, shown once.
+    public static func confirm(_ user: User, code: String?, origin: Credentials.Origin, services: PlatformServices,
+                               on db: any Database) async throws -> [String] {
+        guard let pending = user.totpPendingSecret else {
+            throw DomainError.conflict("Start two-factor enrolment first.")
+        }
+        guard let code, let step = try totp(pending, services: services).verify(code, at: services.clock.now()) else {
+            throw DomainError.invalid("code", "is not the current code from your authenticator app")
+        }
+        let codes = RecoveryCodes.generate()
+        try await db.transaction { tx in
+            user.totpSecret = pending
+            user.totpPendingSecret = nil
+            user.totpEnabledAt = services.clock.now()
+            user.totpLastStep = Int64(step)
+            try await user.save(on: tx)
+            try await RecoveryCode.query(on: tx).filter(\.$userID == user.id!).delete()
+            for code in codes { try await RecoveryCode(userID: user.id!, codeHash: RecoveryCodes.hash(code)).create(on: tx) }
+            try await Audit.record("auth.two_factor_enabled", "Turned on two-factor authentication", organizationID: user.organizationID,
+                                   actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
+                                   at: services.clock.now(), on: tx)
+        }
+        return codes
+    }
+
+    /// Checks a sign-in code: a TOTP code (each step usable once) or an unused recovery code.
+    /// Wrong codes count as failed sign-in attempts for throttling.
+    public static func verifySignIn(_ user: User, code raw: String?, origin: Credentials.Origin, services: PlatformServices,
+                                    on db: any Database) async throws -> String {
+        try await Credentials.checkThrottle(email: user.email, origin: origin, services: services, on: db)
+        let code = (raw ?? "").trimmingCharacters(in: .whitespaces)
+        guard let sealed = user.totpSecret, !code.isEmpty, code.count <= 40 else {
+            throw DomainError.invalid("code", "is required")
+        }
+        let digits = code.replacingOccurrences(of: " ", with: "")
+        if digits.count == 6, digits.allSatisfy(\.isNumber) {
+            if let step = try totp(sealed, services: services).verify(digits, at: services.clock.now()),
+               Int64(step) > (user.totpLastStep ?? -1) {
+                user.totpLastStep = Int64(step)
+                try await user.save(on: db)
+                return "totp"
+            }
+        } else if let recovery = try await RecoveryCode.query(on: db).filter(\.$userID == user.id!)
+            .filter(\.$codeHash == RecoveryCodes.hash(code)).filter(\.$usedAt == nil).first() {
+            recovery.usedAt = services.clock.now()
+            try await recovery.save(on: db)
+            try await Audit.record("auth.recovery_code_used", "Signed in with a recovery code", organizationID: user.organizationID,
+                                   actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
+                                   at: services.clock.now(), on: db)
+            return "recovery code"
+        }
+        try await Credentials.recordAttempt(email: user.email, origin: origin, succeeded: false, services: services, on: db)
+        try await Audit.record("auth.two_factor_failed", "Wrong two-factor code", organizationID: user.organizationID, actorUserID: user.id,
+                               actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent, at: services.clock.now(), on: db)
+        throw DomainError.invalid("code", "is not correct or was already used")
+    }
+
+    /// Turns 2FA off; needs the password and a current code (or a recovery code).
+    public static func disable(_ user: User, password: String?, code: String?, origin: Credentials.Origin, services: PlatformServices,
+                               on db: any Database) async throws {
+        guard user.twoFactorEnabled else { throw DomainError.conflict("Two-factor authentication is not on.") }
+        guard let hash = user.passwordHash, try await services.hasher.verify(password ?? "", hash) else {
+            throw DomainError.invalid("password", "is not correct")
+        }
+        _ = try await verifySignIn(user, code: code, origin: origin, services: services, on: db)
+        try await db.transaction { tx in
+            user.totpSecret = nil
+            user.totpEnabledAt = nil
+            user.totpPendingSecret = nil
+            user.totpLastStep = nil
+            try await user.save(on: tx)
+            try await RecoveryCode.query(on: tx).filter(\.$userID == user.id!).delete()
+            try await Audit.record("auth.two_factor_disabled", "Turned off two-factor authentication", organizationID: user.organizationID,
+                                   actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
+                                   at: services.clock.now(), on: tx)
+        }
+    }
+
+    public static func remainingRecoveryCodes(_ user: User, on db: any Database) async throws -> Int {
+        try await RecoveryCode.query(on: db).filter(\.$userID == user.id!).filter(\.$usedAt == nil).count()
+    }
+}

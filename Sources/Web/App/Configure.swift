@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Jobs
+import Leaf
+import MeghnaCore
+import Notifications
+import Platform
+import Prometheus
+import Vapor
+
+/// What differs between production, demo and tests. Production and tests call the same `configure`.
+public struct ConfigureOptions: Sendable {
+    public var configuration: AppConfiguration
+    public var clock: Clock
+    public var hasher: PasswordHashing?
+    public var secrets: SecretBox?
+    public var transports: NotificationTransports?
+    /// The package root, holding Resources/ and Public/. Nil: the working directory.
+    public var rootDirectory: String?
+
+    public init(configuration: AppConfiguration, clock: Clock = .system, hasher: PasswordHashing? = nil, secrets: SecretBox? = nil,
+                transports: NotificationTransports? = nil, rootDirectory: String? = nil) {
+        self.configuration = configuration
+        self.clock = clock
+        self.hasher = hasher
+        self.secrets = secrets
+        self.transports = transports
+        self.rootDirectory = rootDirectory
+    }
+}
+
+/// Shared state of a running Meghna application.
+public struct Meghna: Sendable {
+    public var configuration: AppConfiguration
+    public var services: PlatformServices
+    public var registry: JobRegistry
+    public var schedules: [ScheduledJob]
+    public var metrics: Metrics
+    public var transports: NotificationTransports
+}
+
+extension Application {
+    struct MeghnaKey: StorageKey { typealias Value = Meghna }
+
+    public var meghna: Meghna {
+        get {
+            guard let value = storage[MeghnaKey.self] else { fatalError("configure(_:) has not run") }
+            return value
+        }
+        set { storage[MeghnaKey.self] = newValue }
+    }
+}
+
+extension Request {
+    public var meghna: Meghna { application.meghna }
+    public var services: PlatformServices { application.meghna.services }
+}
+
+/// The one composition root.
+public func configure(_ app: Application, _ options: ConfigureOptions) async throws {
+    let config = options.configuration
+    if let root = options.rootDirectory {
+        app.directory = DirectoryConfiguration(workingDirectory: root)
+    }
+
+    switch config.database {
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1), as: .sqlite)
+    case .sqliteFile(let path):
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1), as: .sqlite)
+    case .postgres(let url):
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+    }
+    app.migrations.add(JobsMigrations.all)
+    app.migrations.add(PlatformMigrations.all)
+    app.migrations.add(NotificationsMigrations.all)
+
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+    app.routes.defaultMaxBodySize = "2mb"
+
+    let secrets = try options.secrets ?? SecretBox.load(environment: config.environment,
+                                                        keyFile: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("master.key"))
+    let hasher = options.hasher ?? .bcrypt(threadPool: app.threadPool, cost: 12)
+    let jobs = JobQueue(clock: options.clock)
+    let outbox = OutboxClient { email, db in try await Outbox.queueEmail(email, jobs: jobs, on: db) }
+    let baseURL = config.baseURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
+    let services = PlatformServices(clock: options.clock, hasher: hasher, secrets: secrets, outbox: outbox, baseURL: baseURL)
+    let transports = options.transports ?? .live(eventLoopGroup: app.eventLoopGroup, httpClient: app.http.client.shared)
+
+    var registry = JobRegistry()
+    Outbox.register(into: &registry, services: services, transports: transports)
+    registry.register("platform.prune") { job in
+        try await Maintenance.prune(now: options.clock.now(), on: job.db)
+    }
+    let schedules = [
+        ScheduledJob(name: "platform.prune", cron: try CronExpression("17 3 * * *"), kind: "platform.prune", queue: "default"),
+    ]
+
+    app.meghna = Meghna(configuration: config, services: services, registry: registry, schedules: schedules,
+                        metrics: Metrics(), transports: transports)
+
+    app.middleware = Middlewares()
+    app.middleware.use(RequestContextMiddleware())
+    app.middleware.use(ErrorRenderingMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+
+    try routes(app)
+    Commands.register(on: app)
+}
+
+extension PasswordHashing {
+    /// Tests pass a low cost; production uses 12.
+    /// Bcrypt on the thread pool, off the event loops.
+    public static func bcrypt(threadPool: NIOThreadPool, cost: Int) -> PasswordHashing {
+        PasswordHashing(
+            hash: { password in
+                try await threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+            },
+            verify: { password, hash in
+                try await threadPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+            })
+    }
+}
+
+extension NotificationTransports {
+    static func live(eventLoopGroup: any EventLoopGroup, httpClient: HTTPClient) -> NotificationTransports {
+        let smtp = SMTPClient(eventLoopGroup: eventLoopGroup)
+        return NotificationTransports(
+            sendEmail: { message, configuration in try await smtp.send(message, using: configuration) },
+            sms: { spec in
+                var request = HTTPClientRequest(url: spec.url)
+                request.method = .RAW(value: spec.method)
+                for (name, value) in spec.headers { request.headers.add(name: name, value: value) }
+                if let body = spec.body { request.body = .bytes(ByteBuffer(bytes: body)) }
+                let response = try await httpClient.execute(request, timeout: .seconds(20))
+                let bytes = try await response.body.collect(upTo: 1 << 20)
+                return HTTPResponseSpec(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+            })
+    }
+}

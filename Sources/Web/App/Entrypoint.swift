@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import Vapor
+
+extension Meghna {
+    /// The executable's whole life: read configuration, log setup, configure, run the command, shut down.
+    public static func main() async throws {
+        var env = try Environment.detect()
+        let configuration: AppConfiguration
+        do {
+            configuration = try AppConfiguration.fromEnvironment(isDevelopment: !env.isRelease)
+        } catch let problem as AppConfiguration.Problem {
+            FileHandle.standardError.write(Data("meghna: \(problem.description)\n".utf8))
+            exit(2)
+        }
+        let level = Logger.Level(rawValue: configuration.environment["LOG_LEVEL"]?.lowercased() ?? "") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = configuration.logFormat == .json
+                ? JSONLogHandler(label: label) : StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        // Vapor reads its own flags from the arguments; ours are parsed by the commands.
+        env.arguments = CommandLine.arguments
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, ConfigureOptions(configuration: configuration))
+            try await app.execute()
+            try await app.asyncShutdown()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+}
+
+/// One JSON object per line: time, level, label, message and metadata (request id, organization, user).
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String) { self.label = label }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var object: [String: Any] = [
+            "time": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "logger": label, "message": event.message.description,
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = Self.plain(value) }
+        if let error = event.error { object["error"] = String(describing: error) }
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+
+    static func plain(_ value: Logger.Metadata.Value) -> Any {
+        switch value {
+        case .string(let s): s
+        case .stringConvertible(let c): c.description
+        case .array(let a): a.map(plain)
+        case .dictionary(let d): d.mapValues(plain)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Fluent
+import Foundation
+import Jobs
+import MeghnaCore
+import Platform
+import Vapor
+
+enum Commands {
+    static func register(on app: Application) {
+        app.asyncCommands.use(ServeMeghnaCommand(), as: "serve", isDefault: true)
+        app.asyncCommands.use(WorkerCommand(), as: "worker")
+        app.asyncCommands.use(MigrateMeghnaCommand(), as: "migrate")
+        var user = AsyncCommands()
+        user.use(CreateAdminCommand(), as: "create-admin")
+        app.asyncCommands.use(user.group(help: "Manage staff accounts"), as: "user")
+        var jobs = AsyncCommands()
+        jobs.use(JobsBenchmarkCommand(), as: "benchmark")
+        app.asyncCommands.use(jobs.group(help: "Background jobs"), as: "jobs")
+    }
+}
+
+/// Runs web, worker and scheduler in one process (the default), seeding demo data with --demo.
+struct ServeMeghnaCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "hostname", short: "H", help: "Address to listen on (default 127.0.0.1)") var hostname: String?
+        @Option(name: "port", short: "p", help: "Port (default 8080, or PORT)") var port: Int?
+        @Flag(name: "demo", help: "Seed a demo ISP and print how to sign in") var demo: Bool
+        @Flag(name: "no-worker", help: "Serve web only; run `meghna worker` separately") var noWorker: Bool
+    }
+
+    var help: String { "Starts Meghna: web, background worker and scheduler" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let env = app.meghna.configuration.environment
+        let port: Int
+        if let p = signature.port {
+            port = p
+        } else if let raw = env["PORT"], !raw.isEmpty {
+            guard let p = Int(raw), (1...65_535).contains(p) else { throw CommandFailure("PORT must be a number between 1 and 65535, not \(raw).") }
+            port = p
+        } else {
+            port = 8080
+        }
+        guard (1...65_535).contains(port) else { throw CommandFailure("--port must be between 1 and 65535.") }
+        app.http.server.configuration.hostname = signature.hostname ?? "127.0.0.1"
+        app.http.server.configuration.port = port
+        if app.meghna.configuration.baseURL == nil {
+            app.meghna.services.baseURL = "http://\(app.http.server.configuration.hostname):\(port)"
+        }
+        try await app.autoMigrate()
+        let base = app.meghna.services.baseURL
+        if signature.demo {
+            let password = try await DemoData.seed(app)
+            context.console.print("""
+
+            Meghna demo is ready at \(base)
+              Sign in as admin@demo.test (super admin) with password: \(password)
+              Other demo staff, same password: branch@demo.test, billing@demo.test, network@demo.test, support@demo.test
+            """)
+        } else if try await Setup.isFirstRun(on: app.db) {
+            context.console.print("No organization exists yet: open \(base)/setup to create the first one and its super admin.")
+        }
+        if !signature.noWorker { Background.start(app) }
+        var serve = context
+        serve.input = CommandInput(arguments: ["serve"])
+        try await app.servers.asyncCommand.run(using: &serve)
+    }
+}
+
+/// A separate worker process (and scheduler) for larger installations.
+struct WorkerCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "queues", help: "Comma-separated queues (default: all)") var queues: String?
+        @Option(name: "concurrency", help: "Jobs at once (default 4)") var concurrency: Int?
+    }
+
+    var help: String { "Runs background jobs and the scheduler without the web server" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        var configuration = JobWorker.Configuration()
+        if let q = signature.queues {
+            configuration.queues = q.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !configuration.queues.isEmpty else { throw CommandFailure("--queues must name at least one queue.") }
+        }
+        if let c = signature.concurrency {
+            guard (1...64).contains(c) else { throw CommandFailure("--concurrency must be between 1 and 64.") }
+            configuration.concurrency = c
+        }
+        context.console.print("Worker started on queues \(configuration.queues.joined(separator: ", ")). Stop with Ctrl-C.")
+        Background.start(app, configuration: configuration)
+        let promise = app.eventLoopGroup.next().makePromise(of: Void.self)
+        app.running = .start(using: promise)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
+        source.setEventHandler { promise.succeed(()) }
+        source.resume()
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .main)
+        interrupt.setEventHandler { promise.succeed(()) }
+        interrupt.resume()
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+    }
+}
+
+struct MigrateMeghnaCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Applies database migrations" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        try await context.application.autoMigrate()
+        context.console.print("Database is up to date.")
+    }
+}
+
+struct CreateAdminCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "email", help: "Email address") var email: String?
+        @Option(name: "name", help: "Full name") var name: String?
+        @Option(name: "organization", help: "Organization name (created when it does not exist)") var organization: String?
+        @Option(name: "password", help: "Password (or MEGHNA_ADMIN_PASSWORD; asked when neither is given)") var password: String?
+    }
+
+    var help: String { "Creates a super admin (and the organization if needed)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        guard let email = signature.email, !email.isEmpty else { throw CommandFailure("--email is required.") }
+        guard let organization = signature.organization, !organization.isEmpty else { throw CommandFailure("--organization is required.") }
+        var password = signature.password ?? app.meghna.configuration.environment["MEGHNA_ADMIN_PASSWORD"]
+        if password == nil || password!.isEmpty { password = context.console.ask("Password for \(email):", isSecure: true) }
+        do {
+            let (org, user) = try await Setup.createAdmin(.init(organizationName: organization, adminName: signature.name ?? email, email: email,
+                                                                password: password), onlyOnFirstRun: false, services: app.meghna.services, on: app.db)
+            context.console.print("Created super admin \(user.email) in \(org.name) (\(org.slug)).")
+        } catch let error as DomainError {
+            throw CommandFailure("Could not create the admin: \(error.description)")
+        }
+    }
+}
+
+/// A sentence for the operator and a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible, LocalizedError {
+    var description: String
+    init(_ description: String) { self.description = description }
+    var errorDescription: String? { description }
+}
+
+/// The worker and scheduler tasks of a process, cancelled at shutdown.
+enum Background {
+    struct TasksKey: StorageKey { typealias Value = [Task<Void, Never>] }
+
+    static func start(_ app: Application, configuration: JobWorker.Configuration = .init()) {
+        let meghna = app.meghna
+        let worker = JobWorker(db: app.db, registry: meghna.registry, configuration: configuration, clock: meghna.services.clock,
+                               logger: app.logger)
+        let scheduler = JobScheduler(db: app.db, schedules: meghna.schedules, clock: meghna.services.clock, logger: app.logger)
+        let tasks = [Task { await worker.run() }, Task { await scheduler.run() }]
+        app.storage[TasksKey.self] = tasks
+        app.lifecycle.use(BackgroundShutdown())
+    }
+
+    struct BackgroundShutdown: LifecycleHandler {
+        func shutdownAsync(_ application: Application) async {
+            for task in application.storage[TasksKey.self] ?? [] { task.cancel() }
+        }
+    }
+}

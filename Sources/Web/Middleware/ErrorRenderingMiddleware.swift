@@ -1,0 +1,154 @@
+import Foundation
+import MeghnaCore
+import Vapor
+
+/// An RFC 9457 problem document.
+struct Problem: Content {
+    struct Item: Content {
+        var field: String
+        var message: String
+    }
+
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var errors: [Item]?
+    var requestID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, errors
+        case requestID = "request_id"
+    }
+}
+
+/// Turns every error into a problem+json for the API or a page for people. Bad input never
+/// becomes a 500; real 500s are logged loudly with the request id.
+struct ErrorRenderingMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return await Self.render(error, for: request)
+        }
+    }
+
+    static func classify(_ error: any Error) -> (status: HTTPStatus, title: String, detail: String, errors: [FieldError], headers: HTTPHeaders) {
+        switch error {
+        case let domain as DomainError:
+            switch domain {
+            case .validation(let errors):
+                return (.unprocessableEntity, "Validation failed", errors.map(\.description).joined(separator: "; "), errors, [:])
+            case .notFound: return (.notFound, "Not found", domain.description, [], [:])
+            case .conflict(let m): return (.conflict, "Conflict", m, [], [:])
+            case .forbidden(let m): return (.forbidden, "Forbidden", m, [], [:])
+            case .unauthorized(let m): return (.unauthorized, "Unauthorized", m, [], ["WWW-Authenticate": "Bearer"])
+            case .throttled(let after, let m): return (.tooManyRequests, "Too many requests", m, [], ["Retry-After": String(after)])
+            }
+        case let decoding as DecodingError:
+            return classify(decoding)
+        case let abort as any AbortError:
+            var detail = abort.reason
+            if abort.status == .payloadTooLarge { detail = "The request body is too large." }
+            if abort.status == .notFound, detail == "Not Found" { detail = "There is nothing at this address." }
+            if abort.status == .unsupportedMediaType { detail = "Send the body as application/json." }
+            return (abort.status, abort.status.reasonPhrase, detail, [], abort.headers)
+        default:
+            return (.internalServerError, "Internal server error", "Something went wrong on our side. It has been logged.", [], [:])
+        }
+    }
+
+    static func classify(_ error: DecodingError) -> (status: HTTPStatus, title: String, detail: String, errors: [FieldError], headers: HTTPHeaders) {
+        func path(_ keys: [any CodingKey]) -> String {
+            var out = ""
+            for key in keys {
+                if let index = key.intValue { out += "[\(index)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+            return out.isEmpty ? "body" : out
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            let message = "must be \(describe(type))"
+            return (.unprocessableEntity, "Validation failed", "\(field) \(message)", [FieldError(field, message)], [:])
+        case .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            let message = "must be \(describe(type)), not null"
+            return (.unprocessableEntity, "Validation failed", "\(field) \(message)", [FieldError(field, message)], [:])
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return (.unprocessableEntity, "Validation failed", "\(field) is required", [FieldError(field, "is required")], [:])
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return (.badRequest, "Malformed request", "The body is not valid JSON.", [], [:])
+            }
+            let field = path(context.codingPath)
+            return (.unprocessableEntity, "Validation failed", "\(field) is not valid", [FieldError(field, "is not valid")], [:])
+        @unknown default:
+            return (.badRequest, "Malformed request", "The body could not be read.", [], [:])
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.contains("String") { return "a string" }
+        if name.contains("Int") { return "a whole number" }
+        if name.contains("Bool") { return "true or false" }
+        if name.contains("Array") { return "an array" }
+        if name.contains("Dictionary") { return "an object" }
+        return "a \(name)"
+    }
+
+    static func isAPI(_ request: Request) -> Bool {
+        request.url.path.hasPrefix("/api/")
+    }
+
+    static func render(_ error: any Error, for request: Request) async -> Response {
+        var (status, title, detail, fieldErrors, headers) = classify(error)
+        let requestID = request.logger[metadataKey: "request_id"].map { "\($0)" }
+        if status.code >= 500 {
+            request.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
+            // Internal details stay in the log; people get the reference.
+            title = "Internal server error"
+            detail = "Something went wrong on our side. It has been logged."
+        }
+        if isAPI(request) || request.url.path == "/metrics" {
+            let slug = title.lowercased().replacingOccurrences(of: " ", with: "-")
+            let problem = Problem(type: "urn:meghna:problem:\(slug)", title: title, status: Int(status.code), detail: detail,
+                                  errors: fieldErrors.isEmpty ? nil : fieldErrors.map { .init(field: $0.field, message: $0.message) },
+                                  requestID: requestID)
+            let response = Response(status: status, headers: headers)
+            do {
+                try response.content.encode(problem, using: JSONEncoder())
+            } catch {
+                response.body = .init(string: "{\"title\":\"\(title)\",\"status\":\(status.code)}")
+            }
+            response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
+            return response
+        }
+        if status == .unauthorized {
+            let next = request.url.path.hasPrefix("/login") ? "" : "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return request.redirect(to: "/login" + next)
+        }
+        let template = switch status {
+        case .forbidden: "errors/forbidden"
+        case .notFound: "errors/not-found"
+        default: "errors/error"
+        }
+        do {
+            let view = try await request.view.render(template, ErrorPage(status: Int(status.code), title: title, detail: detail, requestID: requestID))
+            let response = try await view.encodeResponse(status: status, for: request)
+            response.headers.add(contentsOf: headers)
+            return response
+        } catch {
+            return Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .init(string: "\(title): \(detail)"))
+        }
+    }
+}
+
+struct ErrorPage: Encodable {
+    var status: Int
+    var title: String
+    var detail: String
+    var requestID: String?
+}

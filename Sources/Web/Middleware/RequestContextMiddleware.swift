@@ -1,0 +1,42 @@
+import Foundation
+import Vapor
+
+/// Gives every request an id (honouring a sane incoming `X-Request-ID`), puts it and later the
+/// organization and user ids into the log metadata, logs one line per request and records metrics.
+struct RequestContextMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let incoming = request.headers.first(name: "X-Request-ID") ?? ""
+        let valid = !incoming.isEmpty && incoming.count <= 100 && incoming.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
+        let requestID = valid ? incoming : UUID().uuidString.lowercased()
+        request.logger[metadataKey: "request-id"] = nil
+        request.logger[metadataKey: "request_id"] = .string(requestID)
+        let started = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        request.application.meghna.metrics.recordRequest(method: request.method.rawValue, route: route, status: Int(response.status.code),
+                                                         seconds: seconds)
+        if request.url.path != "/healthz" {
+            request.logger.info("request", metadata: [
+                "method": .string(request.method.rawValue), "path": .string(request.url.path), "route": .string(route),
+                "status": .stringConvertible(response.status.code), "duration_ms": .stringConvertible(Int(seconds * 1000)),
+            ])
+        }
+        return response
+    }
+}
+
+/// Conservative browser security headers; pages need nothing from other origins.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                      value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        return response
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import MeghnaCore
+import Platform
+import Vapor
+
+/// What every signed-in page's layout needs.
+struct PageContext: Encodable {
+    struct NavItem: Encodable {
+        var label: String
+        var href: String
+        var active: Bool
+    }
+
+    struct OrganizationChoice: Encodable {
+        var id: String
+        var name: String
+        var current: Bool
+    }
+
+    var title: String
+    var csrf: String
+    var flash: String?
+    var flashKind: String?
+    var userName: String?
+    var userEmail: String?
+    var roleName: String?
+    var organizationName: String?
+    var crossing: Bool
+    var nav: [NavItem]
+    var organizations: [OrganizationChoice]
+    var canSwitch: Bool
+}
+
+/// Form state kept across a failed submit: what was typed and what was wrong with it.
+struct FormState: Encodable {
+    var values: [String: String] = [:]
+    var errors: [String: String] = [:]
+    var general: String?
+
+    init(values: [String: String] = [:]) { self.values = values }
+
+    init(values: [String: String], error: any Error) {
+        self.values = values
+        switch error {
+        case DomainError.validation(let list):
+            for item in list { errors[item.field] = errors[item.field].map { $0 + "; " + item.message } ?? item.message }
+        case let domain as DomainError:
+            general = domain.description
+        default:
+            general = "Something went wrong. Try again."
+        }
+        // Never echo secrets back into a page.
+        for key in values.keys where key.contains("password") || key == "code" { self.values[key] = "" }
+    }
+}
+
+enum Flash {
+    static let cookie = "meghna_flash"
+
+    static func set(_ message: String, kind: String = "ok", on response: Response) {
+        let value = (kind + "|" + message).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        response.cookies[cookie] = HTTPCookies.Value(string: value, maxAge: 60, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    static func take(from request: Request) -> (String, String)? {
+        guard let raw = request.cookies[cookie]?.string.removingPercentEncoding, let bar = raw.firstIndex(of: "|") else { return nil }
+        request.storage[TakenKey.self] = true
+        return (String(raw[raw.index(after: bar)...]), String(raw[..<bar]))
+    }
+
+    struct TakenKey: StorageKey { typealias Value = Bool }
+}
+
+extension Request {
+    /// Builds the layout context for the signed-in user.
+    func page(_ title: String, section: String) async throws -> PageContext {
+        let identity = try identity
+        let ctx = identity.context
+        var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: "/", active: section == "dashboard")]
+        let items: [(String, String, Permission?)] = [
+            ("Users", "/users", .usersRead), ("Roles", "/roles", .rolesRead), ("Branches", "/branches", .branchesRead),
+            ("Settings", "/settings", .settingsRead), ("Jobs", "/jobs", .jobsRead), ("Outbox", "/outbox", .outboxRead),
+            ("Audit", "/audit", .auditRead), ("Organizations", "/organizations", .organizationsManage),
+        ]
+        for (label, href, permission) in items where permission.map(ctx.can) ?? true {
+            nav.append(.init(label: label, href: href, active: section == label.lowercased()))
+        }
+        nav.append(.init(label: "Account", href: "/account", active: section == "account"))
+        let orgs = try await Identities.switchable(identity, on: db)
+        let flash = Flash.take(from: self)
+        return PageContext(title: title, csrf: csrfToken, flash: flash?.0, flashKind: flash?.1, userName: identity.user.name,
+                           userEmail: identity.user.email, roleName: identity.role.name, organizationName: identity.organization.name,
+                           crossing: ctx.isCrossingTenant, nav: nav,
+                           organizations: orgs.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == identity.organization.id) },
+                           canSwitch: identity.isSuperAdmin && orgs.count > 1)
+    }
+
+    /// Layout context for pages without a signed-in user (login, setup, invitations).
+    func publicPage(_ title: String) -> PageContext {
+        let flash = Flash.take(from: self)
+        return PageContext(title: title, csrf: csrfToken, flash: flash?.0, flashKind: flash?.1, crossing: false, nav: [], organizations: [],
+                           canSwitch: false)
+    }
+
+    /// Form fields as strings, for keeping input after an error.
+    func formValues() -> [String: String] {
+        (try? content.decode([String: String].self)) ?? [:]
+    }
+}
+
+/// Clears a flash once shown.
+struct FlashMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        if request.storage[Flash.TakenKey.self] == true, response.cookies[Flash.cookie] == nil {
+            response.cookies[Flash.cookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0)
+        }
+        return response
+    }
+}
+
+func redirect(_ request: Request, to path: String, flash: String? = nil, kind: String = "ok") -> Response {
+    let response = request.redirect(to: path, redirectType: .normal)
+    if let flash { Flash.set(flash, kind: kind, on: response) }
+    return response
+}
+
+/// Only local paths are followed after sign-in, never another site.
+func safeNext(_ next: String?) -> String {
+    guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+    return next
+}

@@ -1,0 +1,125 @@
+import Fluent
+import Foundation
+import Logging
+import MeghnaCore
+import Notifications
+import Platform
+import PostgresNIO
+import Vapor
+import VaporTesting
+@testable import Web
+
+/// The package root, for Resources/ and Public/.
+public let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// Messages the app tried to send, captured instead of talking SMTP/SMS.
+public final class SentMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _emails: [(EmailMessage, SMTPConfiguration)] = []
+    public init() {}
+    public var emails: [(EmailMessage, SMTPConfiguration)] { lock.withLock { _emails } }
+    func add(_ message: EmailMessage, _ config: SMTPConfiguration) { lock.withLock { _emails.append((message, config)) } }
+}
+
+/// One test's application: a fresh database (in-memory SQLite, or a new PostgreSQL database when
+/// DATABASE_URL points at one), a manual clock and captured outgoing messages.
+public struct TestApp: Sendable {
+    public let app: Application
+    public let clock: ManualClock
+    public let sent: SentMessages
+
+    public var db: any Database { app.db }
+    public var services: PlatformServices { app.meghna.services }
+}
+
+public enum TestDatabase {
+    /// The PostgreSQL server to use, when the suite runs against one.
+    public static var postgresURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else { return nil }
+        return url
+    }
+
+    public static var isPostgres: Bool { postgresURL != nil }
+
+    struct Parts {
+        var host: String
+        var port: Int
+        var user: String
+        var password: String?
+        var database: String
+    }
+
+    static func parts(_ url: String) -> Parts {
+        let u = URL(string: url)!
+        return Parts(host: u.host ?? "127.0.0.1", port: u.port ?? 5432, user: u.user ?? "postgres", password: u.password,
+                     database: String(u.path.dropFirst()))
+    }
+
+    static func admin(_ sql: String) async throws {
+        let p = parts(postgresURL!)
+        let config = PostgresConnection.Configuration(host: p.host, port: p.port, username: p.user, password: p.password, database: p.database,
+                                                      tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: Logger(label: "test-admin"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    /// Creates a throwaway database and returns its URL.
+    static func create() async throws -> (url: String, name: String) {
+        let name = "meghna_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        try await admin("CREATE DATABASE \(name)")
+        var components = URLComponents(string: postgresURL!)!
+        components.path = "/\(name)"
+        return (components.string!, String(name))
+    }
+
+    static func drop(_ name: String) async {
+        try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+}
+
+/// Runs `body` with a configured, migrated application and shuts it down afterwards.
+public func withApp(environment: [String: String] = [:], _ body: (TestApp) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    app.logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    let clock = ManualClock(Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60))
+    let sent = SentMessages()
+    var created: String?
+    do {
+        let location: AppConfiguration.DatabaseLocation
+        if TestDatabase.isPostgres {
+            let (url, name) = try await TestDatabase.create()
+            created = name
+            location = .postgres(url)
+        } else {
+            location = .sqliteMemory
+        }
+        var env = environment
+        env["MEGHNA_MASTER_KEY"] = env["MEGHNA_MASTER_KEY"] ?? "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+        let config = AppConfiguration(database: location, dataDirectory: NSTemporaryDirectory(), baseURL: "http://meghna.test",
+                                      logFormat: .text, secureCookies: false, environment: env)
+        let transports = NotificationTransports(
+            sendEmail: { message, configuration in
+                sent.add(message, configuration)
+                return "250 OK (test)"
+            },
+            sms: { _ in HTTPResponseSpec(status: 500, body: Array("not in tests".utf8)) })
+        try await configure(app, ConfigureOptions(configuration: config, clock: clock.clock,
+                                                  hasher: .bcrypt(threadPool: app.threadPool, cost: 4), transports: transports,
+                                                  rootDirectory: packageRoot + "/"))
+        try await app.autoMigrate()
+        try await body(TestApp(app: app, clock: clock, sent: sent))
+    } catch {
+        try? await app.asyncShutdown()
+        if let created { await TestDatabase.drop(created) }
+        throw error
+    }
+    try await app.asyncShutdown()
+    if let created { await TestDatabase.drop(created) }
+}

@@ -1,0 +1,204 @@
+import Fluent
+import Jobs
+import Foundation
+import MeghnaCore
+import Notifications
+import Platform
+import Testing
+import TestSupport
+import Vapor
+@testable import Web
+
+@Suite("Pages", .serialized)
+struct PageTests {
+    @Test func firstRunSetupCreatesTheOrganizationAndSignsIn() async throws {
+        try await withApp { t in
+            let browser = Browser(t.app)
+            let login = try await browser.get("/login")
+            #expect(login.status == .seeOther)
+            #expect(login.headers.first(name: .location) == "/setup")
+            #expect(try await browser.get("/setup").status == .ok)
+            let weak = try await browser.post("/setup", [("organization_name", "Karnaphuli Net"), ("name", "Rafiq Uddin"),
+                                                         ("email", "rafiq@karnaphuli.test"), ("password", "password123")])
+            #expect(weak.status == .unprocessableEntity)
+            #expect(weak.text.contains("at least 12 characters"))
+            #expect(weak.text.contains("value=\"Karnaphuli Net\""))  // input kept
+            let done = try await browser.post("/setup", [("organization_name", "Karnaphuli Net"), ("name", "Rafiq Uddin"),
+                                                         ("email", "rafiq@karnaphuli.test"), ("password", testPassword)])
+            #expect(done.status == .seeOther)
+            let dashboard = try await browser.get("/")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.text.contains("Karnaphuli Net"))
+            // Setup cannot run twice.
+            #expect(try await Browser(t.app).get("/setup").status == .seeOther)
+        }
+    }
+
+    @Test func everyPageRendersForTheSuperAdmin() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            let role = try #require(try await Role.query(on: t.db).filter(\.$organizationID == tenant.id).first())
+            let branch = try #require(try await Branch.query(on: t.db).filter(\.$organizationID == tenant.id).first())
+            for path in ["/", "/users", "/users/invite", "/users/\(tenant.admin.id!)", "/roles", "/roles/new", "/roles/\(role.id!)",
+                         "/branches", "/branches/new", "/branches/\(branch.id!)", "/settings", "/jobs", "/outbox", "/audit",
+                         "/organizations", "/account", "/account/two-factor"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path): \(page.status) \(page.text.prefix(300))")
+                #expect(page.text.contains("</html>"), "\(path)")
+            }
+        }
+    }
+
+    @Test func settingsFormErrorsNameTheFieldAndKeepTheInput() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            _ = try await browser.get("/settings")
+            let bad = try await browser.post("/settings/billing", [("billing_day_rule", "anniversary"), ("fixed_billing_day", "1"),
+                                                                   ("invoice_due_days", "7"), ("grace_days", "400"), ("currency", "BDT"),
+                                                                   ("tax_rate_basis_points", "500"), ("invoice_run_schedule", "0 2 * * *")])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.text.contains("must be between 0 and 60"))
+            #expect(bad.text.contains("value=\"400\""))
+            _ = try await browser.get("/settings")
+            let good = try await browser.post("/settings/email", [("host", "smtp.alpha.test"), ("port", "587"), ("security", "starttls"),
+                                                                  ("username", "noc"), ("password", "mail-secret-1"), ("from_address", "noc@alpha.test"),
+                                                                  ("from_name", "Alpha NOC")])
+            #expect(good.status == .seeOther)
+            let page = try await browser.get("/settings")
+            #expect(!page.text.contains("mail-secret-1"))
+            #expect(page.text.contains("smtp.alpha.test"))
+        }
+    }
+
+    @Test func formPostsWithoutTheCSRFTokenAreRefused() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            let forged = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)], csrf: false)
+            #expect(forged.status == .forbidden)
+            let wrong = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword), ("_csrf", "x")], csrf: false)
+            #expect(wrong.status == .forbidden)
+            let ok = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            #expect(ok.status == .seeOther)
+            _ = try await browser.get("/branches/new")
+            let noToken = try await browser.post("/branches/new", [("name", "Sylhet")], csrf: false)
+            #expect(noToken.status == .forbidden)
+            #expect(try await Branch.query(on: t.db).filter(\.$name == "Sylhet").count() == 0)
+        }
+    }
+
+    @Test func loginIssuesANewSessionAndPasswordChangeEndsTheOthers() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let phone = Browser(t.app)
+            let laptop = Browser(t.app)
+            for browser in [phone, laptop] {
+                _ = try await browser.get("/login")
+                #expect(try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)]).status == .seeOther)
+            }
+            #expect(phone.cookies["meghna_session"] != laptop.cookies["meghna_session"])
+            _ = try await laptop.get("/account")
+            let changed = try await laptop.post("/account/password", [("current_password", testPassword), ("password", "a brand new passphrase 99"),
+                                                                      ("password_confirmation", "a brand new passphrase 99")])
+            #expect(changed.status == .seeOther)
+            #expect(try await laptop.get("/").status == .ok)
+            let ended = try await phone.get("/")
+            #expect(ended.status == .seeOther)
+            #expect(ended.headers.first(name: .location)?.hasPrefix("/login") == true)
+        }
+    }
+
+    @Test func idleSessionsExpire() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            #expect(try await browser.get("/").status == .ok)
+            t.clock.advance(by: 29 * 60)
+            #expect(try await browser.get("/").status == .ok)
+            t.clock.advance(by: 31 * 60)
+            #expect(try await browser.get("/").status == .seeOther)
+        }
+    }
+
+    @Test func aRoleWithoutPermissionSeesA403Page() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            try await t.makeUser(in: tenant, role: .support, email: "agent@alpha.test")
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", "agent@alpha.test"), ("password", testPassword)])
+            let settings = try await browser.get("/settings")
+            #expect(settings.status == .forbidden)
+            #expect(settings.text.contains("settings.read"))
+            let dashboard = try await browser.get("/")
+            #expect(dashboard.status == .ok)
+            #expect(!dashboard.text.contains("href=\"/settings\""))
+        }
+    }
+
+    @Test func anInvitationArrivesInTheOutboxAndIsAcceptedWithAStrongPassword() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let role = try #require(try await Role.query(on: t.db).filter(\.$organizationID == tenant.id).filter(\.$key == "billing_ops").first())
+            let invite = try await t.api(.POST, "/api/v1/users", token: tenant.token, json: ["email": "Mina@Alpha.test", "name": "Mina Akter", "role_id": role.id!.uuidString])
+            #expect(invite.status == .created)
+            #expect(invite.json["status"] as? String == "invited")
+            // No SMTP configured: after delivery is attempted the message is held in the outbox.
+            _ = try await JobWorkerHarness.drain(t)
+            let message = try #require(try await OutboxMessage.query(on: t.db).filter(\.$recipient == "mina@alpha.test").first())
+            #expect(message.state == .held)
+            let link = try #require(message.body.split(separator: "\n").first { $0.contains("/invitations/") })
+            let path = String(link.trimmingCharacters(in: .whitespaces).dropFirst("http://meghna.test".count))
+
+            let browser = Browser(t.app)
+            #expect(try await browser.get(path).status == .ok)
+            let weak = try await browser.post(path, [("password", "mina akter 2026!"), ("password_confirmation", "mina akter 2026!")])
+            #expect(weak.status == .unprocessableEntity)
+            #expect(weak.text.contains("name"))
+            let common = try await browser.post(path, [("password", "qwerty123456"), ("password_confirmation", "qwerty123456")])
+            #expect(common.text.contains("common"))
+            let accepted = try await browser.post(path, [("password", "tea garden sunrise 7"), ("password_confirmation", "tea garden sunrise 7")])
+            #expect(accepted.status == .seeOther)
+            #expect(try await browser.get("/").status == .ok)
+            // The link works once.
+            #expect(try await Browser(t.app).get(path).status == .conflict)
+            let user = try #require(try await User.query(on: t.db).filter(\.$email == "mina@alpha.test").first())
+            #expect(user.status == .active)
+            #expect(user.emailVerifiedAt != nil)
+        }
+    }
+
+    @Test func withSMTPConfiguredTheOutboxDeliversAndLogsTheAttempt() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            _ = try await t.api(.PATCH, "/api/v1/settings", token: tenant.token,
+                                json: ["email": ["host": "smtp.alpha.test", "port": 2525, "security": "none", "from_address": "noc@alpha.test"]])
+            try await Credentials.requestPasswordReset(email: tenant.admin.email, origin: .init(ip: "10.0.0.1", userAgent: nil),
+                                                       services: t.services, on: t.db)
+            _ = try await JobWorkerHarness.drain(t)
+            #expect(t.sent.emails.count == 1)
+            let (email, config) = try #require(t.sent.emails.first)
+            #expect(config.host == "smtp.alpha.test" && config.port == 2525)
+            #expect(email.to.first?.address == tenant.admin.email)
+            #expect(email.textBody.contains("/password-reset/"))
+            let message = try #require(try await OutboxMessage.query(on: t.db).first())
+            #expect(message.state == .sent)
+            #expect(try await DeliveryAttempt.query(on: t.db).count() == 1)
+        }
+    }
+}
+
+enum JobWorkerHarness {
+    static func drain(_ t: TestApp) async throws -> Int {
+        try await Jobs.JobWorker(db: t.db, registry: t.app.meghna.registry, clock: t.clock.clock).drain()
+    }
+}

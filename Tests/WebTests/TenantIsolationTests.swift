@@ -1,0 +1,90 @@
+import Fluent
+import Foundation
+import MeghnaCore
+import Platform
+import Testing
+import TestSupport
+import Vapor
+@testable import Web
+
+/// Walks every documented `/api/v1` route: organization A's token must never read, change or
+/// delete organization B's objects. A new route is covered automatically; a route whose
+/// resource has no fixture fails the test until one is added here.
+@Suite("Tenant isolation", .serialized)
+struct TenantIsolationTests {
+    @Test func oneOrganizationCannotReachAnothersObjectsThroughAnyRoute() async throws {
+        try await withApp { t in
+            let a = try await t.makeTenant("Alpha Net")
+            let b = try await t.makeTenant("Beta Broadband")
+            let bToken = try #require(try await APIToken.query(on: t.db).filter(\.$organizationID == b.id).first())
+            let bBranch = try #require(try await Branch.query(on: t.db).filter(\.$organizationID == b.id).first())
+            let bRole = try #require(try await Role.query(on: t.db).filter(\.$organizationID == b.id).filter(\.$key == "support").first())
+            let bUser = try await t.makeUser(in: b, role: .support, email: "agent@beta.test")
+            _ = try await t.api(.PATCH, "/api/v1/settings", token: b.token, json: ["email": ["host": "smtp.beta.test", "password": "beta-secret"]])
+
+            // Organization A's admin is a platform super admin too; use a branch admin so that
+            // organizations.manage does not apply, and also check the super admin separately below.
+            _ = try await t.makeUser(in: a, role: .branchAdmin, email: "boss@alpha.test")
+            let aToken = try await t.makeToken(email: "boss@alpha.test", abilities: ["*"])
+
+            let fixtures: [String: String] = [
+                "/auth/tokens/{id}": bToken.id!.uuidString,
+                "/branches/{id}": bBranch.id!.uuidString,
+                "/roles/{id}": bRole.id!.uuidString,
+                "/users/{id}": bUser.id!.uuidString,
+                "/organizations/{id}": b.id.uuidString,
+            ]
+            let bodies: [String: Any] = ["name": "Taken over", "permissions": ["customers.read"], "status": "disabled"]
+            let bIDs = Set(fixtures.values.map { $0.lowercased() })
+
+            var walked = 0
+            for op in t.app.apiOperations where op.authenticated {
+                if op.path.contains("{id}") {
+                    let id = try #require(fixtures[op.path], "no other-tenant fixture for \(op.method) \(op.path): add one to this test")
+                    let path = "/api/v1" + op.path.replacingOccurrences(of: "{id}", with: id)
+                    let result = try await t.api(op.method, path, token: aToken, json: op.body == nil ? nil : bodies)
+                    #expect(result.status == .notFound, "\(op.method) \(op.path) with another organization's id answered \(result.status): \(result.text)")
+                    walked += 1
+                } else if op.method == .GET {
+                    let result = try await t.api(.GET, "/api/v1" + op.path, token: aToken)
+                    #expect(result.status == .ok, "\(op.path): \(result.status)")
+                    let leaked = bIDs.filter { result.text.lowercased().contains($0) }
+                    #expect(leaked.isEmpty, "GET \(op.path) shows another organization's ids \(leaked)")
+                    #expect(!result.text.contains("beta-secret") && !result.text.contains("smtp.beta.test"), "GET \(op.path) leaks settings")
+                    walked += 1
+                }
+            }
+            #expect(walked >= 12)
+
+            // Nothing of B changed.
+            #expect(try await Branch.find(bBranch.id, on: t.db)?.name == bBranch.name)
+            #expect(try await User.find(bUser.id, on: t.db)?.status == .active)
+            #expect(try await APIToken.find(bToken.id, on: t.db)?.revokedAt == nil)
+            #expect(try await Role.find(bRole.id, on: t.db)?.name == bRole.name)
+            let bSettings = try await Settings.load(organizationID: b.id, services: t.services, on: t.db)
+            #expect(bSettings.string("email", "host") == "smtp.beta.test")
+        }
+    }
+
+    @Test func aSuperAdminActsInAnotherOrganizationOnlyByNamingItAndIsAudited() async throws {
+        try await withApp { t in
+            let a = try await t.makeTenant("Alpha Net")
+            let b = try await t.makeTenant("Beta Broadband")
+            let bBranch = try #require(try await Branch.query(on: t.db).filter(\.$organizationID == b.id).first())
+            let home = try await t.api(.GET, "/api/v1/branches/\(bBranch.id!)", token: a.token)
+            #expect(home.status == .notFound)
+            let crossing = try await t.api(.GET, "/api/v1/branches/\(bBranch.id!)", token: a.token, headers: ["X-Organization": b.organization.slug])
+            #expect(crossing.status == .ok)
+            let audit = try await AuditEvent.query(on: t.db).filter(\.$action == "tenant.crossed").all()
+            #expect(audit.count == 1)
+            #expect(audit.first?.organizationID == b.id)
+            #expect(audit.first?.actorUserID == a.admin.id)
+
+            // A non-super-admin naming another organization finds nothing.
+            _ = try await t.makeUser(in: a, role: .branchAdmin, email: "boss@alpha.test")
+            let token = try await t.makeToken(email: "boss@alpha.test", abilities: ["*"])
+            let refused = try await t.api(.GET, "/api/v1/branches", token: token, headers: ["X-Organization": b.organization.slug])
+            #expect(refused.status == .notFound)
+        }
+    }
+}

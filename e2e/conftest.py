@@ -1,0 +1,76 @@
+"""Starts a real `meghna serve` on a fresh SQLite file and gives tests a headless Chromium."""
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARTIFACTS = os.path.join(ROOT, "e2e-artifacts")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    binary = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
+    data = tempfile.mkdtemp(prefix="meghna-e2e-")
+    port = free_port()
+    env = dict(os.environ, MEGHNA_DATA_DIR=data, DATABASE_URL=f"sqlite://{data}/e2e.sqlite", LOG_FORMAT="json")
+    env.pop("MEGHNA_MASTER_KEY", None)
+    log = open(os.path.join(data, "server.log"), "w")
+    proc = subprocess.Popen([binary, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except Exception:
+            if proc.poll() is not None:
+                raise RuntimeError(open(os.path.join(data, "server.log")).read())
+            time.sleep(0.5)
+    else:
+        raise RuntimeError("meghna serve did not start")
+    yield {"base": base, "data": data, "log": os.path.join(data, "server.log")}
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"):
+        opts.add_argument(a)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+
+def api(base, method, path, token=None, body=None, raw=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()

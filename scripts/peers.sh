@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the real protocol peers the Swift tests talk to: Python's aiosmtpd (SMTP server) and
+# pyotp (TOTP cross-check) in .venv-peers, and zbarimg (QR decoder). Idempotent and quick when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v zbarimg >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zbar-tools) >/dev/null
+    else
+        echo "zbarimg is missing: run 'sudo apt-get install zbar-tools' (Debian/Ubuntu) and try again." >&2
+        exit 1
+    fi
+fi
+if ! .venv-peers/bin/python -c 'import aiosmtpd, pyotp' >/dev/null 2>&1; then
+    python3 -m venv .venv-peers
+    .venv-peers/bin/pip install -q --disable-pip-version-check aiosmtpd pyotp
+fi
