@@ -1,3 +1,4 @@
+import FluentPostgresDriver
 import Foundation
 import Logging
 import Vapor
@@ -29,8 +30,22 @@ extension Meghna {
             try await app.asyncShutdown()
         } catch {
             try? await app.asyncShutdown()
-            throw error
+            throw StartupFailure.explaining(error)
         }
+    }
+}
+
+/// Turns low-level start-up errors into one sentence for the operator.
+struct StartupFailure: Error, CustomStringConvertible {
+    var description: String
+
+    static func explaining(_ error: any Error) -> any Error {
+        guard let psql = error as? PSQLError else { return error }
+        if let message = psql.serverInfo?[.message] {
+            return StartupFailure(description: "The PostgreSQL server in DATABASE_URL refused: \(message).")
+        }
+        let cause = psql.underlying.map { String(describing: $0) } ?? String(describing: psql.code)
+        return StartupFailure(description: "Cannot reach the PostgreSQL server in DATABASE_URL (\(cause)).")
     }
 }
 

@@ -126,9 +126,9 @@ struct CreateAdminCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.autoMigrate()
         guard let email = signature.email, !email.isEmpty else { throw CommandFailure("--email is required.") }
         guard let organization = signature.organization, !organization.isEmpty else { throw CommandFailure("--organization is required.") }
+        try await app.autoMigrate()
         var password = signature.password ?? app.meghna.configuration.environment["MEGHNA_ADMIN_PASSWORD"]
         if password == nil || password!.isEmpty { password = context.console.ask("Password for \(email):", isSecure: true) }
         do {

@@ -1,0 +1,80 @@
+"""The `meghna` command as an operator meets it: clear one-sentence failures, the demo, create-admin."""
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from conftest import ROOT, api, free_port
+
+BIN = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
+
+
+def run(*args, **env):
+    data = tempfile.mkdtemp(prefix="meghna-cli-")
+    full = dict(os.environ, MEGHNA_DATA_DIR=data, LOG_LEVEL="error")
+    full.update(env)
+    return subprocess.run([BIN, *args], env=full, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_bad_configuration_exits_nonzero_with_one_sentence():
+    for env, args, expected in [
+        ({"DATABASE_URL": "mysql://x"}, ["serve"], "DATABASE_URL must start with postgres:// or sqlite://"),
+        ({"DATABASE_URL": "sqlite://relative.sqlite"}, ["migrate"], "absolute file path"),
+        ({"LOG_FORMAT": "xml"}, ["migrate"], "LOG_FORMAT must be json or text"),
+        ({"MEGHNA_MASTER_KEY": "too-short"}, ["migrate"], "MEGHNA_MASTER_KEY"),
+        ({"PORT": "abc"}, ["serve"], "PORT must be a number"),
+        ({}, ["serve", "--port", "70000"], "--port must be between 1 and 65535"),
+        ({}, ["user", "create-admin", "--organization", "X"], "--email is required"),
+        ({"DATABASE_URL": "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable"}, ["migrate"], "Cannot reach the PostgreSQL server"),
+    ]:
+        result = run(*args, **env)
+        assert result.returncode != 0, (args, env, result.stdout, result.stderr)
+        assert expected in result.stderr, (args, env, result.stderr)
+        assert "Traceback" not in result.stderr and "Fatal error" not in result.stderr
+
+
+def test_create_admin_then_sign_in_over_the_api():
+    data = tempfile.mkdtemp(prefix="meghna-cli-")
+    env = {"MEGHNA_DATA_DIR": data}
+    weak = run("user", "create-admin", "--email", "owner@padma.test", "--organization", "Padma Net", "--password", "password", **env)
+    assert weak.returncode != 0 and "at least 12 characters" in weak.stderr
+    ok = run("user", "create-admin", "--email", "owner@padma.test", "--organization", "Padma Net", "--name", "Owner",
+             "--password", "hilsa fish season 24", **env)
+    assert ok.returncode == 0, ok.stderr
+    assert "Created super admin owner@padma.test in Padma Net" in ok.stdout
+    again = run("user", "create-admin", "--email", "owner@padma.test", "--organization", "Padma Net", "--password", "hilsa fish season 24", **env)
+    assert again.returncode != 0 and "already belongs to a user" in again.stderr
+
+
+def test_demo_prints_how_to_sign_in_and_the_password_works():
+    data = tempfile.mkdtemp(prefix="meghna-demo-")
+    port = free_port()
+    env = dict(os.environ, MEGHNA_DATA_DIR=data, MEGHNA_DEMO_PASSWORD="river delta demo 2026", PORT=str(port))
+    log_path = os.path.join(data, "out.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([BIN, "serve", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=1)
+                break
+            except Exception:
+                assert proc.poll() is None, open(log_path).read()
+                time.sleep(0.5)
+        out = open(log_path).read()
+        assert "Sign in as admin@demo.test (super admin) with password: river delta demo 2026" in out
+        status, body = api(base, "POST", "/api/v1/auth/tokens",
+                           body={"email": "admin@demo.test", "password": "river delta demo 2026", "name": "demo", "abilities": ["*"]})
+        assert status == 201, body
+        token = json.loads(body)["token"]
+        status, body = api(base, "GET", "/api/v1/users", token=token)
+        roles = {u["email"] for u in json.loads(body)["data"]}
+        assert {"admin@demo.test", "branch@demo.test", "billing@demo.test", "network@demo.test", "support@demo.test"} <= roles
+        status, body = api(base, "GET", "/api/v1/organizations", token=token)
+        assert len(json.loads(body)["data"]) >= 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
