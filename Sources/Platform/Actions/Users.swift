@@ -144,6 +144,7 @@ public enum Users {
             if status == nil || status == .invited { v.add("status", "must be active or disabled") }
         }
         if user.id == ctx.actor.userID, status == .disabled { v.add("status", "you cannot disable your own account") }
+        if user.id == ctx.actor.userID, let role, role.id != user.roleID { v.add("role_id", "you cannot change your own role") }
         try v.check()
         let newStatus = status
         return try await db.transaction { tx in
