@@ -21,29 +21,45 @@ def free_port():
         return s.getsockname()[1]
 
 
+BIN = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
+
+
+class Meghna:
+    """A `meghna serve …` process on a free port with its own data folder; waits until it answers."""
+
+    def __init__(self, *args, **env):
+        self.data = tempfile.mkdtemp(prefix="meghna-e2e-")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = os.path.join(self.data, "server.log")
+        full = dict(os.environ, MEGHNA_DATA_DIR=self.data, DATABASE_URL=f"sqlite://{self.data}/e2e.sqlite", PORT=str(self.port))
+        full.pop("MEGHNA_MASTER_KEY", None)
+        full.update(env)
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen([BIN, "serve", *args], cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                return
+            except Exception:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(open(self.log).read())
+                time.sleep(0.5)
+        raise RuntimeError("meghna serve did not start")
+
+    def output(self):
+        return open(self.log).read()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def server():
-    binary = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
-    data = tempfile.mkdtemp(prefix="meghna-e2e-")
-    port = free_port()
-    env = dict(os.environ, MEGHNA_DATA_DIR=data, DATABASE_URL=f"sqlite://{data}/e2e.sqlite", LOG_FORMAT="json")
-    env.pop("MEGHNA_MASTER_KEY", None)
-    log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except Exception:
-            if proc.poll() is not None:
-                raise RuntimeError(open(os.path.join(data, "server.log")).read())
-            time.sleep(0.5)
-    else:
-        raise RuntimeError("meghna serve did not start")
-    yield {"base": base, "data": data, "log": os.path.join(data, "server.log")}
-    proc.terminate()
-    proc.wait(timeout=20)
+    meghna = Meghna(LOG_FORMAT="json")
+    yield {"base": meghna.base, "data": meghna.data, "log": meghna.log}
+    meghna.stop()
 
 
 @pytest.fixture(scope="session")

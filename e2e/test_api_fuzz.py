@@ -5,31 +5,17 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
 from openapi_spec_validator import validate
 
-from conftest import ROOT, api, free_port
-
-BIN = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
+from conftest import Meghna, api
 
 
 def test_openapi_is_valid_and_fuzzing_finds_no_server_errors():
-    data = tempfile.mkdtemp(prefix="meghna-fuzz-")
-    port = free_port()
-    env = dict(os.environ, MEGHNA_DATA_DIR=data, MEGHNA_DEMO_PASSWORD="fuzzing the delta 2026", PORT=str(port), LOG_LEVEL="warning")
-    with open(os.path.join(data, "out.log"), "w") as log:
-        proc = subprocess.Popen([BIN, "serve", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    meghna = Meghna("--demo", MEGHNA_DEMO_PASSWORD="fuzzing the delta 2026", LOG_LEVEL="warning")
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.5)
+        base = meghna.base
         document = json.load(urllib.request.urlopen(base + "/api/v1/openapi.json"))
         validate(document)
         status, body = api(base, "POST", "/api/v1/auth/tokens",
@@ -39,12 +25,11 @@ def test_openapi_is_valid_and_fuzzing_finds_no_server_errors():
         schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
         result = subprocess.run(
             [schemathesis, "run", base + "/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}",
-             "--checks", "not_a_server_error", "--max-examples", "15", "--exclude-method", "DELETE", "--generation-deterministic", "--request-timeout", "20",
-             "--no-color"],
+             "--checks", "not_a_server_error", "--max-examples", "15", "--exclude-method", "DELETE", "--generation-deterministic",
+             "--request-timeout", "20", "--no-color"],
             capture_output=True, text=True, timeout=900)
         summary = [line for line in result.stdout.splitlines() if "generated" in line or "passed" in line or "failed" in line]
         print("\n".join(summary[-5:]))
         assert result.returncode == 0, result.stdout[-4000:]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        meghna.stop()

@@ -3,12 +3,8 @@ import json
 import os
 import subprocess
 import tempfile
-import time
-import urllib.request
 
-from conftest import ROOT, api, free_port
-
-BIN = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
+from conftest import BIN, Meghna, api
 
 
 def run(*args, **env):
@@ -49,32 +45,18 @@ def test_create_admin_then_sign_in_over_the_api():
 
 
 def test_demo_prints_how_to_sign_in_and_the_password_works():
-    data = tempfile.mkdtemp(prefix="meghna-demo-")
-    port = free_port()
-    env = dict(os.environ, MEGHNA_DATA_DIR=data, MEGHNA_DEMO_PASSWORD="river delta demo 2026", PORT=str(port))
-    log_path = os.path.join(data, "out.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([BIN, "serve", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    meghna = Meghna("--demo", MEGHNA_DEMO_PASSWORD="river delta demo 2026")
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1)
-                break
-            except Exception:
-                assert proc.poll() is None, open(log_path).read()
-                time.sleep(0.5)
-        out = open(log_path).read()
-        assert "Sign in as admin@demo.test (super admin) with password: river delta demo 2026" in out
+        base = meghna.base
+        assert "Sign in as admin@demo.test (super admin) with password: river delta demo 2026" in meghna.output()
         status, body = api(base, "POST", "/api/v1/auth/tokens",
                            body={"email": "admin@demo.test", "password": "river delta demo 2026", "name": "demo", "abilities": ["*"]})
         assert status == 201, body
         token = json.loads(body)["token"]
         status, body = api(base, "GET", "/api/v1/users", token=token)
-        roles = {u["email"] for u in json.loads(body)["data"]}
-        assert {"admin@demo.test", "branch@demo.test", "billing@demo.test", "network@demo.test", "support@demo.test"} <= roles
+        emails = {u["email"] for u in json.loads(body)["data"]}
+        assert {"admin@demo.test", "branch@demo.test", "billing@demo.test", "network@demo.test", "support@demo.test"} <= emails
         status, body = api(base, "GET", "/api/v1/organizations", token=token)
         assert len(json.loads(body)["data"]) >= 2
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        meghna.stop()

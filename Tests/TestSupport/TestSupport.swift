@@ -123,3 +123,10 @@ public func withApp(environment: [String: String] = [:], _ body: (TestApp) async
     try await app.asyncShutdown()
     if let created { await TestDatabase.drop(created) }
 }
+
+/// The Python that runs the real peers (aiosmtpd, pyotp): `MEGHNA_PEER_PYTHON`, else the
+/// `.venv-peers` that `scripts/peers.sh` creates in the package root.
+public var peerPython: String {
+    if let configured = ProcessInfo.processInfo.environment["MEGHNA_PEER_PYTHON"], !configured.isEmpty { return configured }
+    return packageRoot + "/.venv-peers/bin/python"
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Why the real SMTP peer could not be started (missing python/aiosmtpd, crash, no port).
 struct SMTPPeerSetupError: Error, CustomStringConvertible {
@@ -56,15 +57,6 @@ final class SMTPPeerServer {
         self.stderrURL = stderrURL
     }
 
-    static var packageRoot: URL {
-        // <root>/Tests/NotificationsTests/SMTP/SMTPPeerServer.swift
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
     static var scriptURL: URL {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent()
@@ -73,12 +65,7 @@ final class SMTPPeerServer {
             .appendingPathComponent("smtp_server.py")
     }
 
-    static var pythonPath: String {
-        if let configured = ProcessInfo.processInfo.environment["MEGHNA_PEER_PYTHON"], !configured.isEmpty {
-            return configured
-        }
-        return packageRoot.appendingPathComponent(".venv-peers/bin/python").path
-    }
+    static var pythonPath: String { peerPython }
 
     static let installHint =
         "Create it with: python3 -m venv .venv-peers && .venv-peers/bin/pip install aiosmtpd pyotp "

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Platform
 
 /// Cross-checks TOTP against Python's pyotp, an independent implementation.
@@ -9,21 +10,6 @@ import Testing
 /// A missing peer fails the test: it never silently skips.
 @Suite("TOTP against pyotp")
 struct TOTPPeerTests {
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // Security
-            .deletingLastPathComponent()  // PlatformTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()
-    }
-
-    static var peerPython: String {
-        if let configured = ProcessInfo.processInfo.environment["MEGHNA_PEER_PYTHON"], !configured.isEmpty {
-            return configured
-        }
-        return packageRoot.appendingPathComponent(".venv-peers/bin/python").path
-    }
-
     static let script = #"""
     import json, sys, hashlib
     try:
@@ -75,7 +61,7 @@ struct TOTPPeerTests {
 
     @Test("pyotp computes the same codes and parses our provisioning URIs")
     func matchesPyotp() throws {
-        let python = Self.peerPython
+        let python = peerPython
         guard FileManager.default.isExecutableFile(atPath: python) else {
             Issue.record("""
                 The pyotp peer is missing: no executable Python at \(python). \
