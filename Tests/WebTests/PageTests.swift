@@ -156,7 +156,17 @@ struct PageTests {
             _ = try await JobWorkerHarness.drain(t)
             let message = try #require(try await OutboxMessage.query(on: t.db).filter(\.$recipient == "mina@alpha.test").first())
             #expect(message.state == .held)
-            let link = try #require(message.body.split(separator: "\n").first { $0.contains("/invitations/") })
+            // Sending again replaces the link: the first one stops working.
+            let again = try await t.api(.POST, "/api/v1/users/\(invite.json["id"] as! String)/invitation", token: tenant.token)
+            #expect(again.status == .accepted)
+            _ = try await JobWorkerHarness.drain(t)
+            let messages = try await OutboxMessage.query(on: t.db).filter(\.$recipient == "mina@alpha.test").sort(\.$createdAt).all()
+            #expect(messages.count == 2)
+            let oldLink = try #require(message.body.split(separator: "\n").first { $0.contains("/invitations/") })
+            let oldPath = String(oldLink.trimmingCharacters(in: .whitespaces).dropFirst("http://meghna.test".count))
+            #expect(try await Browser(t.app).get(oldPath).status == .notFound)
+            let latest = try #require(messages.last(where: { $0.id != message.id }))
+            let link = try #require(latest.body.split(separator: "\n").first { $0.contains("/invitations/") })
             let path = String(link.trimmingCharacters(in: .whitespaces).dropFirst("http://meghna.test".count))
 
             let browser = Browser(t.app)
@@ -174,6 +184,7 @@ struct PageTests {
             let user = try #require(try await User.query(on: t.db).filter(\.$email == "mina@alpha.test").first())
             #expect(user.status == .active)
             #expect(user.emailVerifiedAt != nil)
+            #expect(try await t.api(.POST, "/api/v1/users/\(user.id!)/invitation", token: tenant.token).status == .conflict)
         }
     }
 

@@ -32,6 +32,7 @@ struct TenantIsolationTests {
                 "/branches/{id}": bBranch.id!.uuidString,
                 "/roles/{id}": bRole.id!.uuidString,
                 "/users/{id}": bUser.id!.uuidString,
+                "/users/{id}/invitation": bUser.id!.uuidString,
                 "/organizations/{id}": b.id.uuidString,
             ]
             let bodies: [String: Any] = ["name": "Taken over", "permissions": ["customers.read"], "status": "disabled"]

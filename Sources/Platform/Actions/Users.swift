@@ -108,26 +108,44 @@ public enum Users {
             for branch in branches ?? [] {
                 try await UserBranch(organizationID: ctx.organizationID, userID: user.id!, branchID: branch).create(on: tx)
             }
-            let org = try await Organization.find(ctx.organizationID, on: tx)
-            let token = try await Credentials.issueToken(for: user, purpose: .invitation, services: services, on: tx)
-            let link = "\(services.baseURL)/invitations/\(token)"
-            try await services.outbox.queueEmail(OutgoingEmail(
-                organizationID: ctx.organizationID, to: user.email, toName: user.name,
-                subject: "You are invited to \(org?.name ?? services.productName) on \(services.productName)",
-                text: """
-                Hello \(user.name),
-
-                \(ctx.actor.label) invited you to join \(org?.name ?? "their organization") on \(services.productName) as \(role!.name).
-
-                Accept the invitation and choose your password here (the link works for 7 days):
-                \(link)
-
-                If you did not expect this, you can ignore this email.
-                """, purpose: "invitation"), tx)
+            try await sendInvitation(to: user, role: role!, ctx: ctx, services: services, on: tx)
             try await Audit.record("user.invited", "Invited \(user.email) as \(role!.name)", ctx: ctx, target: .init("user", user.id),
                                    at: services.clock.now(), on: tx)
             return user
         }
+    }
+
+    /// Emails a fresh invitation link (the old one stops working).
+    public static func resendInvitation(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> User {
+        try ctx.require(.usersManage)
+        let user = try await User.find(id, in: ctx, on: db)
+        guard user.status == .invited else { throw DomainError.conflict("\(user.email) has already accepted the invitation.") }
+        guard let role = try await Role.find(user.roleID, on: db) else { throw DomainError.notFound("Role") }
+        return try await db.transaction { tx in
+            try await sendInvitation(to: user, role: role, ctx: ctx, services: services, on: tx)
+            try await Audit.record("user.invitation_resent", "Sent a new invitation to \(user.email)", ctx: ctx, target: .init("user", user.id),
+                                   at: services.clock.now(), on: tx)
+            return user
+        }
+    }
+
+    static func sendInvitation(to user: User, role: Role, ctx: TenantContext, services: PlatformServices, on db: any Database) async throws {
+        let org = try await Organization.find(ctx.organizationID, on: db)
+        let token = try await Credentials.issueToken(for: user, purpose: .invitation, services: services, on: db)
+        let link = "\(services.baseURL)/invitations/\(token)"
+        try await services.outbox.queueEmail(OutgoingEmail(
+            organizationID: ctx.organizationID, to: user.email, toName: user.name,
+            subject: "You are invited to \(org?.name ?? services.productName) on \(services.productName)",
+            text: """
+            Hello \(user.name),
+
+            \(ctx.actor.label) invited you to join \(org?.name ?? "their organization") on \(services.productName) as \(role.name).
+
+            Accept the invitation and choose your password here (the link works for 7 days):
+            \(link)
+
+            If you did not expect this, you can ignore this email.
+            """, purpose: "invitation"), db)
     }
 
     public static func update(_ ctx: TenantContext, _ id: String?, _ input: UpdateInput, services: PlatformServices,

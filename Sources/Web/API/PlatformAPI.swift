@@ -210,6 +210,11 @@ enum PlatformAPI {
                                               services: req.services, on: req.db)
             return try apiResponse(UserDTO(user, branchIDs: try await Users.details(of: user, on: req.db).branchIDs))
         }
+        api.add(APIOperation(method: .POST, path: "/users/{id}/invitation", summary: "Email a new invitation link to an invited user",
+                             tag: "users", permission: .usersManage, success: 202, response: UserDTO.schema)) { req in
+            let user = try await Users.resendInvitation(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
+            return try apiResponse(UserDTO(user), status: .accepted)
+        }
         api.add(APIOperation(method: .GET, path: "/roles", summary: "Roles and their permissions", tag: "roles", permission: .rolesRead,
                              query: pagingParameters, response: .list(RoleDTO.schema))) { req in
             let page = try await Roles.list(try req.ctx, page: try req.pageRequest(), on: req.db)

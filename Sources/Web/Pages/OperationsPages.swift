@@ -176,7 +176,7 @@ enum OperationsPages {
             let lastHour = try await JobStats.completed(since: now.addingTimeInterval(-3600), on: req.db)
             func row(_ j: JobRecord) -> JobsPage.Row {
                 JobsPage.Row(id: j.id!.uuidString, kind: j.kind, queue: j.queue, state: j.state, attempt: j.attempt, maxAttempts: j.maxAttempts,
-                             at: shortDate(j.attemptedAt ?? j.scheduledAt), lastError: j.errorList.last?.error)
+                             at: req.shortDate(j.attemptedAt ?? j.scheduledAt), lastError: j.errorList.last?.error)
             }
             let workers = try await JobStats.workers(freshSince: now.addingTimeInterval(-90), on: req.db)
             return try await req.view.render("ops/jobs", JobsPage(
@@ -208,7 +208,7 @@ enum OperationsPages {
             let page = try await Outbox.list(try req.ctx, filter: filter, page: try req.pageRequest(), on: req.db)
             let rows = page.items.map {
                 OutboxPage.Row(id: $0.id!.uuidString, channel: $0.channel.rawValue, recipient: $0.recipient, subject: $0.subject ?? $0.body.prefix(60) + "",
-                               purpose: $0.purpose, state: $0.state.rawValue, createdAt: shortDate($0.createdAt))
+                               purpose: $0.purpose, state: $0.state.rawValue, createdAt: req.shortDate($0.createdAt))
             }
             return try await req.view.render("ops/outbox", OutboxPage(page: try await req.page("Outbox", section: "outbox"), rows: rows,
                                                                       nextCursor: page.nextCursor, state: filter.state, q: filter.query))
@@ -218,17 +218,17 @@ enum OperationsPages {
             return try await req.view.render("ops/message", MessagePage(
                 page: try await req.page(message.subject ?? "Message", section: "outbox"),
                 message: ["channel": message.channel.rawValue, "recipient": message.recipient, "subject": message.subject ?? "",
-                          "state": message.state.rawValue, "purpose": message.purpose, "created": shortDate(message.createdAt),
+                          "state": message.state.rawValue, "purpose": message.purpose, "created": req.shortDate(message.createdAt),
                           "error": message.lastError ?? ""],
                 body: message.body,
-                attempts: attempts.map { ["attempt": String($0.attempt), "ok": $0.succeeded ? "yes" : "no", "detail": $0.detail, "at": shortDate($0.at)] }))
+                attempts: attempts.map { ["attempt": String($0.attempt), "ok": $0.succeeded ? "yes" : "no", "detail": $0.detail, "at": req.shortDate($0.at)] }))
         }
 
         routes.get("audit") { req async throws -> View in
             let filter = Audit.Filter(action: req.query[String.self, at: "action"], actor: req.query[String.self, at: "actor"])
             let page = try await Audit.list(try req.ctx, filter: filter, page: try req.pageRequest(), on: req.db)
             let rows = page.items.map {
-                AuditPage.Row(when: shortDate($0.createdAt), actor: $0.actorLabel, action: $0.action, summary: $0.summary, ip: $0.ip)
+                AuditPage.Row(when: req.shortDate($0.createdAt), actor: $0.actorLabel, action: $0.action, summary: $0.summary, ip: $0.ip)
             }
             return try await req.view.render("ops/audit", AuditPage(page: try await req.page("Audit trail", section: "audit"), rows: rows,
                                                                     nextCursor: page.nextCursor, action: filter.action, actor: filter.actor))

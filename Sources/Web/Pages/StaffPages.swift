@@ -67,7 +67,7 @@ enum StaffPages {
             let roles = Dictionary(uniqueKeysWithValues: try await Role.scoped(to: ctx, on: req.db).all().map { ($0.id!, $0.name) })
             let rows = page.items.map {
                 UserRow(id: $0.id!.uuidString, name: $0.name, email: $0.email, role: roles[$0.roleID] ?? "—", status: $0.status.rawValue,
-                        twoFactor: $0.twoFactorEnabled, lastLogin: $0.lastLoginAt.map(shortDate))
+                        twoFactor: $0.twoFactorEnabled, lastLogin: $0.lastLoginAt.map(req.shortDate))
             }
             return try await req.view.render("staff/users", ListPage(page: try await req.page("Users", section: "users"), rows: rows,
                                                                      nextCursor: page.nextCursor, q: q, canManage: ctx.can(.usersManage)))
@@ -108,6 +108,10 @@ enum StaffPages {
             }
         }
 
+        routes.post("users", ":id", "invitation") { req async throws -> Response in
+            let user = try await Users.resendInvitation(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
+            return redirect(req, to: "/users/\(user.id!)", flash: "A new invitation is on its way to \(user.email).")
+        }
         routes.get("roles") { req async throws -> View in
             let ctx = try req.ctx
             let page = try await Roles.list(ctx, page: try req.pageRequest(), on: req.db)
@@ -219,9 +223,13 @@ enum StaffPages {
     }
 }
 
-func shortDate(_ date: Date) -> String {
-    let f = DateFormatter()
-    f.dateFormat = "yyyy-MM-dd HH:mm"
-    f.timeZone = TimeZone(identifier: "Asia/Dhaka")
-    return f.string(from: date)
+extension Request {
+    /// "2026-11-25 18:46" in the organization's time zone.
+    func shortDate(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        f.timeZone = (try? identity.context.timeZone) ?? TimeZone(identifier: "Asia/Dhaka")
+        return f.string(from: date)
+    }
 }
