@@ -36,6 +36,27 @@ public enum JobStats {
             .sort(\.$attemptedAt, .descending).limit(limit).all()
     }
 
+    /// Jobs completed per minute over the last `minutes` minutes, oldest first (one entry per minute).
+    public static func completedPerMinute(until now: Date, minutes: Int = 60, on db: any Database) async throws -> [(minute: Date, count: Int)] {
+        let sql = db as! any SQLDatabase
+        let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 - Double(minutes - 1) * 60)
+        let bucket: SQLQueryString = sql.dialect.name == "postgresql"
+            ? "FLOOR(EXTRACT(EPOCH FROM completed_at) / 60)" : "CAST(completed_at / 60 AS INTEGER)"
+        let rows = try await sql.raw("""
+            SELECT \(bucket) AS minute, COUNT(*) AS n FROM jobs
+            WHERE state = 'completed' AND completed_at >= \(bind: start) GROUP BY 1
+            """).all()
+        var counts: [Int: Int] = [:]
+        for row in rows {
+            let minute = try (try? row.decode(column: "minute", as: Int.self)) ?? Int(row.decode(column: "minute", as: Double.self))
+            counts[minute] = try row.decode(column: "n", as: Int.self)
+        }
+        let first = Int(start.timeIntervalSince1970 / 60)
+        return (0..<minutes).map { offset in
+            (Date(timeIntervalSince1970: Double(first + offset) * 60), counts[first + offset] ?? 0)
+        }
+    }
+
     /// Jobs completed in the window, for throughput.
     public static func completed(since: Date, on db: any Database) async throws -> Int {
         try await JobRecord.query(on: db).filter(\.$state == "completed").filter(\.$completedAt >= since).count()

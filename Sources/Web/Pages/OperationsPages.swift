@@ -1,3 +1,4 @@
+import Documents
 import Fluent
 import Foundation
 import Jobs
@@ -68,6 +69,7 @@ enum OperationsPages {
         var perMinute: String
         var workers: [String]
         var canManage: Bool
+        var throughputChart: String
     }
 
     struct OutboxPage: Encodable {
@@ -184,7 +186,10 @@ enum OperationsPages {
                 counts: counts.map { ["queue": $0.queue, "state": $0.state, "count": String($0.count)] },
                 running: try await JobStats.running(on: req.db).map(row), failures: try await JobStats.recentFailures(on: req.db).map(row),
                 completedLastHour: lastHour, perMinute: String(format: "%.1f", Double(lastHour) / 60), workers: workers.map(\.id),
-                canManage: ctx.can(.jobsManage)))
+                canManage: ctx.can(.jobsManage),
+                throughputChart: SVGChart.bars(try await JobStats.completedPerMinute(until: now, on: req.db).map {
+                    SVGChart.Bar(label: req.clockTime($0.minute), value: $0.count)
+                }, title: "Jobs completed per minute, last hour")))
         }
         routes.post("jobs", ":id", ":action") { req async throws -> Response in
             try req.ctx.require(.jobsManage)

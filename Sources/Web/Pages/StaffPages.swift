@@ -225,10 +225,15 @@ enum StaffPages {
 
 extension Request {
     /// "2026-11-25 18:46" in the organization's time zone.
-    func shortDate(_ date: Date) -> String {
+    func shortDate(_ date: Date) -> String { format(date, "yyyy-MM-dd HH:mm") }
+
+    /// "18:46" in the organization's time zone.
+    func clockTime(_ date: Date) -> String { format(date, "HH:mm") }
+
+    private func format(_ date: Date, _ pattern: String) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd HH:mm"
+        f.dateFormat = pattern
         f.timeZone = (try? identity.context.timeZone) ?? TimeZone(identifier: "Asia/Dhaka")
         return f.string(from: date)
     }
