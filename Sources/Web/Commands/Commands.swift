@@ -91,16 +91,19 @@ struct WorkerCommand: AsyncCommand {
         }
         context.console.print("Worker started on queues \(configuration.queues.joined(separator: ", ")). Stop with Ctrl-C.")
         Background.start(app, configuration: configuration)
+        // Run until SIGTERM or SIGINT, like `serve`; then the lifecycle handler stops the worker.
         let promise = app.eventLoopGroup.next().makePromise(of: Void.self)
         app.running = .start(using: promise)
-        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
-        source.setEventHandler { promise.succeed(()) }
-        source.resume()
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .main)
-        interrupt.setEventHandler { promise.succeed(()) }
-        interrupt.resume()
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
+        let queue = DispatchQueue(label: "meghna.worker.signals")
+        let sources = [SIGTERM, SIGINT].map { code in
+            let source = DispatchSource.makeSignalSource(signal: code, queue: queue)
+            source.setEventHandler { promise.succeed(()) }
+            source.resume()
+            return source
+        }
+        app.storage[SignalSourcesKey.self] = SignalSources(sources)
     }
 }
 
@@ -141,6 +144,14 @@ struct CreateAdminCommand: AsyncCommand {
     }
 }
 
+/// Keeps the signal sources alive for the life of the process; Dispatch serialises their use.
+final class SignalSources: @unchecked Sendable {
+    let sources: [any DispatchSourceSignal]
+    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+}
+
+struct SignalSourcesKey: StorageKey { typealias Value = SignalSources }
+
 /// A sentence for the operator and a non-zero exit.
 struct CommandFailure: Error, CustomStringConvertible, LocalizedError {
     var description: String
@@ -163,8 +174,11 @@ enum Background {
     }
 
     struct BackgroundShutdown: LifecycleHandler {
+        /// Stops claiming and waits for the loops to finish their current jobs.
         func shutdownAsync(_ application: Application) async {
-            for task in application.storage[TasksKey.self] ?? [] { task.cancel() }
+            let tasks = application.storage[TasksKey.self] ?? []
+            for task in tasks { task.cancel() }
+            for task in tasks { await task.value }
         }
     }
 }
