@@ -239,6 +239,8 @@ public final class JobWorker: Sendable {
             }
             await group.waitForAll()
         }
+        // Leave the live-worker list at once rather than after the heartbeat ages out.
+        try? await (db as! any SQLDatabase).raw("DELETE FROM job_workers WHERE id = \(bind: id)").run()
         logger.info("worker stopped", metadata: ["worker": "\(id)"])
     }
 }

@@ -38,6 +38,7 @@ enum DemoData {
         for (email, name, systemRole) in staff {
             let user = try await User.query(on: db).filter(\.$email == email).first()
                 ?? User(organizationID: org.id!, roleID: roles.first { $0.key == systemRole.rawValue }!.id!, email: email, name: name)
+            user.roleID = roles.first { $0.key == systemRole.rawValue }!.id!
             user.passwordHash = hash
             user.status = .active
             user.emailVerifiedAt = user.emailVerifiedAt ?? services.clock.now()
