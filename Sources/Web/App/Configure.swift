@@ -9,6 +9,7 @@ import MeghnaCore
 import Notifications
 import Platform
 import Prometheus
+import SQLKit
 import Vapor
 
 /// What differs between production, demo and tests. Production and tests call the same `configure`.
@@ -143,5 +144,16 @@ extension NotificationTransports {
                 let bytes = try await response.body.collect(upTo: 1 << 20)
                 return HTTPResponseSpec(status: Int(response.status.code), body: Array(bytes.readableBytesView))
             })
+    }
+}
+
+extension Application {
+    /// Before serving: SQLite files switch to write-ahead logging (readers no longer block the
+    /// writer, and commits are cheaper), then every migration runs.
+    public func prepareDatabase() async throws {
+        if case .sqliteFile = meghna.configuration.database {
+            try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        }
+        try await autoMigrate()
     }
 }

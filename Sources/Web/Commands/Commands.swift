@@ -48,7 +48,7 @@ struct ServeMeghnaCommand: AsyncCommand {
         if app.meghna.configuration.baseURL == nil {
             app.meghna.services.baseURL = "http://\(app.http.server.configuration.hostname):\(port)"
         }
-        try await app.autoMigrate()
+        try await app.prepareDatabase()
         let base = app.meghna.services.baseURL
         if signature.demo {
             let password = try await DemoData.seed(app)
@@ -79,7 +79,7 @@ struct WorkerCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.autoMigrate()
+        try await app.prepareDatabase()
         var configuration = JobWorker.Configuration()
         if let q = signature.queues {
             configuration.queues = q.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -112,7 +112,7 @@ struct MigrateMeghnaCommand: AsyncCommand {
     var help: String { "Applies database migrations" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        try await context.application.autoMigrate()
+        try await context.application.prepareDatabase()
         context.console.print("Database is up to date.")
     }
 }
@@ -131,7 +131,7 @@ struct CreateAdminCommand: AsyncCommand {
         let app = context.application
         guard let email = signature.email, !email.isEmpty else { throw CommandFailure("--email is required.") }
         guard let organization = signature.organization, !organization.isEmpty else { throw CommandFailure("--organization is required.") }
-        try await app.autoMigrate()
+        try await app.prepareDatabase()
         var password = signature.password ?? app.meghna.configuration.environment["MEGHNA_ADMIN_PASSWORD"]
         if password == nil || password!.isEmpty { password = context.console.ask("Password for \(email):", isSecure: true) }
         do {

@@ -60,7 +60,7 @@ struct JobsBenchmarkCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.autoMigrate()
+        try await app.prepareDatabase()
         let count = signature.jobs ?? 5000
         guard (1...1_000_000).contains(count) else { throw CommandFailure("--jobs must be between 1 and 1000000.") }
         var registry = JobRegistry()
