@@ -3,7 +3,9 @@ sign-in with a code, an invitation accepted through the Outbox, and a 403 for a 
 permission. Tests run in file order and share one server and one database."""
 import json
 import re
+import subprocess
 import time
+import urllib.request
 
 import pyotp
 from selenium.webdriver.common.by import By
@@ -151,3 +153,10 @@ def test_api_refuses_oversized_bodies_and_logs_json(server):
     assert any(l.get("user_id") for l in requests)
     text = open(server["log"]).read()
     assert ADMIN["password"] not in text and STAFF["password"] not in text
+
+
+def test_metrics_pass_promtool(server):
+    body = urllib.request.urlopen(server["base"] + "/metrics").read()
+    assert b"meghna_http_requests_total" in body and b"meghna_jobs{" in body
+    result = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True)
+    assert result.returncode == 0, (result.stdout + result.stderr).decode()

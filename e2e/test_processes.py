@@ -38,7 +38,7 @@ def test_a_separate_worker_delivers_what_the_web_process_queues():
         deadline = time.time() + 30
         while True:
             status, body = api(web.base, "GET", "/metrics")
-            if 'meghna_jobs_count{queue="notifications",state="completed"}' in body:
+            if 'meghna_jobs{queue="notifications",state="completed"}' in body:
                 break
             assert time.time() < deadline, "the worker did not run the delivery job"
             time.sleep(0.5)

@@ -76,7 +76,7 @@ struct SecurityPolicyTests {
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("# TYPE meghna_http_requests_total counter"))
             #expect(metrics.text.contains("meghna_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"503\"} 1"))
-            #expect(metrics.text.contains("meghna_jobs_count{queue=\"default\",state=\"available\"} 1"))
+            #expect(metrics.text.contains("meghna_jobs{queue=\"default\",state=\"available\"} 1"))
             #expect(metrics.text.contains("meghna_http_request_duration_seconds_bucket"))
         }
     }

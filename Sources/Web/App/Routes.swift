@@ -60,12 +60,12 @@ enum Health {
             let metrics = req.meghna.metrics
             let now = req.services.clock.now()
             for count in try await JobStats.counts(on: req.db) {
-                metrics.setGauge("jobs_count", help: "Jobs by queue and state", Double(count.count), labels: [("queue", count.queue), ("state", count.state)])
+                metrics.setGauge("jobs", help: "Jobs by queue and state", Double(count.count), labels: [("queue", count.queue), ("state", count.state)])
             }
             for (queue, lag) in try await JobStats.lag(now: now, on: req.db) {
-                metrics.setGauge("job_queue_lag_seconds", help: "Age of the oldest ready job per queue", lag, labels: [("queue", queue)])
+                metrics.setGauge("job_queue_lag", unit: "seconds", help: "Age of the oldest ready job per queue", lag, labels: [("queue", queue)])
             }
-            metrics.setGauge("job_workers_count", help: "Workers with a heartbeat in the last 90 seconds", Double(try await JobStats.workers(freshSince: now.addingTimeInterval(-90), on: req.db).count))
+            metrics.setGauge("job_workers", help: "Workers with a heartbeat in the last 90 seconds", Double(try await JobStats.workers(freshSince: now.addingTimeInterval(-90), on: req.db).count))
             metrics.setGauge("db_pool_connections", help: "Database connections allowed per event loop", Double(req.meghna.configuration.database.poolSize))
             var headers = HTTPHeaders()
             headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])

@@ -21,11 +21,9 @@ public final class Metrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1_000_000_000))
     }
 
-    /// Sets a gauge named meghna_<name> (name includes its unit, e.g. job_queue_lag_seconds).
-    public func setGauge(_ name: String, help: String, _ value: Double, labels: [(String, String)] = []) {
-        var parts = name.split(separator: "_").map(String.init)
-        let unit = parts.count > 1 ? parts.removeLast() : ""
-        let descriptor = MetricNameDescriptor(namespace: "meghna", metricName: parts.joined(separator: "_"), unitName: unit, helpText: help)
+    /// Sets the gauge meghna_<name>[_<unit>].
+    public func setGauge(_ name: String, unit: String = "", help: String, _ value: Double, labels: [(String, String)] = []) {
+        let descriptor = MetricNameDescriptor(namespace: "meghna", metricName: name, unitName: unit, helpText: help)
         registry.makeGauge(descriptor: descriptor, labels: labels).set(value)
     }
 
