@@ -17,9 +17,23 @@ public let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPat
 public final class SentMessages: @unchecked Sendable {
     private let lock = NSLock()
     private var _emails: [(EmailMessage, SMTPConfiguration)] = []
+    private var _smsRequests: [HTTPRequestSpec] = []
+    private var _smsReply = HTTPResponseSpec(status: 503, body: Array("no SMS provider in tests".utf8))
     public init() {}
     public var emails: [(EmailMessage, SMTPConfiguration)] { lock.withLock { _emails } }
+    public var smsRequests: [HTTPRequestSpec] { lock.withLock { _smsRequests } }
+    /// What the fake SMS provider answers (set it to the provider's documented reply).
+    public var smsReply: HTTPResponseSpec {
+        get { lock.withLock { _smsReply } }
+        set { lock.withLock { _smsReply = newValue } }
+    }
     func add(_ message: EmailMessage, _ config: SMTPConfiguration) { lock.withLock { _emails.append((message, config)) } }
+    func sms(_ request: HTTPRequestSpec) -> HTTPResponseSpec {
+        lock.withLock {
+            _smsRequests.append(request)
+            return _smsReply
+        }
+    }
 }
 
 /// One test's application: a fresh database (in-memory SQLite, or a new PostgreSQL database when
@@ -85,7 +99,8 @@ public enum TestDatabase {
 }
 
 /// Runs `body` with a configured, migrated application and shuts it down afterwards.
-public func withApp(environment: [String: String] = [:], _ body: (TestApp) async throws -> Void) async throws {
+/// With `liveTransports`, email really goes out over SMTP (for tests against a real SMTP server).
+public func withApp(environment: [String: String] = [:], liveTransports: Bool = false, _ body: (TestApp) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     let clock = ManualClock(Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60))
@@ -109,9 +124,9 @@ public func withApp(environment: [String: String] = [:], _ body: (TestApp) async
                 sent.add(message, configuration)
                 return "250 OK (test)"
             },
-            sms: { _ in HTTPResponseSpec(status: 500, body: Array("not in tests".utf8)) })
+            sms: { request in sent.sms(request) })
         try await configure(app, ConfigureOptions(configuration: config, clock: clock.clock,
-                                                  hasher: .bcrypt(threadPool: app.threadPool, cost: 4), transports: transports,
+                                                  hasher: .bcrypt(threadPool: app.threadPool, cost: 4), transports: liveTransports ? nil : transports,
                                                   rootDirectory: packageRoot + "/"))
         try await app.autoMigrate()
         try await body(TestApp(app: app, clock: clock, sent: sent))

@@ -166,6 +166,31 @@ public enum Outbox {
         return HTTPSMSGateway(configuration: configuration, transport: transport)
     }
 
+    // MARK: test messages
+
+    /// Queues a test email to the signed-in staff member, to check the SMTP settings.
+    public static func sendTestEmail(_ ctx: TenantContext, jobs: JobQueue, on db: any Database) async throws -> OutboxMessage {
+        try ctx.require(.settingsManage)
+        guard case .user(_, let email) = ctx.actor else { throw DomainError.forbidden("Only a signed-in person can send a test email.") }
+        try await queueEmail(OutgoingEmail(organizationID: ctx.organizationID, to: email, toName: nil, subject: "Meghna test email",
+                                           text: "This is a test message from Meghna. If you can read it, the email settings work.",
+                                           purpose: "test"), jobs: jobs, on: db)
+        return try await OutboxMessage.scoped(to: ctx, on: db).filter(\.$recipient == email).sort(\.$createdAt, .descending).first()!
+    }
+
+    /// Queues a test SMS, to check the SMS provider settings.
+    public static func sendTestSMS(_ ctx: TenantContext, to raw: String?, jobs: JobQueue, on db: any Database) async throws -> OutboxMessage {
+        try ctx.require(.settingsManage)
+        let number: PhoneNumber
+        do {
+            number = try PhoneNumber(parsing: raw ?? "")
+        } catch {
+            throw DomainError.invalid("phone", error.description)
+        }
+        return try await queueSMS(organizationID: ctx.organizationID, to: number, text: "Meghna test SMS: the SMS settings work.",
+                                  purpose: "test", jobs: jobs, on: db)
+    }
+
     // MARK: reading
 
     public struct Filter: Sendable {
