@@ -73,6 +73,12 @@ struct PageTests {
             let page = try await browser.get("/settings")
             #expect(!page.text.contains("mail-secret-1"))
             #expect(page.text.contains("smtp.alpha.test"))
+            let test = try await browser.post("/settings/email/test", [])
+            #expect(test.status == .seeOther)
+            #expect(test.headers.first(name: .location)?.hasPrefix("/outbox/") == true)
+            _ = try await browser.get("/settings")
+            let badPhone = try await browser.post("/settings/sms/test", [("phone", "12")])
+            #expect(badPhone.headers.first(name: .location) == "/settings#sms")
         }
     }
 

@@ -170,18 +170,24 @@ enum OperationsPages {
             }
         }
 
-        routes.post("settings", "email", "test") { req async throws -> Response in
-            let message = try await Outbox.sendTestEmail(try req.ctx, jobs: req.services.jobs, on: req.db)
-            return redirect(req, to: "/outbox/\(message.id!)", flash: "Test email queued to \(message.recipient). Its delivery log is below.")
-        }
-        routes.post("settings", "sms", "test") { req async throws -> Response in
-            struct Form: Decodable { var phone: String? }
-            let form = try req.content.decode(Form.self)
-            do {
-                let message = try await Outbox.sendTestSMS(try req.ctx, to: form.phone, jobs: req.services.jobs, on: req.db)
-                return redirect(req, to: "/outbox/\(message.id!)", flash: "Test SMS queued to \(message.recipient).")
-            } catch let error as DomainError {
-                return redirect(req, to: "/settings#sms", flash: error.description, kind: "error")
+        // One route for both: the router does not backtrack from a constant to a parameter, so
+        // "settings/email/test" beside "settings/:section" would hide POST /settings/email.
+        routes.post("settings", ":section", "test") { req async throws -> Response in
+            switch req.parameters.get("section") {
+            case "email":
+                let message = try await Outbox.sendTestEmail(try req.ctx, jobs: req.services.jobs, on: req.db)
+                return redirect(req, to: "/outbox/\(message.id!)", flash: "Test email queued to \(message.recipient). Its delivery log is below.")
+            case "sms":
+                struct Form: Decodable { var phone: String? }
+                let form = try req.content.decode(Form.self)
+                do {
+                    let message = try await Outbox.sendTestSMS(try req.ctx, to: form.phone, jobs: req.services.jobs, on: req.db)
+                    return redirect(req, to: "/outbox/\(message.id!)", flash: "Test SMS queued to \(message.recipient).")
+                } catch let error as DomainError {
+                    return redirect(req, to: "/settings#sms", flash: error.description, kind: "error")
+                }
+            default:
+                throw DomainError.notFound("Test message kind")
             }
         }
         routes.get("jobs") { req async throws -> View in
