@@ -47,6 +47,8 @@ enum OperationsPages {
         var sections: [Section]
         var form: FormState
         var canManage: Bool
+        var organization: OrganizationDTO
+        var organizationForm: FormState
     }
 
     struct JobsPage: Encodable {
@@ -141,6 +143,20 @@ enum OperationsPages {
 
         routes.get("settings") { req async throws -> View in
             try await renderSettings(req, form: FormState())
+        }
+        routes.post("organization") { req async throws -> Response in
+            struct Form: Decodable { var name, currency, time_zone: String? }
+            let form = try req.content.decode(Form.self)
+            let ctx = try req.ctx
+            do {
+                _ = try await Organizations.update(ctx, ctx.organizationID.uuidString,
+                                                   .init(name: form.name, currency: form.currency, timeZone: form.time_zone),
+                                                   services: req.services, on: req.db)
+                return redirect(req, to: "/settings", flash: "Organization saved.")
+            } catch let error as DomainError {
+                return try await renderSettings(req, form: FormState(), organizationForm: FormState(values: req.formValues(), error: error))
+                    .encodeResponse(status: .unprocessableEntity, for: req)
+            }
         }
         routes.post("settings", ":section") { req async throws -> Response in
             let key = req.parameters.get("section") ?? ""
@@ -291,8 +307,9 @@ enum OperationsPages {
         }
     }
 
-    static func renderSettings(_ req: Request, form: FormState) async throws -> View {
+    static func renderSettings(_ req: Request, form: FormState, organizationForm: FormState? = nil) async throws -> View {
         let ctx = try req.ctx
+        let organization = try req.identity.organization
         let settings = try await Settings.read(ctx, services: req.services, on: req.db)
         let roleKeys = try await Role.scoped(to: ctx, on: req.db).sort(\.$name).all().map(\.key)
         let sections = SettingsCatalog.sections.map { section in
@@ -322,8 +339,11 @@ enum OperationsPages {
                                           error: form.errors["\(section.key).\(field.name)"])
             })
         }
+        let orgForm = organizationForm ?? FormState(values: ["name": organization.name, "currency": organization.currency,
+                                                             "time_zone": organization.timeZoneIdentifier])
         return try await req.view.render("ops/settings", SettingsPage(page: try await req.page("Settings", section: "settings"), sections: sections,
-                                                                      form: form, canManage: ctx.can(.settingsManage)))
+                                                                      form: form, canManage: ctx.can(.settingsManage),
+                                                                      organization: OrganizationDTO(organization), organizationForm: orgForm))
     }
 
     static func renderOrganizations(_ req: Request, form: FormState) async throws -> View {
