@@ -1,10 +1,10 @@
 import Fluent
 import Foundation
 import MeghnaCore
-import Platform
 import Testing
 import TestSupport
 import Vapor
+@testable import Platform
 @testable import Web
 
 @Suite("API authentication", .serialized)
@@ -44,6 +44,12 @@ struct APIAuthTests {
             #expect(try await t.api(.DELETE, "/api/v1/auth/tokens/\(id)", token: tenant.token).status == .noContent)
             #expect(try await t.api(.GET, "/api/v1/me", token: tenant.token).status == .unauthorized)
         }
+    }
+
+    @Test func unknownAccountsCostAFullBcryptCheckLikeKnownOnes() throws {
+        // If this hash were malformed, Bcrypt would fail fast and response times would reveal which emails exist.
+        #expect(try Bcrypt.verify("anything", created: Credentials.dummyHash) == false)
+        #expect(Credentials.dummyHash.hasPrefix("$2b$12$"))
     }
 
     @Test func theTokenIsStoredOnlyAsAHash() async throws {

@@ -96,7 +96,7 @@ public enum Credentials {
     }
 
     /// A valid bcrypt hash of a random string, verified when the account does not exist.
-    static let dummyHash = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Cq0cLZzXvJ5n9sV2fIuRj8z1Xz5Y6W"
+    static let dummyHash = "$2b$12$UDDVAU8GpAy.KFsUnChcJ.FN3vJvTWcogjKmYsFG8GP9iqBSjG5By"
 
     // MARK: password changes
 
