@@ -2,7 +2,11 @@ import FluentKit
 import Foundation
 import SQLKit
 
-/// Read models for the Jobs page and metrics.
+/// Read models for the Jobs page and metrics, and the page's two staff actions.
+///
+/// `organization` scopes everything to one tenant's jobs; nil means every job (platform
+/// operators and `/metrics`). Jobs without an organization are platform jobs and only appear
+/// unscoped.
 public enum JobStats {
     public struct Count: Sendable, Equatable {
         public var queue: String
@@ -10,9 +14,16 @@ public enum JobStats {
         public var count: Int
     }
 
-    public static func counts(on db: any Database) async throws -> [Count] {
+    static func scope(_ organization: UUID?) -> SQLQueryString {
+        guard let organization else { return "" }
+        return " AND organization_id = \(bind: organization)"
+    }
+
+    public static func counts(organization: UUID? = nil, on db: any Database) async throws -> [Count] {
         let sql = db as! any SQLDatabase
-        let rows = try await sql.raw("SELECT queue, state, COUNT(*) AS n FROM jobs GROUP BY queue, state ORDER BY queue, state").all()
+        let rows = try await sql.raw("""
+            SELECT queue, state, COUNT(*) AS n FROM jobs WHERE 1 = 1\(scope(organization)) GROUP BY queue, state ORDER BY queue, state
+            """).all()
         return try rows.map {
             Count(queue: try $0.decode(column: "queue", as: String.self), state: try $0.decode(column: "state", as: String.self),
                   count: try $0.decode(column: "n", as: Int.self))
@@ -21,30 +32,43 @@ public enum JobStats {
 
     /// Seconds the oldest ready job has waited, per queue.
     public static func lag(now: Date, on db: any Database) async throws -> [String: Double] {
-        let rows = try await JobRecord.query(on: db).filter(\.$state ~~ ["available", "retryable"]).filter(\.$scheduledAt <= now).all()
+        let sql = db as! any SQLDatabase
+        let rows = try await sql.raw("""
+            SELECT queue, MIN(scheduled_at) AS oldest FROM jobs
+            WHERE state IN ('available', 'retryable') AND scheduled_at <= \(bind: now) GROUP BY queue
+            """).all()
         var result: [String: Double] = [:]
-        for row in rows { result[row.queue] = max(result[row.queue] ?? 0, now.timeIntervalSince(row.scheduledAt)) }
+        for row in rows {
+            result[try row.decode(column: "queue", as: String.self)] = now.timeIntervalSince(try row.decode(column: "oldest", as: Date.self))
+        }
         return result
     }
 
-    public static func running(on db: any Database) async throws -> [JobRecord] {
-        try await JobRecord.query(on: db).filter(\.$state == "running").sort(\.$attemptedAt).limit(100).all()
+    static func query(_ organization: UUID?, on db: any Database) -> QueryBuilder<JobRecord> {
+        let query = JobRecord.query(on: db)
+        if let organization { query.filter(\.$organizationID == organization) }
+        return query
     }
 
-    public static func recentFailures(on db: any Database, limit: Int = 50) async throws -> [JobRecord] {
-        try await JobRecord.query(on: db).group(.or) { $0.filter(\.$state == "discarded").filter(\.$state == "retryable") }
+    public static func running(organization: UUID? = nil, on db: any Database) async throws -> [JobRecord] {
+        try await query(organization, on: db).filter(\.$state == "running").sort(\.$attemptedAt).limit(100).all()
+    }
+
+    public static func recentFailures(organization: UUID? = nil, on db: any Database, limit: Int = 50) async throws -> [JobRecord] {
+        try await query(organization, on: db).group(.or) { $0.filter(\.$state == "discarded").filter(\.$state == "retryable") }
             .sort(\.$attemptedAt, .descending).limit(limit).all()
     }
 
     /// Jobs completed per minute over the last `minutes` minutes, oldest first (one entry per minute).
-    public static func completedPerMinute(until now: Date, minutes: Int = 60, on db: any Database) async throws -> [(minute: Date, count: Int)] {
+    public static func completedPerMinute(until now: Date, minutes: Int = 60, organization: UUID? = nil,
+                                          on db: any Database) async throws -> [(minute: Date, count: Int)] {
         let sql = db as! any SQLDatabase
         let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 - Double(minutes - 1) * 60)
         let bucket: SQLQueryString = sql.dialect.name == "postgresql"
             ? "FLOOR(EXTRACT(EPOCH FROM completed_at) / 60)" : "CAST(completed_at / 60 AS INTEGER)"
         let rows = try await sql.raw("""
             SELECT \(bucket) AS minute, COUNT(*) AS n FROM jobs
-            WHERE state = 'completed' AND completed_at >= \(bind: start) GROUP BY 1
+            WHERE state = 'completed' AND completed_at >= \(bind: start)\(scope(organization)) GROUP BY 1
             """).all()
         var counts: [Int: Int] = [:]
         for row in rows {
@@ -58,8 +82,8 @@ public enum JobStats {
     }
 
     /// Jobs completed in the window, for throughput.
-    public static func completed(since: Date, on db: any Database) async throws -> Int {
-        try await JobRecord.query(on: db).filter(\.$state == "completed").filter(\.$completedAt >= since).count()
+    public static func completed(since: Date, organization: UUID? = nil, on db: any Database) async throws -> Int {
+        try await query(organization, on: db).filter(\.$state == "completed").filter(\.$completedAt >= since).count()
     }
 
     public static func workers(freshSince: Date, on db: any Database) async throws -> [(id: String, heartbeat: Date)] {
@@ -69,22 +93,22 @@ public enum JobStats {
     }
 
     /// Staff action: run a failed or discarded job again now.
-    public static func retry(_ id: UUID, now: Date, on db: any Database) async throws -> Bool {
+    public static func retry(_ id: UUID, organization: UUID? = nil, now: Date, on db: any Database) async throws -> Bool {
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
             UPDATE jobs SET state = 'available', scheduled_at = \(bind: now), discarded_at = NULL,
                    max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
-            WHERE id = \(bind: id) AND state IN ('retryable', 'discarded', 'cancelled') RETURNING id
+            WHERE id = \(bind: id) AND state IN ('retryable', 'discarded', 'cancelled')\(scope(organization)) RETURNING id
             """).all()
         return !rows.isEmpty
     }
 
     /// Staff action: stop a waiting job.
-    public static func discard(_ id: UUID, now: Date, on db: any Database) async throws -> Bool {
+    public static func discard(_ id: UUID, organization: UUID? = nil, now: Date, on db: any Database) async throws -> Bool {
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
             UPDATE jobs SET state = 'cancelled', discarded_at = \(bind: now)
-            WHERE id = \(bind: id) AND state IN ('available', 'retryable') RETURNING id
+            WHERE id = \(bind: id) AND state IN ('available', 'retryable')\(scope(organization)) RETURNING id
             """).all()
         return !rows.isEmpty
     }

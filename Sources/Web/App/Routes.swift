@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Jobs
+import MeghnaCore
 import Notifications
 import Platform
 import SQLKit
@@ -57,6 +58,11 @@ enum Health {
             return response
         }
         app.get("metrics") { req async throws -> Response in
+            if let expected = req.meghna.configuration.environment["MEGHNA_METRICS_TOKEN"], !expected.isEmpty {
+                guard let given = req.headers.bearerAuthorization?.token, SecureToken.constantTimeEquals(given, expected) else {
+                    throw DomainError.unauthorized("Send the MEGHNA_METRICS_TOKEN as a bearer token to read metrics.")
+                }
+            }
             let metrics = req.meghna.metrics
             let now = req.services.clock.now()
             for count in try await JobStats.counts(on: req.db) {

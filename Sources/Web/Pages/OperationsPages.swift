@@ -135,7 +135,7 @@ enum OperationsPages {
                 cards.append(.init(label: "Messages in outbox", value: String(try await OutboxMessage.scoped(to: ctx, on: req.db).count()), href: "/outbox"))
             }
             if ctx.can(.jobsRead) {
-                let failed = try await JobStats.counts(on: req.db).filter { $0.state == "discarded" }.reduce(0) { $0 + $1.count }
+                let failed = try await JobStats.counts(organization: try req.jobScope(), on: req.db).filter { $0.state == "discarded" }.reduce(0) { $0 + $1.count }
                 cards.append(.init(label: "Failed jobs", value: String(failed), href: "/jobs"))
             }
             return try await req.view.render("dashboard", Dashboard(page: try await req.page("Dashboard", section: "dashboard"), cards: cards))
@@ -210,8 +210,9 @@ enum OperationsPages {
             let ctx = try req.ctx
             try ctx.require(.jobsRead)
             let now = req.services.clock.now()
-            let counts = try await JobStats.counts(on: req.db)
-            let lastHour = try await JobStats.completed(since: now.addingTimeInterval(-3600), on: req.db)
+            let scope = try req.jobScope()
+            let counts = try await JobStats.counts(organization: scope, on: req.db)
+            let lastHour = try await JobStats.completed(since: now.addingTimeInterval(-3600), organization: scope, on: req.db)
             func row(_ j: JobRecord) -> JobsPage.Row {
                 JobsPage.Row(id: j.id!.uuidString, kind: j.kind, queue: j.queue, state: j.state, attempt: j.attempt, maxAttempts: j.maxAttempts,
                              at: req.shortDate(j.attemptedAt ?? j.scheduledAt), lastError: j.errorList.last?.error)
@@ -220,10 +221,11 @@ enum OperationsPages {
             return try await req.view.render("ops/jobs", JobsPage(
                 page: try await req.page("Jobs", section: "jobs"),
                 counts: counts.map { ["queue": $0.queue, "state": $0.state, "count": String($0.count)] },
-                running: try await JobStats.running(on: req.db).map(row), failures: try await JobStats.recentFailures(on: req.db).map(row),
+                running: try await JobStats.running(organization: scope, on: req.db).map(row),
+                failures: try await JobStats.recentFailures(organization: scope, on: req.db).map(row),
                 completedLastHour: lastHour, perMinute: String(format: "%.1f", Double(lastHour) / 60), workers: workers.map(\.id),
                 canManage: ctx.can(.jobsManage),
-                throughputChart: SVGChart.bars(try await JobStats.completedPerMinute(until: now, on: req.db).map {
+                throughputChart: SVGChart.bars(try await JobStats.completedPerMinute(until: now, organization: scope, on: req.db).map {
                     SVGChart.Bar(label: req.clockTime($0.minute), value: $0.count)
                 }, title: "Jobs completed per minute, last hour")))
         }
@@ -233,8 +235,8 @@ enum OperationsPages {
             let now = req.services.clock.now()
             let done: Bool
             switch req.parameters.get("action") {
-            case "retry": done = try await JobStats.retry(id, now: now, on: req.db)
-            case "discard": done = try await JobStats.discard(id, now: now, on: req.db)
+            case "retry": done = try await JobStats.retry(id, organization: try req.jobScope(), now: now, on: req.db)
+            case "discard": done = try await JobStats.discard(id, organization: try req.jobScope(), now: now, on: req.db)
             default: throw DomainError.notFound("Job action")
             }
             if done {
@@ -352,6 +354,15 @@ enum OperationsPages {
         let page = try await Organizations.list(ctx, page: try CursorRequest(limit: 200), on: req.db)
         return try await req.view.render("ops/organizations", OrganizationsPage(page: try await req.page("Organizations", section: "organizations"),
                                                                                 rows: page.items.map(OrganizationDTO.init), form: form))
+    }
+}
+
+extension Request {
+    /// Whose jobs the Jobs page shows: every job for a platform super admin at home, otherwise
+    /// only the organization's own (job errors can carry customer data).
+    func jobScope() throws -> UUID? {
+        let ctx = try ctx
+        return ctx.can(.organizationsManage) && !ctx.isCrossingTenant ? nil : ctx.organizationID
     }
 }
 
