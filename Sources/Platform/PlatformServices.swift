@@ -47,7 +47,6 @@ public struct OutboxClient: Sendable {
 /// Session and throttling rules.
 public struct SecurityPolicy: Sendable {
     public var absoluteSessionSeconds: TimeInterval = 12 * 3600
-    public var defaultIdleSeconds: TimeInterval = 30 * 60
     public var accountFailureLimit = 5
     public var ipFailureLimit = 20
     public var throttleWindowSeconds: TimeInterval = 15 * 60

@@ -141,6 +141,15 @@ struct PageTests {
             #expect(try await browser.get("/").status == .ok)
             t.clock.advance(by: 31 * 60)
             #expect(try await browser.get("/").status == .seeOther)
+
+            // An organization can shorten it.
+            _ = try await t.api(.PATCH, "/api/v1/settings", token: tenant.token, json: ["security": ["idle_timeout_minutes": 5]])
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            t.clock.advance(by: 4 * 60)
+            #expect(try await browser.get("/").status == .ok)
+            t.clock.advance(by: 6 * 60)
+            #expect(try await browser.get("/").status == .seeOther)
         }
     }
 

@@ -23,14 +23,16 @@ public enum Sessions {
     }
 
     /// The live session for a cookie token, or nil when unknown, expired, or from before a password change.
-    public static func resume(_ token: String?, idleSeconds: TimeInterval? = nil, services: PlatformServices,
-                              on db: any Database) async throws -> (StaffSession, User)? {
+    /// The idle limit is the user's organization's `security.idle_timeout_minutes`.
+    public static func resume(_ token: String?, services: PlatformServices, on db: any Database) async throws -> (StaffSession, User)? {
         guard let token, !token.isEmpty, token.count <= 128,
               let session = try await StaffSession.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(token)).first()
         else { return nil }
         let now = services.clock.now()
-        let idle = idleSeconds ?? services.policy.defaultIdleSeconds
-        guard let user = try await User.find(session.userID, on: db), user.status == .active,
+        guard let user = try await User.find(session.userID, on: db) else { return nil }
+        let settings = try await Settings.load(organizationID: user.organizationID, services: services, on: db)
+        let idle = TimeInterval(settings.int("security", "idle_timeout_minutes") * 60)
+        guard user.status == .active,
               session.epoch == user.sessionEpoch,
               now.timeIntervalSince(session.createdAt) < services.policy.absoluteSessionSeconds,
               now.timeIntervalSince(session.lastSeenAt) < idle
