@@ -63,6 +63,50 @@ struct AccountRulesTests {
         }
     }
 
+    @Test func theBranchSwitcherNarrowsTheViewToAnAllowedBranch() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let north = try await t.api(.POST, "/api/v1/branches", token: tenant.token, json: ["name": "Dhaka North", "code": "DHN"])
+            let northID = try #require(north.json["id"] as? String)
+            let other = try await t.makeTenant("Beta Broadband")
+            let foreign = try #require(try await Branch.query(on: t.db).filter(\.$organizationID == other.id).first())
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            let all = try await browser.get("/branches")
+            #expect(all.text.contains("Head office") && all.text.contains("Dhaka North"))
+            #expect(all.text.contains("All branches"))
+            #expect(try await browser.post("/switch-branch", [("branch_id", northID)]).status == .seeOther)
+            let one = try await browser.get("/branches")
+            #expect(one.text.contains(">Dhaka North</a>") && !one.text.contains(">Head office</a>"))
+            #expect(try await browser.post("/switch-branch", [("branch_id", foreign.id!.uuidString)]).status == .notFound)
+            _ = try await browser.get("/branches")
+            #expect(try await browser.post("/switch-branch", [("branch_id", "")]).status == .seeOther)
+            #expect(try await browser.get("/branches").text.contains(">Head office</a>"))
+        }
+    }
+
+    @Test func theAuditPageFiltersByActionPersonAndDay() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            _ = try await t.api(.POST, "/api/v1/branches", token: tenant.token, json: ["name": "Sylhet", "code": "SYL"])
+            let browser = Browser(t.app)
+            _ = try await browser.get("/login")
+            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            let branchOnly = try await browser.get("/audit?action=branch.")
+            #expect(branchOnly.text.contains("Created branch Sylhet"))
+            #expect(!branchOnly.text.contains("Signed in"))
+            let f = DateFormatter()
+            f.dateFormat = "yyyy-MM-dd"
+            f.timeZone = TimeZone(identifier: "Asia/Dhaka")
+            let today = f.string(from: t.clock.date)
+            let tomorrow = f.string(from: t.clock.date.addingTimeInterval(86_400))
+            #expect(try await browser.get("/audit?from=\(today)&to=\(today)").text.contains("Created branch Sylhet"))
+            #expect(!(try await browser.get("/audit?from=\(tomorrow)").text.contains("Created branch Sylhet")))
+            #expect(try await browser.get("/audit?from=yesterday").status == .unprocessableEntity)
+        }
+    }
+
     @Test func nobodyGrantsWhatTheyDoNotHold() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

@@ -19,8 +19,10 @@ public struct Identity: Sendable {
 public enum Identities {
     /// Builds the context for `user`. `acting` names another organization by slug or id; only a
     /// platform super admin may do that, and every such request is marked as crossing tenants.
-    public static func resolve(user: User, acting: String?, token: APIToken?, origin: Credentials.Origin, services: PlatformServices,
-                               on db: any Database) async throws -> Identity {
+    /// `branch` narrows the view to one branch the user may see (the branch switcher); a branch
+    /// outside the user's set, or of another organization, is ignored.
+    public static func resolve(user: User, acting: String?, token: APIToken?, branch: UUID? = nil, origin: Credentials.Origin,
+                               services: PlatformServices, on db: any Database) async throws -> Identity {
         guard let role = try await Role.find(user.roleID, on: db),
               let home = try await Organization.find(user.organizationID, on: db)
         else { throw DomainError.unauthorized("This account is not set up completely.") }
@@ -38,16 +40,31 @@ public enum Identities {
         let crossing = organization.id != home.id
         var permissions = role.permissions
         if let token { permissions = token.grants(permissions) }
-        let branchIDs = try await UserBranch.query(on: db).filter(\.$userID == user.id!).all().map(\.branchID)
+        let assigned = try await UserBranch.query(on: db).filter(\.$userID == user.id!).all().map(\.branchID)
+        var branchIDs: Set<UUID>? = crossing || assigned.isEmpty ? nil : Set(assigned)
+        if let branch, branchIDs?.contains(branch) ?? true,
+           try await Branch.query(on: db).filter(\.$id == branch).filter(\.$organizationID == organization.id!).first() != nil {
+            branchIDs = [branch]
+        }
         let actor: Actor = token.map { .apiToken(id: $0.id!, userID: user.id!, email: user.email) } ?? .user(id: user.id!, email: user.email)
         let context = TenantContext(
             organizationID: organization.id!, actor: actor, permissions: permissions,
-            branchIDs: crossing || branchIDs.isEmpty ? nil : Set(branchIDs), timeZone: organization.timeZone, currency: organization.currency,
+            branchIDs: branchIDs, timeZone: organization.timeZone, currency: organization.currency,
             isCrossingTenant: crossing, ipAddress: origin.ip, userAgent: origin.userAgent)
         let settings = try await Settings.load(organizationID: home.id!, services: services, on: db)
         let mustEnrol = settings.list("security", "require_2fa_roles").contains(role.key) && !user.twoFactorEnabled
         return Identity(user: user, role: role, homeOrganization: home, organization: organization, context: context,
                         mustEnrolTwoFactor: mustEnrol)
+    }
+
+    /// Branches the person may switch between: their assigned ones, or all of the organization.
+    public static func switchableBranches(_ identity: Identity, on db: any Database) async throws -> [Branch] {
+        let query = Branch.query(on: db).filter(\.$organizationID == identity.organization.id!).sort(\.$name)
+        if !identity.context.isCrossingTenant {
+            let assigned = try await UserBranch.query(on: db).filter(\.$userID == identity.user.id!).all().map(\.branchID)
+            if !assigned.isEmpty { query.filter(\.$id ~~ assigned) }
+        }
+        return try await query.limit(200).all()
     }
 
     /// Organizations a super admin can switch to (all), or just the home one.

@@ -127,6 +127,7 @@ struct CreateAccessTables: AsyncMigration {
             .field("organization_id", .uuid, .required, .references("organizations", "id"))
             .field("epoch", .int, .required)
             .field("two_factor_passed", .bool, .required)
+            .field("branch_id", .uuid)
             .field("ip", .string)
             .field("user_agent", .string)
             .field("created_at", .datetime, .required)

@@ -54,6 +54,8 @@ public final class StaffSession: Model, @unchecked Sendable {
     @Field(key: "organization_id") public var organizationID: UUID
     @Field(key: "epoch") public var epoch: Int
     @Field(key: "two_factor_passed") public var twoFactorPassed: Bool
+    /// The branch the person chose to work in (the branch switcher); nil means all they may see.
+    @OptionalField(key: "branch_id") public var branchID: UUID?
     @OptionalField(key: "ip") public var ip: String?
     @OptionalField(key: "user_agent") public var userAgent: String?
     @Field(key: "created_at") public var createdAt: Date

@@ -85,8 +85,8 @@ struct PageAuthenticationMiddleware: AsyncMiddleware {
             return request.redirect(to: "/login/two-factor")
         }
         let acting = session.organizationID == user.organizationID ? nil : session.organizationID.uuidString
-        let identity = try await Identities.resolve(user: user, acting: acting, token: nil, origin: request.origin, services: services,
-                                                    on: request.db)
+        let identity = try await Identities.resolve(user: user, acting: acting, token: nil, branch: session.branchID, origin: request.origin,
+                                                    services: services, on: request.db)
         request.attach(identity)
         if identity.mustEnrolTwoFactor, !(path.hasPrefix("/account/two-factor") || path == "/logout") {
             return request.redirect(to: "/account/two-factor?required=1")

@@ -113,6 +113,8 @@ enum OperationsPages {
         var nextCursor: String?
         var action: String?
         var actor: String?
+        var from: String?
+        var to: String?
     }
 
     struct OrganizationsPage: Encodable {
@@ -268,13 +270,25 @@ enum OperationsPages {
         }
 
         routes.get("audit") { req async throws -> View in
-            let filter = Audit.Filter(action: req.query[String.self, at: "action"], actor: req.query[String.self, at: "actor"])
+            /// Calendar days in the organization's time zone; "to" includes the whole day.
+            func day(_ name: String, plus days: Int = 0) throws -> Date? {
+                guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+                let f = DateFormatter()
+                f.locale = Locale(identifier: "en_US_POSIX")
+                f.dateFormat = "yyyy-MM-dd"
+                f.timeZone = try req.ctx.timeZone
+                guard let date = f.date(from: raw) else { throw DomainError.invalid(name, "must be a date such as 2026-11-25") }
+                return date.addingTimeInterval(Double(days) * 86_400)
+            }
+            let filter = Audit.Filter(action: req.query[String.self, at: "action"], actor: req.query[String.self, at: "actor"],
+                                      from: try day("from"), to: try day("to", plus: 1))
             let page = try await Audit.list(try req.ctx, filter: filter, page: try req.pageRequest(), on: req.db)
             let rows = page.items.map {
                 AuditPage.Row(when: req.shortDate($0.createdAt), actor: $0.actorLabel, action: $0.action, summary: $0.summary, ip: $0.ip)
             }
             return try await req.view.render("ops/audit", AuditPage(page: try await req.page("Audit trail", section: "audit"), rows: rows,
-                                                                    nextCursor: page.nextCursor, action: filter.action, actor: filter.actor))
+                                                                    nextCursor: page.nextCursor, action: filter.action, actor: filter.actor,
+                                                                    from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"]))
         }
 
         routes.get("organizations") { req async throws -> View in
@@ -300,12 +314,32 @@ enum OperationsPages {
             let target = try await Identities.resolve(user: identity.user, acting: form.organization_id, token: nil, origin: req.origin,
                                                       services: req.services, on: req.db)
             session.organizationID = target.organization.id!
+            session.branchID = nil
             try await session.save(on: req.db)
             if target.context.isCrossingTenant {
                 try await Audit.record("tenant.switched", "Switched to \(target.organization.name)", ctx: target.context,
                                        target: .init("organization", target.organization.id), at: req.services.clock.now(), on: req.db)
             }
             return redirect(req, to: "/", flash: "You are now working in \(target.organization.name).")
+        }
+    }
+
+    static func registerBranchSwitcher(_ routes: any RoutesBuilder) {
+        routes.post("switch-branch") { req async throws -> Response in
+            struct Form: Decodable { var branch_id: String? }
+            let form = try req.content.decode(Form.self)
+            let identity = try req.identity
+            guard let session = req.staffSession else { throw DomainError.unauthorized("Sign in first.") }
+            if let raw = form.branch_id, !raw.isEmpty {
+                let allowed = try await Identities.switchableBranches(identity, on: req.db)
+                guard let branch = allowed.first(where: { $0.id?.uuidString == raw }) else { throw DomainError.notFound("Branch") }
+                session.branchID = branch.id
+                try await session.save(on: req.db)
+                return redirect(req, to: "/", flash: "You are now working in the \(branch.name) branch.")
+            }
+            session.branchID = nil
+            try await session.save(on: req.db)
+            return redirect(req, to: "/", flash: "You are now seeing every branch you may see.")
         }
     }
 
@@ -374,5 +408,6 @@ enum Pages {
         AccountPages.register(signedIn)
         StaffPages.register(signedIn)
         OperationsPages.register(signedIn)
+        OperationsPages.registerBranchSwitcher(signedIn)
     }
 }
