@@ -166,6 +166,16 @@ struct PageTests {
             let dashboard = try await browser.get("/")
             #expect(dashboard.status == .ok)
             #expect(!dashboard.text.contains("href=\"/settings\""))
+
+            // Billing ops may read users (with their role names) but not roles.
+            try await t.makeUser(in: tenant, role: .billingOps, email: "cash@alpha.test")
+            let billing = Browser(t.app)
+            _ = try await billing.get("/login")
+            _ = try await billing.post("/login", [("email", "cash@alpha.test"), ("password", testPassword)])
+            let users = try await billing.get("/users")
+            #expect(users.status == .ok)
+            #expect(users.text.contains("Super admin"))
+            #expect(try await billing.get("/roles").status == .forbidden)
         }
     }
 

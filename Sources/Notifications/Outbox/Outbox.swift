@@ -216,6 +216,11 @@ public enum Outbox {
         return try await query.paginateNewestFirst(page, by: \.$createdAt)
     }
 
+    public static func count(_ ctx: TenantContext, on db: any Database) async throws -> Int {
+        try ctx.require(.outboxRead)
+        return try await OutboxMessage.scoped(to: ctx, on: db).count()
+    }
+
     public static func show(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> (OutboxMessage, [DeliveryAttempt]) {
         try ctx.require(.outboxRead)
         let message = try await OutboxMessage.find(id, in: ctx, on: db)

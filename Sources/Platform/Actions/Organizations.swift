@@ -130,6 +130,17 @@ public enum Branches {
         return try await query.paginate(page, by: \.$name)
     }
 
+    /// Every branch the actor may see, by name, for labels and choosers.
+    public static func all(_ ctx: TenantContext, on db: any Database) async throws -> [Branch] {
+        let query = Branch.scoped(to: ctx, on: db)
+        if let branches = ctx.branchIDs { query.filter(\.$id ~~ branches) }
+        return try await query.sort(\.$name).all()
+    }
+
+    public static func count(_ ctx: TenantContext, on db: any Database) async throws -> Int {
+        try await all(ctx, on: db).count
+    }
+
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Branch {
         try ctx.require(.branchesRead)
         let branch = try await Branch.find(id, in: ctx, on: db)

@@ -18,6 +18,12 @@ public enum Roles {
         return try await Role.scoped(to: ctx, on: db).paginate(page, by: \.$name)
     }
 
+    /// Every role of the organization by name, for labels and choosers on pages the caller may
+    /// already open (organizations have a handful); the roles pages themselves use `list`.
+    public static func all(_ ctx: TenantContext, on db: any Database) async throws -> [Role] {
+        try await Role.scoped(to: ctx, on: db).sort(\.$name).all()
+    }
+
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Role {
         try ctx.require(.rolesRead)
         return try await Role.find(id, in: ctx, on: db)

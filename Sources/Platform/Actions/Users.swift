@@ -49,6 +49,11 @@ public enum Users {
         return try await query.paginate(page, by: \.$name)
     }
 
+    public static func count(_ ctx: TenantContext, on db: any Database) async throws -> Int {
+        try ctx.require(.usersRead)
+        return try await User.scoped(to: ctx, on: db).count()
+    }
+
     public static func details(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Details {
         try ctx.require(.usersRead)
         let user = try await User.find(id, in: ctx, on: db)

@@ -128,13 +128,13 @@ enum OperationsPages {
             let ctx = try req.ctx
             var cards: [Dashboard.Card] = []
             if ctx.can(.usersRead) {
-                cards.append(.init(label: "Staff", value: String(try await User.scoped(to: ctx, on: req.db).count()), href: "/users"))
+                cards.append(.init(label: "Staff", value: String(try await Users.count(ctx, on: req.db)), href: "/users"))
             }
             if ctx.can(.branchesRead) {
-                cards.append(.init(label: "Branches", value: String(try await Branch.scoped(to: ctx, on: req.db).count()), href: "/branches"))
+                cards.append(.init(label: "Branches", value: String(try await Branches.count(ctx, on: req.db)), href: "/branches"))
             }
             if ctx.can(.outboxRead) {
-                cards.append(.init(label: "Messages in outbox", value: String(try await OutboxMessage.scoped(to: ctx, on: req.db).count()), href: "/outbox"))
+                cards.append(.init(label: "Messages in outbox", value: String(try await Outbox.count(ctx, on: req.db)), href: "/outbox"))
             }
             if ctx.can(.jobsRead) {
                 let failed = try await JobStats.counts(organization: try req.jobScope(), on: req.db).filter { $0.state == "discarded" }.reduce(0) { $0 + $1.count }
@@ -347,7 +347,7 @@ enum OperationsPages {
         let ctx = try req.ctx
         let organization = try req.identity.organization
         let settings = try await Settings.read(ctx, services: req.services, on: req.db)
-        let roleKeys = try await Role.scoped(to: ctx, on: req.db).sort(\.$name).all().map(\.key)
+        let roleKeys = try await Roles.all(ctx, on: req.db).map(\.key)
         let sections = SettingsCatalog.sections.map { section in
             SettingsPage.Section(key: section.key, title: section.title, fields: section.fields.map { field in
                 let value = settings.value(section.key, field.name)

@@ -64,7 +64,7 @@ enum StaffPages {
             let ctx = try req.ctx
             let q = req.query[String.self, at: "q"]
             let page = try await Users.list(ctx, page: try req.pageRequest(), query: q, on: req.db)
-            let roles = Dictionary(uniqueKeysWithValues: try await Role.scoped(to: ctx, on: req.db).all().map { ($0.id!, $0.name) })
+            let roles = Dictionary(uniqueKeysWithValues: try await Roles.all(ctx, on: req.db).map { ($0.id!, $0.name) })
             let rows = page.items.map {
                 UserRow(id: $0.id!.uuidString, name: $0.name, email: $0.email, role: roles[$0.roleID] ?? "—", status: $0.status.rawValue,
                         twoFactor: $0.twoFactorEnabled, lastLogin: $0.lastLoginAt.map(req.shortDate))
@@ -204,9 +204,9 @@ enum StaffPages {
         let ctx = try req.ctx
         try ctx.require(user == nil ? .usersManage : .usersRead)
         let chosenRole = form.values["role_id"]
-        let roles = try await Role.scoped(to: ctx, on: req.db).sort(\.$name).all()
+        let roles = try await Roles.all(ctx, on: req.db)
             .map { Choice(value: $0.id!.uuidString, label: $0.name, checked: $0.id!.uuidString == chosenRole) }
-        let branches = try await Branch.scoped(to: ctx, on: req.db).sort(\.$name).all()
+        let branches = try await Branches.all(ctx, on: req.db)
             .map { Choice(value: $0.id!.uuidString, label: $0.name, checked: selected.contains($0.id!.uuidString)) }
         return try await req.view.render("staff/user-form", UserForm(
             page: try await req.page(user?.user.name ?? "Invite a user", section: "users"), form: form, roles: roles, branches: branches,

@@ -300,7 +300,7 @@ struct SMTPClientTests {
         let server = try await SMTPPeerServer.start(["--blackhole"])
         defer { server.stop() }
 
-        let started = ContinuousClock.now
+        // The error kind proves the client gave up by itself; tests do not assert on wall-clock time.
         let error = await #expect(throws: SMTPError.self) {
             try await client.send(Self.sample(), using: configuration(server, timeout: .milliseconds(500)))
         }
@@ -308,7 +308,6 @@ struct SMTPClientTests {
             Issue.record("expected timeout, got \(String(describing: error))")
             return
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test("nothing listening → SMTPError.connectionFailed")
