@@ -23,6 +23,8 @@ def test_bad_configuration_exits_nonzero_with_one_sentence():
         ({"PORT": "abc"}, ["serve"], "PORT must be a number"),
         ({}, ["serve", "--port", "70000"], "--port must be between 1 and 65535"),
         ({}, ["user", "create-admin", "--organization", "X"], "--email is required"),
+        ({}, ["worker", "--concurrency", "0"], "--concurrency must be between 1 and 64"),
+        ({}, ["worker", "--queues", " , "], "--queues must name at least one queue"),
         ({"DATABASE_URL": "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable"}, ["migrate"], "Cannot reach the PostgreSQL server"),
     ]:
         result = run(*args, **env)

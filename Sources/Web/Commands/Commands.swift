@@ -79,7 +79,6 @@ struct WorkerCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.prepareDatabase()
         var configuration = JobWorker.Configuration()
         if let q = signature.queues {
             configuration.queues = q.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -89,6 +88,7 @@ struct WorkerCommand: AsyncCommand {
             guard (1...64).contains(c) else { throw CommandFailure("--concurrency must be between 1 and 64.") }
             configuration.concurrency = c
         }
+        try await app.prepareDatabase()
         context.console.print("Worker started on queues \(configuration.queues.joined(separator: ", ")). Stop with Ctrl-C.")
         Background.start(app, configuration: configuration)
         // Run until SIGTERM or SIGINT, like `serve`; then the lifecycle handler stops the worker.
