@@ -99,6 +99,13 @@ public final class Browser: @unchecked Sendable {
         return String(rest.prefix { $0 != "\"" })
     }
 
+    /// Opens the sign-in page and signs in (one password step).
+    @discardableResult
+    public func signIn(_ email: String, password: String = testPassword) async throws -> APIResult {
+        _ = try await get("/login")
+        return try await post("/login", [("email", email), ("password", password)])
+    }
+
     @discardableResult
     public func get(_ path: String) async throws -> APIResult {
         try await send(.GET, path, form: nil)

@@ -26,8 +26,7 @@ struct JobsPageTests {
 
             try await t.makeUser(in: a, role: .branchAdmin, email: "boss@alpha.test")
             let browser = Browser(t.app)
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", "boss@alpha.test"), ("password", testPassword)])
+            try await browser.signIn("boss@alpha.test")
             let page = try await browser.get("/jobs")
             #expect(page.status == .ok)
             #expect(page.text.contains("alpha router 10.0.0.1 refused"))
@@ -42,8 +41,7 @@ struct JobsPageTests {
 
             // The platform super admin at home sees every organization's jobs.
             let admin = Browser(t.app)
-            _ = try await admin.get("/login")
-            _ = try await admin.post("/login", [("email", a.admin.email), ("password", testPassword)])
+            try await admin.signIn(a.admin.email)
             #expect(try await admin.get("/jobs").text.contains("beta customer"))
         }
     }

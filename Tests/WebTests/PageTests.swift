@@ -38,8 +38,7 @@ struct PageTests {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")
             let browser = Browser(t.app)
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            try await browser.signIn(tenant.admin.email)
             let role = try #require(try await Role.query(on: t.db).filter(\.$organizationID == tenant.id).first())
             let branch = try #require(try await Branch.query(on: t.db).filter(\.$organizationID == tenant.id).first())
             for path in ["/", "/users", "/users/invite", "/users/\(tenant.admin.id!)", "/roles", "/roles/new", "/roles/\(role.id!)",
@@ -56,8 +55,7 @@ struct PageTests {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")
             let browser = Browser(t.app)
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            try await browser.signIn(tenant.admin.email)
             _ = try await browser.get("/settings")
             let bad = try await browser.post("/settings/billing", [("billing_day_rule", "anniversary"), ("fixed_billing_day", "1"),
                                                                    ("invoice_due_days", "7"), ("grace_days", "400"), ("currency", "BDT"),
@@ -134,8 +132,7 @@ struct PageTests {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")
             let browser = Browser(t.app)
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            try await browser.signIn(tenant.admin.email)
             #expect(try await browser.get("/").status == .ok)
             t.clock.advance(by: 29 * 60)
             #expect(try await browser.get("/").status == .ok)
@@ -144,8 +141,7 @@ struct PageTests {
 
             // An organization can shorten it.
             _ = try await t.api(.PATCH, "/api/v1/settings", token: tenant.token, json: ["security": ["idle_timeout_minutes": 5]])
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            try await browser.signIn(tenant.admin.email)
             t.clock.advance(by: 4 * 60)
             #expect(try await browser.get("/").status == .ok)
             t.clock.advance(by: 6 * 60)
@@ -158,8 +154,7 @@ struct PageTests {
             let tenant = try await t.makeTenant("Alpha Net")
             try await t.makeUser(in: tenant, role: .support, email: "agent@alpha.test")
             let browser = Browser(t.app)
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", "agent@alpha.test"), ("password", testPassword)])
+            try await browser.signIn("agent@alpha.test")
             let settings = try await browser.get("/settings")
             #expect(settings.status == .forbidden)
             #expect(settings.text.contains("settings.read"))
@@ -170,8 +165,7 @@ struct PageTests {
             // Billing ops may read users (with their role names) but not roles.
             try await t.makeUser(in: tenant, role: .billingOps, email: "cash@alpha.test")
             let billing = Browser(t.app)
-            _ = try await billing.get("/login")
-            _ = try await billing.post("/login", [("email", "cash@alpha.test"), ("password", testPassword)])
+            try await billing.signIn("cash@alpha.test")
             let users = try await billing.get("/users")
             #expect(users.status == .ok)
             #expect(users.text.contains("Super admin"))

@@ -28,8 +28,7 @@ struct SecurityPolicyTests {
             #expect(try await t.api(.GET, "/api/v1/branches", token: supportToken).status == .ok)
 
             let browser = Browser(t.app)
-            _ = try await browser.get("/login")
-            _ = try await browser.post("/login", [("email", "cash@alpha.test"), ("password", testPassword)])
+            try await browser.signIn("cash@alpha.test")
             let home = try await browser.get("/")
             #expect(home.status == .seeOther)
             #expect(home.headers.first(name: .location) == "/account/two-factor?required=1")
@@ -95,8 +94,7 @@ struct SecurityPolicyTests {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")
             let signedIn = Browser(t.app)
-            _ = try await signedIn.get("/login")
-            _ = try await signedIn.post("/login", [("email", tenant.admin.email), ("password", testPassword)])
+            try await signedIn.signIn(tenant.admin.email)
             let requester = Browser(t.app)
             _ = try await requester.get("/password-reset")
             #expect(try await requester.post("/password-reset", [("email", tenant.admin.email)]).status == .seeOther)
