@@ -2,7 +2,8 @@ import FluentKit
 import SQLKit
 
 public enum PlatformMigrations {
-    public static let all: [any Migration] = [CreateOrganizations(), CreateUsers(), CreateAccessTables(), CreateAuditAndSettings()]
+    public static let all: [any Migration] = [CreateOrganizations(), CreateUsers(), CreateAccessTables(), CreateAuditAndSettings(),
+                                              CreateNumberSequences()]
 }
 
 struct CreateOrganizations: AsyncMigration {

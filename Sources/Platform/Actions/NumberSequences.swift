@@ -1,0 +1,43 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+import SQLKit
+
+/// Gapless per-organization numbers for things people read aloud: customers (C-000123),
+/// invoices, receipts, purchase orders. A number is taken inside the caller's transaction; the
+/// sequence row stays locked until that transaction ends, so a rollback gives the number back
+/// and concurrent callers queue instead of skipping or repeating.
+public enum NumberSequences {
+    /// Takes the next number of `name` (e.g. "customer") for the organization. Pass the caller's transaction.
+    public static func next(_ name: String, organizationID: UUID, on db: any Database) async throws -> Int64 {
+        let sql = db as! any SQLDatabase
+        let row = try await sql.raw("""
+            INSERT INTO number_sequences (organization_id, name, last_value) VALUES (\(bind: organizationID), \(bind: name), 1)
+            ON CONFLICT (organization_id, name) DO UPDATE SET last_value = number_sequences.last_value + 1
+            RETURNING last_value
+            """).first()
+        guard let row else { throw DomainError.conflict("The \(name) number could not be allocated.") }
+        return try row.decode(column: "last_value", as: Int64.self)
+    }
+
+    /// "C-000123": a prefix and the number zero-padded to `width` digits (wider numbers are not cut).
+    public static func format(_ value: Int64, prefix: String, width: Int = 6) -> String {
+        let digits = String(value)
+        return prefix + String(repeating: "0", count: max(width - digits.count, 0)) + digits
+    }
+}
+
+struct CreateNumberSequences: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("number_sequences")
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("name", .string, .required)
+            .field("last_value", .int64, .required)
+            .compositeIdentifier(over: "organization_id", "name")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("number_sequences").delete()
+    }
+}
