@@ -71,6 +71,7 @@ struct PageTests {
             let page = try await browser.get("/settings")
             #expect(!page.text.contains("mail-secret-1"))
             #expect(page.text.contains("smtp.alpha.test"))
+            #expect(page.text.contains("href=\"#billing\"") && page.text.contains("id=\"billing\""))
             _ = try await browser.get("/settings")
             let badZone = try await browser.post("/organization", [("name", "Alpha Net"), ("time_zone", "Dhaka"), ("currency", "BDT")])
             #expect(badZone.status == .unprocessableEntity)
