@@ -61,6 +61,36 @@ struct OutboxDeliveryTests {
         }
     }
 
+    @Test func heldMessagesGoOutOnceEmailIsConfigured() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let other = try await t.makeTenant("Beta Broadband")
+            for (org, email) in [(tenant.id, tenant.admin.email), (other.id, other.admin.email)] {
+                try await Outbox.queueEmail(OutgoingEmail(organizationID: org, to: email, toName: nil, subject: "Hello", text: "Body", purpose: "test"),
+                                            jobs: t.services.jobs, on: t.db)
+            }
+            let worker = JobWorker(db: t.db, registry: t.app.meghna.registry, clock: t.clock.clock)
+            _ = try await worker.drain()
+            #expect(try await OutboxMessage.query(on: t.db).all().allSatisfy { $0.state == .held })
+
+            _ = try await t.api(.PATCH, "/api/v1/settings", token: tenant.token,
+                                json: ["email": ["host": "smtp.alpha.test", "security": "none", "from_address": "noc@alpha.test"]])
+            let browser = Browser(t.app)
+            try await browser.signIn(tenant.admin.email)
+            _ = try await browser.get("/outbox")
+            #expect(browser.lastBody.contains("Send held and failed messages"))
+            #expect(try await browser.post("/outbox/send-again", []).status == .seeOther)
+            _ = try await worker.drain()
+            #expect(t.sent.emails.map { $0.0.to.first?.address } == [tenant.admin.email])
+            let states = try await OutboxMessage.query(on: t.db).all().map { ($0.organizationID, $0.state) }
+            #expect(states.contains { $0.0 == tenant.id && $0.1 == .sent })
+            #expect(states.contains { $0.0 == other.id && $0.1 == .held })  // another organization's messages are untouched
+            let sent = try #require(try await OutboxMessage.query(on: t.db).filter(\.$state == .sent).first())
+            _ = try await browser.get("/outbox/\(sent.id!)")
+            #expect(try await browser.post("/outbox/\(sent.id!)/send-again", []).status == .conflict)
+        }
+    }
+
     @Test func testMessagesCheckTheSettings() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

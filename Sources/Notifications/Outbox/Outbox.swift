@@ -166,6 +166,37 @@ public enum Outbox {
         return HTTPSMSGateway(configuration: configuration, transport: transport)
     }
 
+    // MARK: staff actions
+
+    /// Sends held or failed messages again, e.g. after SMTP or SMS was configured: one message
+    /// (`id`) or every held and failed one of the organization. Returns how many were queued.
+    @discardableResult
+    public static func sendAgain(_ ctx: TenantContext, id: String? = nil, services: PlatformServices, on db: any Database) async throws -> Int {
+        try ctx.require(.settingsManage)
+        let query = OutboxMessage.scoped(to: ctx, on: db).filter(\.$state ~~ [OutboxState.held, .failed])
+        if let id {
+            let message = try await OutboxMessage.find(id, in: ctx, on: db)
+            guard message.state == .held || message.state == .failed else {
+                throw DomainError.conflict("This message is \(message.state.rawValue); only held or failed messages are sent again.")
+            }
+            query.filter(\.$id == message.id!)
+        }
+        let messages = try await query.limit(1000).all()
+        try await db.transaction { tx in
+            for message in messages {
+                message.state = .queued
+                message.lastError = nil
+                try await message.save(on: tx)
+                try await services.jobs.enqueue(deliverJob, payload: DeliverPayload(messageID: message.id!), queue: "notifications",
+                                                organizationID: ctx.organizationID, maxAttempts: maxAttempts, on: tx)
+            }
+            if !messages.isEmpty {
+                try await Audit.record("outbox.sent_again", "Sent \(messages.count) message(s) again", ctx: ctx, at: services.clock.now(), on: tx)
+            }
+        }
+        return messages.count
+    }
+
     // MARK: test messages
 
     /// Queues a test email to the signed-in staff member, to check the SMTP settings.

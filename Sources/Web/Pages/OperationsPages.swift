@@ -90,6 +90,7 @@ enum OperationsPages {
         var nextCursor: String?
         var state: String?
         var q: String?
+        var canSendAgain: Bool
     }
 
     struct MessagePage: Encodable {
@@ -97,6 +98,7 @@ enum OperationsPages {
         var message: [String: String]
         var body: String
         var attempts: [[String: String]]
+        var canSendAgain: Bool
     }
 
     struct AuditPage: Encodable {
@@ -256,17 +258,27 @@ enum OperationsPages {
                                purpose: $0.purpose, state: $0.state.rawValue, createdAt: req.shortDate($0.createdAt))
             }
             return try await req.view.render("ops/outbox", OutboxPage(page: try await req.page("Outbox", section: "outbox"), rows: rows,
-                                                                      nextCursor: page.nextCursor, state: filter.state, q: filter.query))
+                                                                      nextCursor: page.nextCursor, state: filter.state, q: filter.query,
+                                                                      canSendAgain: try req.ctx.can(.settingsManage)))
+        }
+        routes.post("outbox", "send-again") { req async throws -> Response in
+            let count = try await Outbox.sendAgain(try req.ctx, services: req.services, on: req.db)
+            return redirect(req, to: "/outbox", flash: count == 0 ? "No held or failed messages." : "\(count) message(s) queued for delivery again.")
+        }
+        routes.post("outbox", ":id", "send-again") { req async throws -> Response in
+            _ = try await Outbox.sendAgain(try req.ctx, id: req.parameters.get("id"), services: req.services, on: req.db)
+            return redirect(req, to: "/outbox/\(req.parameters.get("id") ?? "")", flash: "Queued for delivery again.")
         }
         routes.get("outbox", ":id") { req async throws -> View in
             let (message, attempts) = try await Outbox.show(try req.ctx, req.parameters.get("id"), on: req.db)
             return try await req.view.render("ops/message", MessagePage(
                 page: try await req.page(message.subject ?? "Message", section: "outbox"),
-                message: ["channel": message.channel.rawValue, "recipient": message.recipient, "subject": message.subject ?? "",
+                message: ["id": message.id!.uuidString, "channel": message.channel.rawValue, "recipient": message.recipient, "subject": message.subject ?? "",
                           "state": message.state.rawValue, "purpose": message.purpose, "created": req.shortDate(message.createdAt),
                           "error": message.lastError ?? ""],
                 body: message.body,
-                attempts: attempts.map { ["attempt": String($0.attempt), "ok": $0.succeeded ? "yes" : "no", "detail": $0.detail, "at": req.shortDate($0.at)] }))
+                attempts: attempts.map { ["attempt": String($0.attempt), "ok": $0.succeeded ? "yes" : "no", "detail": $0.detail, "at": req.shortDate($0.at)] },
+                canSendAgain: try req.ctx.can(.settingsManage) && (message.state == .held || message.state == .failed)))
         }
 
         routes.get("audit") { req async throws -> View in
