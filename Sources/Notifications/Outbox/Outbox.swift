@@ -21,9 +21,11 @@ public enum Outbox {
     public static let deliverJob = "notifications.deliver"
     static let maxAttempts = 8
 
-    /// Queues an email inside the caller's transaction and enqueues its delivery.
-    public static func queueEmail(_ email: OutgoingEmail, jobs: JobQueue, on db: any Database) async throws {
-        guard let org = email.organizationID else { return }
+    /// Queues an email inside the caller's transaction and enqueues its delivery. Emails without
+    /// an organization (none are sent today) are not kept.
+    @discardableResult
+    public static func queueEmail(_ email: OutgoingEmail, jobs: JobQueue, on db: any Database) async throws -> OutboxMessage? {
+        guard let org = email.organizationID else { return nil }
         let message = OutboxMessage()
         message.organizationID = org
         message.channel = .email
@@ -38,6 +40,7 @@ public enum Outbox {
         try await message.create(on: db)
         try await jobs.enqueue(deliverJob, payload: DeliverPayload(messageID: message.id!), queue: "notifications", organizationID: org,
                                maxAttempts: maxAttempts, on: db)
+        return message
     }
 
     /// Queues an SMS to one or more numbers (already validated).
@@ -203,10 +206,10 @@ public enum Outbox {
     public static func sendTestEmail(_ ctx: TenantContext, jobs: JobQueue, on db: any Database) async throws -> OutboxMessage {
         try ctx.require(.settingsManage)
         guard case .user(_, let email) = ctx.actor else { throw DomainError.forbidden("Only a signed-in person can send a test email.") }
-        try await queueEmail(OutgoingEmail(organizationID: ctx.organizationID, to: email, toName: nil, subject: "Meghna test email",
-                                           text: "This is a test message from Meghna. If you can read it, the email settings work.",
-                                           purpose: "test"), jobs: jobs, on: db)
-        return try await OutboxMessage.scoped(to: ctx, on: db).filter(\.$recipient == email).sort(\.$createdAt, .descending).first()!
+        let message = try await queueEmail(OutgoingEmail(organizationID: ctx.organizationID, to: email, toName: nil, subject: "Meghna test email",
+                                                         text: "This is a test message from Meghna. If you can read it, the email settings work.",
+                                                         purpose: "test"), jobs: jobs, on: db)
+        return message!
     }
 
     /// Queues a test SMS, to check the SMS provider settings.

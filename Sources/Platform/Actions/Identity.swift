@@ -12,6 +12,8 @@ public struct Identity: Sendable {
     public let context: TenantContext
     /// The organization requires 2FA for this user's role and it is not on yet.
     public let mustEnrolTwoFactor: Bool
+    /// The branches this person may see before any branch switch; nil means every branch.
+    public let allowedBranchIDs: Set<UUID>?
 
     public var isSuperAdmin: Bool { role.isSuperAdmin }
 }
@@ -41,8 +43,9 @@ public enum Identities {
         var permissions = role.permissions
         if let token { permissions = token.grants(permissions) }
         let assigned = try await UserBranch.query(on: db).filter(\.$userID == user.id!).all().map(\.branchID)
-        var branchIDs: Set<UUID>? = crossing || assigned.isEmpty ? nil : Set(assigned)
-        if let branch, branchIDs?.contains(branch) ?? true,
+        let allowed: Set<UUID>? = crossing || assigned.isEmpty ? nil : Set(assigned)
+        var branchIDs = allowed
+        if let branch, allowed?.contains(branch) ?? true,
            try await Branch.query(on: db).filter(\.$id == branch).filter(\.$organizationID == organization.id!).first() != nil {
             branchIDs = [branch]
         }
@@ -54,16 +57,13 @@ public enum Identities {
         let settings = try await Settings.load(organizationID: home.id!, services: services, on: db)
         let mustEnrol = settings.list("security", "require_2fa_roles").contains(role.key) && !user.twoFactorEnabled
         return Identity(user: user, role: role, homeOrganization: home, organization: organization, context: context,
-                        mustEnrolTwoFactor: mustEnrol)
+                        mustEnrolTwoFactor: mustEnrol, allowedBranchIDs: allowed)
     }
 
     /// Branches the person may switch between: their assigned ones, or all of the organization.
     public static func switchableBranches(_ identity: Identity, on db: any Database) async throws -> [Branch] {
         let query = Branch.query(on: db).filter(\.$organizationID == identity.organization.id!).sort(\.$name)
-        if !identity.context.isCrossingTenant {
-            let assigned = try await UserBranch.query(on: db).filter(\.$userID == identity.user.id!).all().map(\.branchID)
-            if !assigned.isEmpty { query.filter(\.$id ~~ assigned) }
-        }
+        if let allowed = identity.allowedBranchIDs { query.filter(\.$id ~~ allowed) }
         return try await query.limit(200).all()
     }
 

@@ -124,21 +124,25 @@ public enum Branches {
 
     public static func list(_ ctx: TenantContext, page: CursorRequest, query text: String? = nil, on db: any Database) async throws -> CursorPage<Branch> {
         try ctx.require(.branchesRead)
-        let query = Branch.scoped(to: ctx, on: db)
-        if let branches = ctx.branchIDs { query.filter(\.$id ~~ branches) }
+        let query = visible(ctx, on: db)
         if let text, !text.isEmpty { query.filter(\.$name, .custom("LIKE"), "%\(text)%") }
         return try await query.paginate(page, by: \.$name)
     }
 
-    /// Every branch the actor may see, by name, for labels and choosers.
-    public static func all(_ ctx: TenantContext, on db: any Database) async throws -> [Branch] {
+    /// The branches the actor may see: the organization's, narrowed by the context's branch set.
+    static func visible(_ ctx: TenantContext, on db: any Database) -> QueryBuilder<Branch> {
         let query = Branch.scoped(to: ctx, on: db)
         if let branches = ctx.branchIDs { query.filter(\.$id ~~ branches) }
-        return try await query.sort(\.$name).all()
+        return query
+    }
+
+    /// Every branch the actor may see, by name, for labels and choosers.
+    public static func all(_ ctx: TenantContext, on db: any Database) async throws -> [Branch] {
+        try await visible(ctx, on: db).sort(\.$name).all()
     }
 
     public static func count(_ ctx: TenantContext, on db: any Database) async throws -> Int {
-        try await all(ctx, on: db).count
+        try await visible(ctx, on: db).count()
     }
 
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Branch {

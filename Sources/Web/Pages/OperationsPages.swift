@@ -285,11 +285,7 @@ enum OperationsPages {
             /// Calendar days in the organization's time zone; "to" includes the whole day.
             func day(_ name: String, plus days: Int = 0) throws -> Date? {
                 guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
-                let f = DateFormatter()
-                f.locale = Locale(identifier: "en_US_POSIX")
-                f.dateFormat = "yyyy-MM-dd"
-                f.timeZone = try req.ctx.timeZone
-                guard let date = f.date(from: raw) else { throw DomainError.invalid(name, "must be a date such as 2026-11-25") }
+                guard let date = req.formatter("yyyy-MM-dd").date(from: raw) else { throw DomainError.invalid(name, "must be a date such as 2026-11-25") }
                 return date.addingTimeInterval(Double(days) * 86_400)
             }
             let filter = Audit.Filter(action: req.query[String.self, at: "action"], actor: req.query[String.self, at: "actor"],

@@ -31,31 +31,7 @@ struct PageContext: Encodable {
     var canSwitch: Bool
     var branches: [OrganizationChoice]
     var allBranches: Bool
-    var canSwitchBranch: Bool { branches.count > 1 }
-
-    enum CodingKeys: String, CodingKey {
-        case title, csrf, flash, flashKind, userName, userEmail, roleName, organizationName, crossing, nav, organizations, canSwitch,
-             branches, allBranches, canSwitchBranch
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(title, forKey: .title)
-        try c.encode(csrf, forKey: .csrf)
-        try c.encodeIfPresent(flash, forKey: .flash)
-        try c.encodeIfPresent(flashKind, forKey: .flashKind)
-        try c.encodeIfPresent(userName, forKey: .userName)
-        try c.encodeIfPresent(userEmail, forKey: .userEmail)
-        try c.encodeIfPresent(roleName, forKey: .roleName)
-        try c.encodeIfPresent(organizationName, forKey: .organizationName)
-        try c.encode(crossing, forKey: .crossing)
-        try c.encode(nav, forKey: .nav)
-        try c.encode(organizations, forKey: .organizations)
-        try c.encode(canSwitch, forKey: .canSwitch)
-        try c.encode(branches, forKey: .branches)
-        try c.encode(allBranches, forKey: .allBranches)
-        try c.encode(canSwitchBranch, forKey: .canSwitchBranch)
-    }
+    var canSwitchBranch: Bool
 }
 
 /// Form state kept across a failed submit: what was typed and what was wrong with it.
@@ -123,14 +99,14 @@ extension Request {
                            organizations: orgs.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == identity.organization.id) },
                            canSwitch: identity.isSuperAdmin && orgs.count > 1,
                            branches: branches.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == current) },
-                           allBranches: current == nil)
+                           allBranches: current == nil, canSwitchBranch: branches.count > 1)
     }
 
     /// Layout context for pages without a signed-in user (login, setup, invitations).
     func publicPage(_ title: String) -> PageContext {
         let flash = Flash.take(from: self)
         return PageContext(title: title, csrf: csrfToken, flash: flash?.0, flashKind: flash?.1, crossing: false, nav: [], organizations: [],
-                           canSwitch: false, branches: [], allBranches: true)
+                           canSwitch: false, branches: [], allBranches: true, canSwitchBranch: false)
     }
 
     /// Form fields as strings, for keeping input after an error.

@@ -230,11 +230,14 @@ extension Request {
     /// "18:46" in the organization's time zone.
     func clockTime(_ date: Date) -> String { format(date, "HH:mm") }
 
-    private func format(_ date: Date, _ pattern: String) -> String {
+    private func format(_ date: Date, _ pattern: String) -> String { formatter(pattern).string(from: date) }
+
+    /// A fixed-pattern formatter in the organization's time zone, for showing and for reading dates.
+    func formatter(_ pattern: String) -> DateFormatter {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = pattern
         f.timeZone = (try? identity.context.timeZone) ?? TimeZone(identifier: "Asia/Dhaka")
-        return f.string(from: date)
+        return f
     }
 }
