@@ -76,12 +76,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CRM",
+            dependencies: [
+                "MeghnaCore",
+                "Documents",
+                "Jobs",
+                "Platform",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Web",
             dependencies: [
                 "MeghnaCore",
                 "Documents",
                 "Jobs",
                 "Platform",
+                "CRM",
                 "Notifications",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
@@ -111,6 +124,7 @@ let package = Package(
         .testTarget(name: "DocumentsTests", dependencies: ["Documents"], swiftSettings: swiftSettings),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "TestSupport"], swiftSettings: swiftSettings),
     ]

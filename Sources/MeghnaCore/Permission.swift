@@ -22,6 +22,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case leadsWrite = "leads.write"
     case resellersRead = "resellers.read"
     case resellersManage = "resellers.manage"
+    case areasManage = "areas.manage"
     // billing and payments
     case plansRead = "plans.read"
     case plansManage = "plans.manage"
@@ -63,6 +64,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
         case .leadsWrite: "Create, assign and convert leads"
         case .resellersRead: "See resellers"
         case .resellersManage: "Create and change resellers"
+        case .areasManage: "Edit the area tree (zones, areas, buildings)"
         case .plansRead: "See plans"
         case .plansManage: "Create and change plans, add-ons, discounts and taxes"
         case .subscriptionsRead: "See subscriptions"
@@ -87,6 +89,9 @@ public enum SystemRole: String, Sendable, CaseIterable, Codable {
     case billingOps = "billing_ops"
     case networkEngineer = "network_engineer"
     case support = "support"
+    /// Staff of a reseller (an area franchise, a building operator): customers and leads of
+    /// their own reseller subtree only.
+    case reseller = "reseller"
 
     public var displayName: String {
         switch self {
@@ -95,6 +100,7 @@ public enum SystemRole: String, Sendable, CaseIterable, Codable {
         case .billingOps: "Billing ops"
         case .networkEngineer: "Network engineer"
         case .support: "Support"
+        case .reseller: "Reseller"
         }
     }
 
@@ -114,6 +120,9 @@ public enum SystemRole: String, Sendable, CaseIterable, Codable {
         case .support:
             return [.branchesRead, .customersRead, .customersWrite, .leadsRead, .leadsWrite, .subscriptionsRead,
                     .plansRead, .invoicesRead, .paymentsRead, .routersRead, .outboxRead]
+        case .reseller:
+            return [.customersRead, .customersWrite, .leadsRead, .leadsWrite, .resellersRead, .plansRead, .subscriptionsRead,
+                    .invoicesRead, .paymentsRead]
         }
     }
 }

@@ -32,6 +32,9 @@ public struct TenantContext: Sendable {
     public let permissions: Set<Permission>
     /// nil means every branch of the organization; otherwise only these.
     public let branchIDs: Set<UUID>?
+    /// nil for organization staff; for a person linked to a reseller, that reseller and every
+    /// reseller below it. Customers and leads outside this set are simply not found.
+    public let resellerIDs: Set<UUID>?
     public let timeZone: TimeZone
     public let currency: String
     /// True when a platform super admin acts inside an organization that is not its home.
@@ -40,18 +43,22 @@ public struct TenantContext: Sendable {
     public let userAgent: String?
 
     public init(organizationID: UUID, actor: Actor, permissions: Set<Permission>, branchIDs: Set<UUID>? = nil,
-                timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!, currency: String = "BDT",
+                resellerIDs: Set<UUID>? = nil, timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!, currency: String = "BDT",
                 isCrossingTenant: Bool = false, ipAddress: String? = nil, userAgent: String? = nil) {
         self.organizationID = organizationID
         self.actor = actor
         self.permissions = permissions
         self.branchIDs = branchIDs
+        self.resellerIDs = resellerIDs
         self.timeZone = timeZone
         self.currency = currency
         self.isCrossingTenant = isCrossingTenant
         self.ipAddress = ipAddress
         self.userAgent = userAgent
     }
+
+    /// True for reseller staff, who act only inside their reseller subtree.
+    public var isResellerScoped: Bool { resellerIDs != nil }
 
     public func can(_ permission: Permission) -> Bool { permissions.contains(permission) }
 

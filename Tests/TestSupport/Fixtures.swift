@@ -1,4 +1,5 @@
 import Fluent
+import Jobs
 import Foundation
 import MeghnaCore
 import NIOCore
@@ -140,5 +141,21 @@ public final class Browser: @unchecked Sendable {
         let text = String(buffer: response.body)
         if method == .GET || response.status != .seeOther { lastBody = text }
         return APIResult(status: response.status, headers: response.headers, text: text)
+    }
+}
+
+extension TestApp {
+    /// The tenant context a signed-in user gets (role permissions, branches, reseller subtree).
+    public func context(of user: User) async throws -> TenantContext {
+        try await Identities.resolve(user: user, acting: nil, token: nil, origin: .init(ip: "127.0.0.1", userAgent: "test"),
+                                     services: services, on: db).context
+    }
+}
+
+extension TestApp {
+    /// Runs every queued job (all queues) until none is left; returns how many ran.
+    @discardableResult
+    public func drainJobs() async throws -> Int {
+        try await JobWorker(db: db, registry: app.meghna.registry, clock: clock.clock).drain()
     }
 }

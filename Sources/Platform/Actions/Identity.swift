@@ -49,10 +49,20 @@ public enum Identities {
            try await Branch.query(on: db).filter(\.$id == branch).filter(\.$organizationID == organization.id!).first() != nil {
             branchIDs = [branch]
         }
+        // A person linked to a reseller, or holding the reseller role, sees only that reseller's
+        // subtree; with the role but no reseller linked, nothing (fail closed).
+        var resellerIDs: Set<UUID>?
+        if !crossing, user.resellerID != nil || role.key == SystemRole.reseller.rawValue {
+            if let linked = user.resellerID {
+                resellerIDs = try await services.resellerSubtree(organization.id!, linked, db)
+            } else {
+                resellerIDs = []
+            }
+        }
         let actor: Actor = token.map { .apiToken(id: $0.id!, userID: user.id!, email: user.email) } ?? .user(id: user.id!, email: user.email)
         let context = TenantContext(
             organizationID: organization.id!, actor: actor, permissions: permissions,
-            branchIDs: branchIDs, timeZone: organization.timeZone, currency: organization.currency,
+            branchIDs: branchIDs, resellerIDs: resellerIDs, timeZone: organization.timeZone, currency: organization.currency,
             isCrossingTenant: crossing, ipAddress: origin.ip, userAgent: origin.userAgent)
         let settings = try await Settings.load(organizationID: home.id!, services: services, on: db)
         let mustEnrol = settings.list("security", "require_2fa_roles").contains(role.key) && !user.twoFactorEnabled

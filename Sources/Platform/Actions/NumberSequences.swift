@@ -20,6 +20,19 @@ public enum NumberSequences {
         return try row.decode(column: "last_value", as: Int64.self)
     }
 
+    /// Takes `count` consecutive numbers at once (bulk imports); returns the first.
+    public static func take(_ count: Int, of name: String, organizationID: UUID, on db: any Database) async throws -> Int64 {
+        precondition(count > 0)
+        let sql = db as! any SQLDatabase
+        let row = try await sql.raw("""
+            INSERT INTO number_sequences (organization_id, name, last_value) VALUES (\(bind: organizationID), \(bind: name), \(bind: Int64(count)))
+            ON CONFLICT (organization_id, name) DO UPDATE SET last_value = number_sequences.last_value + \(bind: Int64(count))
+            RETURNING last_value
+            """).first()
+        guard let row else { throw DomainError.conflict("The \(name) numbers could not be allocated.") }
+        return try row.decode(column: "last_value", as: Int64.self) - Int64(count) + 1
+    }
+
     /// "C-000123": a prefix and the number zero-padded to `width` digits (wider numbers are not cut).
     public static func format(_ value: Int64, prefix: String, width: Int = 6) -> String {
         let digits = String(value)

@@ -8,12 +8,15 @@ public enum Users {
         public var name: String?
         public var roleID: String?
         public var branchIDs: [String]?
+        /// Links the person to a reseller: they then see only its subtree.
+        public var resellerID: String?
 
-        public init(email: String? = nil, name: String? = nil, roleID: String? = nil, branchIDs: [String]? = nil) {
+        public init(email: String? = nil, name: String? = nil, roleID: String? = nil, branchIDs: [String]? = nil, resellerID: String? = nil) {
             self.email = email
             self.name = name
             self.roleID = roleID
             self.branchIDs = branchIDs
+            self.resellerID = resellerID
         }
     }
 
@@ -22,12 +25,15 @@ public enum Users {
         public var roleID: String?
         public var branchIDs: [String]?
         public var status: String?
+        /// "" unlinks the reseller; nil leaves it.
+        public var resellerID: String?
 
-        public init(name: String? = nil, roleID: String? = nil, branchIDs: [String]? = nil, status: String? = nil) {
+        public init(name: String? = nil, roleID: String? = nil, branchIDs: [String]? = nil, status: String? = nil, resellerID: String? = nil) {
             self.name = name
             self.roleID = roleID
             self.branchIDs = branchIDs
             self.status = status
+            self.resellerID = resellerID
         }
     }
 
@@ -94,6 +100,17 @@ public enum Users {
         return result
     }
 
+    /// A reseller id that exists in the organization, or a field error.
+    static func resolveReseller(_ ctx: TenantContext, _ id: String?, into v: inout Validator, services: PlatformServices,
+                                on db: any Database) async throws -> UUID? {
+        guard let id, !id.isEmpty else { return nil }
+        guard let uuid = UUID(uuidString: id), try await !services.resellerSubtree(ctx.organizationID, uuid, db).isEmpty else {
+            v.add("reseller_id", "is not a reseller of this organization")
+            return nil
+        }
+        return uuid
+    }
+
     /// Creates an invited user and emails an invitation link.
     public static func invite(_ ctx: TenantContext, _ input: InviteInput, services: PlatformServices, on db: any Database) async throws -> User {
         try ctx.require(.usersManage)
@@ -103,12 +120,17 @@ public enum Users {
         if input.roleID == nil { v.add("role_id", "is required") }
         let role = try await resolveRole(ctx, input.roleID, field: "role_id", into: &v, on: db)
         let branches = try await resolveBranches(ctx, input.branchIDs, into: &v, on: db)
+        let reseller = try await resolveReseller(ctx, input.resellerID, into: &v, services: services, on: db)
+        if role?.key == SystemRole.reseller.rawValue, reseller == nil, input.resellerID?.isEmpty ?? true {
+            v.add("reseller_id", "is required for the reseller role")
+        }
         try v.check()
         if try await User.query(on: db).filter(\.$email == email!).first() != nil {
             throw DomainError.invalid("email", "already belongs to a user")
         }
         return try await db.transaction { tx in
             let user = User(organizationID: ctx.organizationID, roleID: role!.id!, email: email!, name: name!, status: .invited)
+            user.resellerID = reseller
             try await user.create(on: tx)
             for branch in branches ?? [] {
                 try await UserBranch(organizationID: ctx.organizationID, userID: user.id!, branchID: branch).create(on: tx)
@@ -161,6 +183,13 @@ public enum Users {
         let name = v.text("name", input.name, required: false, max: 120)
         let role = try await resolveRole(ctx, input.roleID, field: "role_id", into: &v, on: db)
         let branches = try await resolveBranches(ctx, input.branchIDs, into: &v, on: db)
+        let reseller = try await resolveReseller(ctx, input.resellerID, into: &v, services: services, on: db)
+        var finalRoleKey = role?.key
+        if finalRoleKey == nil { finalRoleKey = try await Role.find(user.roleID, on: db)?.key }
+        let finalReseller = input.resellerID == nil ? user.resellerID : reseller
+        if finalRoleKey == SystemRole.reseller.rawValue, finalReseller == nil, v.errors.allSatisfy({ $0.field != "reseller_id" }) {
+            v.add("reseller_id", "is required for the reseller role")
+        }
         var status: UserStatus?
         if let raw = input.status {
             status = UserStatus(rawValue: raw)
@@ -174,6 +203,11 @@ public enum Users {
             var changes: [String: String] = [:]
             if let name, name != user.name { changes["name"] = "\(user.name) → \(name)"; user.name = name }
             if let role, role.id != user.roleID { changes["role"] = role.key; user.roleID = role.id! }
+            if finalReseller != user.resellerID {
+                changes["reseller"] = finalReseller?.uuidString ?? "none"
+                user.resellerID = finalReseller
+                user.sessionEpoch += 1
+            }
             if let status = newStatus, status != user.status, user.status != .invited {
                 changes["status"] = "\(user.status.rawValue) → \(status.rawValue)"
                 user.status = status

@@ -1,9 +1,10 @@
 import FluentKit
+import MeghnaCore
 import SQLKit
 
 public enum PlatformMigrations {
     public static let all: [any Migration] = [CreateOrganizations(), CreateUsers(), CreateAccessTables(), CreateAuditAndSettings(),
-                                              CreateNumberSequences()]
+                                              CreateNumberSequences(), AddResellerStaff(), CreateActivities()]
 }
 
 struct CreateOrganizations: AsyncMigration {
@@ -187,5 +188,52 @@ struct CreateAuditAndSettings: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema("organization_settings").delete()
         try await database.schema("audit_events").delete()
+    }
+}
+
+/// Reseller staff: a `reseller_id` on users and the reseller system role in every existing
+/// organization (new organizations get it from `Organizations.create`).
+struct AddResellerStaff: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("users").field("reseller_id", .uuid).update()
+        let role = SystemRole.reseller
+        for org in try await Organization.query(on: database).all() {
+            let exists = try await Role.query(on: database).filter(\.$organizationID == org.id!).filter(\.$key == role.rawValue).first()
+            if exists == nil {
+                try await Role(organizationID: org.id!, key: role.rawValue, name: role.displayName, permissions: role.permissions, isSystem: true)
+                    .create(on: database)
+            }
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await Role.query(on: database).filter(\.$key == SystemRole.reseller.rawValue).delete()
+        try await database.schema("users").deleteField("reseller_id").update()
+    }
+}
+
+struct CreateActivities: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("activities")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subject_type", .string, .required)
+            .field("subject_id", .uuid, .required)
+            .field("kind", .string, .required)
+            .field("summary", .string, .required)
+            .field("body", .string)
+            .field("changes", .string, .required)
+            .field("related_type", .string)
+            .field("related_id", .uuid)
+            .field("actor_user_id", .uuid)
+            .field("actor_label", .string, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX activities_subject_idx ON activities (organization_id, subject_type, subject_id, created_at)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("activities").delete()
     }
 }

@@ -31,6 +31,8 @@ public final class User: TenantOwned, @unchecked Sendable {
     /// Bumped on password change; sessions from an older epoch end.
     @Field(key: "session_epoch") public var sessionEpoch: Int
     @OptionalField(key: "last_login_at") public var lastLoginAt: Date?
+    /// Set for reseller staff: they see only this reseller's subtree (CRM owns resellers).
+    @OptionalField(key: "reseller_id") public var resellerID: UUID?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 

@@ -9,11 +9,19 @@ public protocol TenantOwned: Model where IDValue == UUID {
     static var organizationKey: KeyPath<Self, FieldProperty<Self, UUID>> { get }
     /// The thing's name in "… was not found." sentences.
     static var displayName: String { get }
+    /// Applies the rest of what the context implies (its branch set, its reseller subtree).
+    /// Models without branch or reseller columns keep the default, which adds nothing.
+    static func narrow(_ query: QueryBuilder<Self>, to ctx: TenantContext)
 }
 
 extension TenantOwned {
+    public static func narrow(_ query: QueryBuilder<Self>, to ctx: TenantContext) {}
+
+    /// Every row the context may see: its organization, then `narrow` (branches, reseller subtree).
     public static func scoped(to ctx: TenantContext, on db: any Database) -> QueryBuilder<Self> {
-        query(on: db).filter(organizationKey == ctx.organizationID)
+        let query = query(on: db).filter(organizationKey == ctx.organizationID)
+        narrow(query, to: ctx)
+        return query
     }
 
     /// The row with this id in the caller's organization, or `DomainError.notFound`.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CRM
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -80,6 +81,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     app.migrations.add(JobsMigrations.all)
     app.migrations.add(PlatformMigrations.all)
     app.migrations.add(NotificationsMigrations.all)
+    app.migrations.add(CRMMigrations.all)
 
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
@@ -91,11 +93,15 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     let jobs = JobQueue(clock: options.clock)
     let outbox = OutboxClient { email, db in try await Outbox.queueEmail(email, jobs: jobs, on: db) }
     let baseURL = config.baseURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
-    let services = PlatformServices(clock: options.clock, hasher: hasher, secrets: secrets, outbox: outbox, baseURL: baseURL)
+    var services = PlatformServices(clock: options.clock, hasher: hasher, secrets: secrets, outbox: outbox, baseURL: baseURL)
+    services.resellerSubtree = { organizationID, resellerID, db in
+        try await Resellers.subtree(organizationID: organizationID, resellerID: resellerID, on: db)
+    }
     let transports = options.transports ?? .live(eventLoopGroup: app.eventLoopGroup, httpClient: app.http.client.shared)
 
     var registry = JobRegistry()
     Outbox.register(into: &registry, services: services, transports: transports)
+    CustomerImports.register(into: &registry, services: services)
     registry.register("platform.prune") { job in
         try await Maintenance.prune(now: options.clock.now(), on: job.db)
     }

@@ -1,0 +1,228 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+import Platform
+import SQLKit
+
+/// The customer list and search box: one SQL statement per page whatever the page size, with
+/// the branch, area and reseller names joined in.
+public enum CustomerDirectory {
+    public enum Sort: String, Sendable, CaseIterable {
+        case name, number, newest, joined
+    }
+
+    public struct Filter: Sendable {
+        /// Name, customer number, any phone (any prefix form), email, national ID, address words.
+        public var query: String?
+        public var status: String?
+        public var kind: String?
+        public var branchID: String?
+        /// Includes sub-resellers.
+        public var resellerID: String?
+        /// Includes areas below it.
+        public var areaID: String?
+        public var tag: String?
+        public var archived: Bool
+        public var sort: String?
+
+        public init(query: String? = nil, status: String? = nil, kind: String? = nil, branchID: String? = nil, resellerID: String? = nil,
+                    areaID: String? = nil, tag: String? = nil, archived: Bool = false, sort: String? = nil) {
+            self.query = query
+            self.status = status
+            self.kind = kind
+            self.branchID = branchID
+            self.resellerID = resellerID
+            self.areaID = areaID
+            self.tag = tag
+            self.archived = archived
+            self.sort = sort
+        }
+    }
+
+    /// One line of the list.
+    public struct Row: Sendable {
+        public var id: UUID
+        public var number: Int64
+        public var numberText: String
+        public var displayName: String
+        public var kind: String
+        public var status: String
+        public var primaryPhone: String?
+        public var email: String?
+        public var joinedOn: String
+        public var tags: [String]
+        public var branchName: String
+        public var areaName: String?
+        public var resellerName: String?
+        public var archived: Bool
+        public var createdAt: Date
+        var sortName: String
+    }
+
+    /// Branches, areas and resellers for the filter controls, in one statement.
+    public struct Choices: Sendable {
+        public var branches: [(UUID, String)] = []
+        public var areas: [(UUID, String)] = []
+        public var resellers: [(UUID, String)] = []
+    }
+
+    public static func choices(_ ctx: TenantContext, on db: any Database) async throws -> Choices {
+        try ctx.require(.customersRead)
+        let org = ctx.organizationID
+        var branchCondition: SQLQueryString = "1 = 1"
+        if let branches = ctx.branchIDs { branchCondition = SQLFragments.isIn("id", branches) }
+        var resellerCondition: SQLQueryString = "archived_at IS NULL"
+        if let resellers = ctx.resellerIDs { resellerCondition += " AND " + SQLFragments.isIn("id", resellers) }
+        let query: SQLQueryString = """
+            SELECT 'branch' AS kind, id, name AS label FROM branches WHERE organization_id = \(bind: org) AND \(branchCondition)
+            UNION ALL SELECT 'area' AS kind, id, full_name AS label FROM areas WHERE organization_id = \(bind: org)
+            UNION ALL SELECT 'reseller' AS kind, id, name AS label FROM resellers WHERE organization_id = \(bind: org) AND \(resellerCondition)
+            """
+        var out = Choices()
+        for row in try await db.sql.raw(query).all() {
+            let item = (try row.decode(column: "id", as: UUID.self), try row.decode(column: "label", as: String.self))
+            switch try row.decode(column: "kind", as: String.self) {
+            case "branch": out.branches.append(item)
+            case "area": out.areas.append(item)
+            default: out.resellers.append(item)
+            }
+        }
+        out.branches.sort { $0.1 < $1.1 }
+        out.areas.sort { $0.1 < $1.1 }
+        out.resellers.sort { $0.1 < $1.1 }
+        return out
+    }
+
+    static let maxQueryWords = 6
+
+    public static func search(_ ctx: TenantContext, _ filter: Filter, page: CursorRequest, on db: any Database) async throws -> CursorPage<Row> {
+        try ctx.require(.customersRead)
+        let org = ctx.organizationID
+        var v = Validator()
+        var sort = Sort.name
+        if let raw = filter.sort.nonBlank {
+            if let chosen = Sort(rawValue: raw) { sort = chosen } else { v.add("sort", "must be one of name, number, newest, joined") }
+        }
+        var conditions: [SQLQueryString] = ["c.organization_id = \(bind: org)"]
+        if let branches = ctx.branchIDs { conditions.append(SQLFragments.isIn("c.branch_id", branches)) }
+        if let resellers = ctx.resellerIDs { conditions.append(SQLFragments.isIn("c.reseller_id", resellers)) }
+        conditions.append(filter.archived ? "c.archived_at IS NOT NULL" : "c.archived_at IS NULL")
+        if let status = filter.status.nonBlank {
+            if CustomerStatus(rawValue: status) == nil { v.add("status", "must be one of prospect, active, suspended, terminated") }
+            conditions.append("c.status = \(bind: status)")
+        }
+        if let kind = filter.kind.nonBlank {
+            if CustomerKind(rawValue: kind) == nil { v.add("kind", "must be individual or business") }
+            conditions.append("c.kind = \(bind: kind)")
+        }
+        for (field, raw) in [("branch_id", filter.branchID), ("reseller_id", filter.resellerID), ("area_id", filter.areaID)] {
+            guard let text = raw.nonBlank else { continue }
+            guard let id = UUID(uuidString: text) else { v.add(field, "is not an id"); continue }
+            switch field {
+            case "branch_id":
+                conditions.append("c.branch_id = \(bind: id)")
+            case "reseller_id":
+                conditions.append("""
+                    c.reseller_id IN (SELECT s.id FROM resellers s JOIN resellers p ON s.path LIKE p.path || '%' AND s.organization_id = p.organization_id \
+                    WHERE p.organization_id = \(bind: org) AND p.id = \(bind: id))
+                    """)
+            default:
+                conditions.append("""
+                    c.area_id IN (SELECT s.id FROM areas s JOIN areas p ON s.path LIKE p.path || '%' AND s.organization_id = p.organization_id \
+                    WHERE p.organization_id = \(bind: org) AND p.id = \(bind: id))
+                    """)
+            }
+        }
+        if let tag = filter.tag.nonBlank {
+            conditions.append("c.id IN (SELECT customer_id FROM customer_search_tokens WHERE organization_id = \(bind: org) AND token = \(bind: "#" + SearchText.fold(tag)))")
+        }
+        if let text = filter.query.nonBlank {
+            if text.count > 200 { v.add("q", "must be at most 200 characters") }
+            conditions += queryConditions(text, organizationID: org)
+        }
+        try v.check()
+
+        let (orderBy, keyset) = try ordering(sort, cursor: page.cursor)
+        if let keyset { conditions.append(keyset) }
+        let query: SQLQueryString = """
+            SELECT c.id, c.number, c.number_text, c.display_name, c.sort_name, c.kind, c.status, c.primary_phone, c.email, c.joined_on, c.tags,
+            c.archived_at, c.created_at, b.name AS branch_name, a.full_name AS area_name, r.name AS reseller_name
+            FROM customers c JOIN branches b ON b.id = c.branch_id LEFT JOIN areas a ON a.id = c.area_id LEFT JOIN resellers r ON r.id = c.reseller_id
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(unsafeRaw: orderBy) LIMIT \(literal: page.limit + 1)
+            """
+        let rows = try await db.sql.raw(query).all().map { row in
+            Row(id: try row.decode(column: "id", as: UUID.self), number: try row.decode(column: "number", as: Int64.self),
+                numberText: try row.decode(column: "number_text", as: String.self), displayName: try row.decode(column: "display_name", as: String.self),
+                kind: try row.decode(column: "kind", as: String.self), status: try row.decode(column: "status", as: String.self),
+                primaryPhone: try row.decode(column: "primary_phone", as: String?.self), email: try row.decode(column: "email", as: String?.self),
+                joinedOn: try row.decode(column: "joined_on", as: String.self),
+                tags: JSONList.decode(try row.decode(column: "tags", as: String.self)),
+                branchName: try row.decode(column: "branch_name", as: String.self), areaName: try row.decode(column: "area_name", as: String?.self),
+                resellerName: try row.decode(column: "reseller_name", as: String?.self),
+                archived: try row.decode(column: "archived_at", as: Date?.self) != nil,
+                createdAt: try row.decode(column: "created_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0),
+                sortName: try row.decode(column: "sort_name", as: String.self))
+        }
+        let items = Array(rows.prefix(page.limit))
+        var next: String?
+        if rows.count > page.limit, let last = items.last {
+            let key: String = switch sort {
+            case .name: last.sortName
+            case .number, .newest: String(last.number)
+            case .joined: last.joinedOn
+            }
+            next = CursorRequest.Cursor(key: key, id: last.id).encoded
+        }
+        return CursorPage(items: items, nextCursor: next)
+    }
+
+    /// What the search box means: a full phone number is looked up exactly; otherwise every
+    /// word must prefix-match one of the customer's index words.
+    static func queryConditions(_ text: String, organizationID org: UUID) -> [SQLQueryString] {
+        let digits = text.filter(\.isNumber)
+        if digits.count >= 10, let phone = try? PhoneNumber(parsing: text) {
+            return ["c.id IN (SELECT customer_id FROM customer_phones WHERE organization_id = \(bind: org) AND e164 = \(bind: phone.e164))"]
+        }
+        var words = SearchText.words(text)
+        // An email address is one word in the index as well.
+        if text.contains("@") { words = [SearchText.fold(text.trimmingCharacters(in: .whitespaces))] }
+        // "+880 1712-34…": the digits together, as typed without separators.
+        if digits.count >= 4, words.count > 1, words.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
+            var d = digits
+            if d.hasPrefix("880") { d = String(d.dropFirst(3)) }
+            words = [d]
+        }
+        if words.count > 1 { words = words.filter { $0.count > 1 } }
+        if words.isEmpty { return ["1 = 0"] }
+        return words.prefix(maxQueryWords).map { word in
+            """
+            c.id IN (SELECT customer_id FROM customer_search_tokens WHERE organization_id = \(bind: org) \
+            AND token >= \(bind: word) AND token < \(bind: SearchText.upperBound(word)))
+            """
+        }
+    }
+
+    static func ordering(_ sort: Sort, cursor: CursorRequest.Cursor?) throws(DomainError) -> (String, SQLQueryString?) {
+        let bad = DomainError.invalid("cursor", "does not belong to this sort order")
+        switch sort {
+        case .name:
+            let keyset: SQLQueryString? = cursor.map { "(c.sort_name > \(bind: $0.key) OR (c.sort_name = \(bind: $0.key) AND c.id > \(bind: $0.id)))" }
+            return ("c.sort_name, c.id", keyset)
+        case .number, .newest:
+            // Numbers are handed out in creation order, so "newest" is the number descending.
+            var keyset: SQLQueryString?
+            let ascending = sort == .number
+            if let cursor {
+                guard let n = Int64(cursor.key) else { throw bad }
+                let greater: SQLQueryString = "c.number > \(bind: n)"
+                let less: SQLQueryString = "c.number < \(bind: n)"
+                keyset = ascending ? greater : less
+            }
+            let order: String = ascending ? "c.number" : "c.number DESC"
+            return (order, keyset)
+        case .joined:
+            let keyset: SQLQueryString? = cursor.map { "(c.joined_on < \(bind: $0.key) OR (c.joined_on = \(bind: $0.key) AND c.id < \(bind: $0.id)))" }
+            return ("c.joined_on DESC, c.id DESC", keyset)
+        }
+    }
+}

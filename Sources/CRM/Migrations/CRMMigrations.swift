@@ -1,0 +1,216 @@
+import FluentKit
+import SQLKit
+
+public enum CRMMigrations {
+    public static let all: [any Migration] = [CreateAreasAndResellers(), CreateCustomers(), CreateLeads(), CreateImports()]
+}
+
+struct CreateAreasAndResellers: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("areas")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("parent_id", .uuid, .references("areas", "id"))
+            .field("name", .string, .required)
+            .field("kind", .string)
+            .field("path", .string, .required)
+            .field("full_name", .string, .required)
+            .field("depth", .int, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        try await database.schema("resellers")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("branch_id", .uuid, .required, .references("branches", "id"))
+            .field("parent_id", .uuid, .references("resellers", "id"))
+            .field("path", .string, .required)
+            .field("depth", .int, .required)
+            .field("name", .string, .required)
+            .field("sort_name", .string, .required)
+            .field("contact_name", .string)
+            .field("phone", .string)
+            .field("email", .string)
+            .field("address", .string)
+            .field("commission_bp", .int, .required)
+            .field("status", .string, .required)
+            .field("archived_at", .datetime)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX areas_org_path_idx ON areas (organization_id, path)").run()
+        try await sql.raw("CREATE INDEX resellers_org_path_idx ON resellers (organization_id, path)").run()
+        try await sql.raw("CREATE INDEX resellers_org_name_idx ON resellers (organization_id, sort_name, id)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("resellers").delete()
+        try await database.schema("areas").delete()
+    }
+}
+
+struct CreateCustomers: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("customers")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("branch_id", .uuid, .required, .references("branches", "id"))
+            .field("reseller_id", .uuid, .references("resellers", "id"))
+            .field("number", .int64, .required)
+            .field("number_text", .string, .required)
+            .field("kind", .string, .required)
+            .field("display_name", .string, .required)
+            .field("sort_name", .string, .required)
+            .field("legal_name", .string)
+            .field("email", .string)
+            .field("national_id", .string)
+            .field("trade_license", .string)
+            .field("joined_on", .string, .required)
+            .field("status", .string, .required)
+            .field("primary_phone", .string)
+            .field("phones", .string, .required)
+            .field("tags", .string, .required)
+            .field("notes", .string)
+            .field("area_id", .uuid, .references("areas", "id"))
+            .field("external_ref", .string)
+            .field("archived_at", .datetime)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .unique(on: "organization_id", "number")
+            .create()
+        try await database.schema("customer_phones")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
+            .field("contact_id", .uuid)
+            .field("e164", .string, .required)
+            .create()
+        try await database.schema("customer_search_tokens")
+            .field("organization_id", .uuid, .required)
+            .field("token", .string, .required)
+            .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
+            .create()
+        try await database.schema("service_addresses")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
+            .field("label", .string)
+            .field("line1", .string, .required)
+            .field("line2", .string)
+            .field("city", .string)
+            .field("postcode", .string)
+            .field("area_id", .uuid, .references("areas", "id"))
+            .field("latitude_e6", .int64)
+            .field("longitude_e6", .int64)
+            .field("installation_notes", .string)
+            .field("is_primary", .bool, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        try await database.schema("contacts")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
+            .field("name", .string, .required)
+            .field("role", .string, .required)
+            .field("phones", .string, .required)
+            .field("email", .string)
+            .field("is_primary", .bool, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        let sql = database as! any SQLDatabase
+        for statement in [
+            "CREATE INDEX customers_org_name_idx ON customers (organization_id, sort_name, id)",
+            "CREATE INDEX customers_org_created_idx ON customers (organization_id, created_at, id)",
+            "CREATE INDEX customers_org_joined_idx ON customers (organization_id, joined_on, id)",
+            "CREATE INDEX customers_org_nid_idx ON customers (organization_id, national_id)",
+            "CREATE INDEX customers_org_reseller_idx ON customers (organization_id, reseller_id)",
+            "CREATE UNIQUE INDEX customers_org_external_idx ON customers (organization_id, external_ref)",
+            "CREATE INDEX customer_phones_lookup_idx ON customer_phones (organization_id, e164)",
+            "CREATE INDEX customer_phones_customer_idx ON customer_phones (customer_id)",
+            "CREATE INDEX customer_tokens_lookup_idx ON customer_search_tokens (organization_id, token, customer_id)",
+            "CREATE INDEX customer_tokens_customer_idx ON customer_search_tokens (customer_id)",
+            "CREATE INDEX service_addresses_customer_idx ON service_addresses (customer_id)",
+            "CREATE INDEX contacts_customer_idx ON contacts (customer_id)",
+        ] {
+            try await sql.raw(SQLQueryString(statement)).run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for table in ["contacts", "service_addresses", "customer_search_tokens", "customer_phones", "customers"] {
+            try await database.schema(table).delete()
+        }
+    }
+}
+
+struct CreateLeads: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("leads")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("branch_id", .uuid, .references("branches", "id"))
+            .field("reseller_id", .uuid, .references("resellers", "id"))
+            .field("number", .int64, .required)
+            .field("number_text", .string, .required)
+            .field("name", .string, .required)
+            .field("sort_name", .string, .required)
+            .field("phones", .string, .required)
+            .field("primary_phone", .string)
+            .field("email", .string)
+            .field("address", .string)
+            .field("area_id", .uuid, .references("areas", "id"))
+            .field("interest", .string)
+            .field("source", .string, .required)
+            .field("tags", .string, .required)
+            .field("assigned_user_id", .uuid, .references("users", "id"))
+            .field("next_follow_up_on", .string)
+            .field("status", .string, .required)
+            .field("lost_reason", .string)
+            .field("notes", .string)
+            .field("customer_id", .uuid, .references("customers", "id"))
+            .field("converted_at", .datetime)
+            .field("archived_at", .datetime)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .unique(on: "organization_id", "number")
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX leads_org_status_idx ON leads (organization_id, status, created_at)").run()
+        try await sql.raw("CREATE INDEX leads_org_phone_idx ON leads (organization_id, primary_phone)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("leads").delete()
+    }
+}
+
+struct CreateImports: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("customer_imports")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("created_by", .uuid)
+            .field("actor_label", .string, .required)
+            .field("file_name", .string, .required)
+            .field("content", .string, .required)
+            .field("mapping", .string, .required)
+            .field("branch_id", .uuid)
+            .field("status", .string, .required)
+            .field("total_rows", .int, .required)
+            .field("processed_rows", .int, .required)
+            .field("imported_rows", .int, .required)
+            .field("skipped_rows", .int, .required)
+            .field("error_rows", .int, .required)
+            .field("report", .string, .required)
+            .field("created_at", .datetime)
+            .field("finished_at", .datetime)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("customer_imports").delete()
+    }
+}

@@ -1,0 +1,158 @@
+import CRM
+import Fluent
+import Foundation
+import MeghnaCore
+import Platform
+import Testing
+import TestSupport
+
+@Suite("Customer search and lists")
+struct SearchTests {
+    @Test func findsByNameNumberAnyPhoneFormEmailNationalIDAndAddress() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            _ = try await Customers.create(w.ctx, .init(displayName: "Rahim Uddin", phones: ["01712345678"], email: "rahim@example.com",
+                                                        nationalID: "1990123456789", tags: ["vip"],
+                                                        address: .init(line1: "House 7, Shewrapara Lane", areaID: w.tower.id!.uuidString)),
+                                           services: t.services, on: t.db)
+            _ = try await w.customer("Selina Akter", phone: "01912345678", area: w.mirpur)
+            _ = try await w.customer("Rahima Begum", phone: "01512345678")
+            for q in ["rahim uddin", "Uddin", "C-000001", "000001", "+8801712345678", "8801712345678", "01712345678", "1712345678",
+                      "017 1234 5678", "+880 1712-345678", "০১৭১২৩৪৫৬৭৮", "rahim@example.com", "1990123456789", "shewrapara", "road 10 tower"] {
+                #expect(try await w.search(q) == ["Rahim Uddin"], "query \(q)")
+            }
+            #expect(try await w.search("rahim") == ["Rahim Uddin", "Rahima Begum"])
+            #expect(try await w.search("01712") == ["Rahim Uddin"])
+            #expect(try await w.search("nobody here").isEmpty)
+            #expect(try await w.search(nil, .init(tag: "VIP")) == ["Rahim Uddin"])
+            // An area filter includes everything below it.
+            #expect(try await w.search(nil, .init(areaID: w.zone.id!.uuidString)) == ["Rahim Uddin", "Selina Akter"])
+            #expect(try await w.search(nil, .init(areaID: w.tower.id!.uuidString)) == ["Rahim Uddin"])
+            #expect(try await w.search(nil, .init(sort: "newest")) == ["Rahima Begum", "Selina Akter", "Rahim Uddin"])
+            #expect(try await w.search(nil, .init(sort: "number")) == ["Rahim Uddin", "Selina Akter", "Rahima Begum"])
+            await #expect(throws: DomainError.invalid("sort", "must be one of name, number, newest, joined")) {
+                _ = try await w.search(nil, .init(sort: "price"))
+            }
+        }
+    }
+
+    @Test func cursorPagingWalksEveryCustomerOnceInEachSortOrder() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            for i in 0..<23 {
+                _ = try await w.customer("Customer \(String(format: "%02d", (i * 7) % 23))", phone: String(format: "0171%07d", i))
+                t.clock.advance(by: 1)
+            }
+            for sort in CustomerDirectory.Sort.allCases {
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try await CustomerDirectory.search(w.ctx, .init(sort: sort.rawValue), page: try CursorRequest(limit: 5, cursor: cursor),
+                                                                  on: t.db)
+                    seen += page.items.map(\.numberText)
+                    cursor = page.nextCursor
+                } while cursor != nil
+                #expect(seen.count == 23, "\(sort) \(seen)")
+                #expect(Set(seen).count == 23, "\(sort)")
+            }
+        }
+    }
+
+    @Test func aListPageTakesAtMostThreeStatementsWhateverItsSize() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let reseller = try await Resellers.create(w.ctx, .init(name: "Mirpur Net"), services: t.services, on: t.db)
+            for i in 0..<60 {
+                _ = try await w.customer("Customer \(i)", phone: String(format: "0171%07d", i), area: i % 2 == 0 ? w.tower : nil,
+                                         reseller: i % 3 == 0 ? reseller : nil)
+            }
+            for limit in [5, 50] {
+                let counting = CountingDatabase(t.db)
+                let page = try await CustomerDirectory.search(w.ctx, .init(query: "customer", areaID: w.zone.id!.uuidString),
+                                                              page: try CursorRequest(limit: limit), on: counting)
+                _ = try await CustomerDirectory.choices(w.ctx, on: counting)
+                #expect(page.items.count == min(limit, 30))
+                #expect(page.items.contains { $0.areaName == "Dhaka North › Mirpur › Road 10 Tower" })
+                #expect(page.items.contains { $0.resellerName == "Mirpur Net" })
+                #expect(counting.count <= 3, "\(counting.statements)")
+            }
+        }
+    }
+}
+
+@Suite("Resellers")
+struct ResellerTests {
+    @Test func treeRejectsLoopsAndMovesSubtrees() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let top = try await Resellers.create(w.ctx, .init(name: "Dhaka Franchise", commissionRate: "12.5"), services: t.services, on: t.db)
+            #expect(top.commissionBasisPoints == 1250)
+            let mid = try await Resellers.create(w.ctx, .init(name: "Mirpur Net", parentID: top.id!.uuidString), services: t.services, on: t.db)
+            let leaf = try await Resellers.create(w.ctx, .init(name: "Tower Operator", parentID: mid.id!.uuidString), services: t.services, on: t.db)
+            await #expect(throws: DomainError.self) {
+                _ = try await Resellers.update(w.ctx, top.id!.uuidString, .init(parentID: leaf.id!.uuidString), services: t.services, on: t.db)
+            }
+            do {
+                _ = try await Resellers.update(w.ctx, top.id!.uuidString, .init(parentID: top.id!.uuidString), services: t.services, on: t.db)
+            } catch DomainError.validation(let list) {
+                #expect(list.map(\.field) == ["parent_id"])
+                #expect(list[0].message.contains("loop"))
+            }
+            await #expect(throws: DomainError.invalid("commission_rate", "must be a percentage from 0 to 100 with at most two decimals, such as 12.5")) {
+                _ = try await Resellers.create(w.ctx, .init(name: "Greedy", commissionRate: "150"), services: t.services, on: t.db)
+            }
+            // Moving the middle reseller to the top carries its child along.
+            _ = try await Resellers.update(w.ctx, mid.id!.uuidString, .init(parentID: ""), services: t.services, on: t.db)
+            let moved = try await Reseller.find(leaf.id, on: t.db)!
+            #expect(moved.depth == 1)
+            #expect(moved.path.hasPrefix("/" + mid.id!.uuidString.lowercased() + "/"))
+            #expect(try await Resellers.subtree(organizationID: w.tenant.id, resellerID: top.id!, on: t.db) == [top.id!])
+            #expect(try await Resellers.subtree(organizationID: w.tenant.id, resellerID: mid.id!, on: t.db) == [mid.id!, leaf.id!])
+        }
+    }
+
+    @Test func resellerStaffSeeOnlyTheirSubtree() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let top = try await Resellers.create(w.ctx, .init(name: "Dhaka Franchise"), services: t.services, on: t.db)
+            let sub = try await Resellers.create(w.ctx, .init(name: "Tower Operator", parentID: top.id!.uuidString), services: t.services, on: t.db)
+            let other = try await Resellers.create(w.ctx, .init(name: "Chattogram Net"), services: t.services, on: t.db)
+            let own = try await w.customer("Top Customer", phone: "01711111111", reseller: top)
+            let subs = try await w.customer("Sub Customer", phone: "01722222222", reseller: sub)
+            let foreign = try await w.customer("Other Customer", phone: "01733333333", reseller: other)
+            let direct = try await w.customer("Direct Customer", phone: "01744444444")
+
+            let staff = try await t.makeUser(in: w.tenant, role: .reseller, email: "franchise@alpha.test")
+            staff.resellerID = top.id
+            try await staff.save(on: t.db)
+            let ctx = try await t.context(of: staff)
+            #expect(ctx.resellerIDs == [top.id!, sub.id!])
+            #expect(try await w.search(nil, as: ctx) == ["Sub Customer", "Top Customer"])
+            #expect(try await w.search("customer", as: ctx) == ["Sub Customer", "Top Customer"])
+            #expect(try await Customers.find(ctx, own.id!.uuidString, on: t.db).id == own.id)
+            #expect(try await Customers.find(ctx, subs.id!.uuidString, on: t.db).id == subs.id)
+            for hidden in [foreign, direct] {
+                await #expect(throws: DomainError.notFound("Customer")) { _ = try await Customers.find(ctx, hidden.id!.uuidString, on: t.db) }
+                await #expect(throws: DomainError.notFound("Customer")) {
+                    _ = try await Customers.update(ctx, hidden.id!.uuidString, .init(displayName: "Taken"), services: t.services, on: t.db)
+                }
+            }
+            #expect(try await Resellers.tree(ctx, on: t.db).map(\.name) == ["Dhaka Franchise", "Tower Operator"])
+            // New customers land under their own reseller; another reseller is refused.
+            let mine = try await w.customer("New Customer", phone: "01755555555", as: ctx)
+            #expect(mine.resellerID == top.id)
+            await #expect(throws: DomainError.self) {
+                _ = try await w.customer("Sneaky", phone: "01766666666", reseller: other, as: ctx)
+            }
+            // A duplicate outside the subtree is reported without revealing whose it is.
+            do {
+                _ = try await w.customer("Copy", phone: "01733333333", as: ctx)
+            } catch DomainError.validation(let list) {
+                #expect(list[0].message == "already belongs to another customer")
+            }
+            // The reseller role without a linked reseller sees nothing.
+            let orphan = try await t.makeUser(in: w.tenant, role: .reseller, email: "orphan@alpha.test")
+            #expect(try await w.search(nil, as: try await t.context(of: orphan)).isEmpty)
+        }
+    }
+}
