@@ -126,6 +126,6 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebTests", dependencies: ["Web", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

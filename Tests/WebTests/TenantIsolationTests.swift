@@ -1,3 +1,4 @@
+import CRM
 import Fluent
 import Foundation
 import MeghnaCore
@@ -27,7 +28,8 @@ struct TenantIsolationTests {
             _ = try await t.makeUser(in: a, role: .branchAdmin, email: "boss@alpha.test")
             let aToken = try await t.makeToken(email: "boss@alpha.test", abilities: ["*"])
 
-            let fixtures: [String: String] = [
+            let crm = try await CRMFixtures.make(t, in: b)
+            var fixtures: [String: String] = [
                 "/auth/tokens/{id}": bToken.id!.uuidString,
                 "/branches/{id}": bBranch.id!.uuidString,
                 "/roles/{id}": bRole.id!.uuidString,
@@ -35,14 +37,16 @@ struct TenantIsolationTests {
                 "/users/{id}/invitation": bUser.id!.uuidString,
                 "/organizations/{id}": b.id.uuidString,
             ]
-            let bodies: [String: Any] = ["name": "Taken over", "permissions": ["customers.read"], "status": "disabled"]
-            let bIDs = Set(fixtures.values.map { $0.lowercased() })
+            fixtures.merge(crm.fixtures) { a, _ in a }
+            let bodies: [String: Any] = ["name": "Taken over", "permissions": ["customers.read"], "status": "disabled",
+                                         "display_name": "Taken over", "line1": "Taken over", "body": "Taken over"]
+            let bIDs = Set(fixtures.values.flatMap { $0.split(separator: "/").map { $0.lowercased() } }.filter { $0.count == 36 })
 
             var walked = 0
             for op in t.app.apiOperations where op.authenticated {
-                if op.path.contains("{id}") {
+                if op.path.contains("{") {
                     let id = try #require(fixtures[op.path], "no other-tenant fixture for \(op.method) \(op.path): add one to this test")
-                    let path = "/api/v1" + op.path.replacingOccurrences(of: "{id}", with: id)
+                    let path = "/api/v1" + CRMFixtures.fill(op.path, id)
                     let result = try await t.api(op.method, path, token: aToken, json: op.body == nil ? nil : bodies)
                     #expect(result.status == .notFound, "\(op.method) \(op.path) with another organization's id answered \(result.status): \(result.text)")
                     walked += 1
@@ -64,6 +68,43 @@ struct TenantIsolationTests {
             #expect(try await Role.find(bRole.id, on: t.db)?.name == bRole.name)
             let bSettings = try await Settings.load(organizationID: b.id, services: t.services, on: t.db)
             #expect(bSettings.string("email", "host") == "smtp.beta.test")
+            try await crm.expectUnchanged(t)
+        }
+    }
+
+    /// The same walk for reseller staff: a reseller's user reaches only its own subtree's
+    /// customers and leads, never another reseller's or the organization's direct ones.
+    @Test func aResellerUserCannotReachCustomersOutsideItsSubtree() async throws {
+        try await withApp { t in
+            let a = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: a.admin)
+            let mine = try await Resellers.create(ctx, .init(name: "Mirpur Franchise"), services: t.services, on: t.db)
+            _ = try await Customers.create(ctx, .init(displayName: "Own Customer", phones: ["01799999999"], resellerID: mine.id!.uuidString),
+                                           services: t.services, on: t.db)
+            // Everything the fixtures create belongs to another reseller or to no reseller.
+            let crm = try await CRMFixtures.make(t, in: a)
+            let staff = try await t.makeUser(in: a, role: .reseller, email: "franchise@alpha.test")
+            staff.resellerID = mine.id
+            try await staff.save(on: t.db)
+            let token = try await t.makeToken(email: "franchise@alpha.test", abilities: ["*"])
+            let bodies: [String: Any] = ["name": "Taken over", "display_name": "Taken over", "line1": "Taken over", "body": "Taken over"]
+            var walked = 0
+            for op in t.app.apiOperations where op.authenticated && op.path.contains("{") {
+                guard let id = crm.resellerScopedFixtures[op.path] else { continue }
+                let result = try await t.api(op.method, "/api/v1" + CRMFixtures.fill(op.path, id), token: token, json: op.body == nil ? nil : bodies)
+                #expect(result.status == .notFound || result.status == .forbidden,
+                        "reseller staff: \(op.method) \(op.path) answered \(result.status): \(result.text)")
+                walked += 1
+            }
+            #expect(walked >= 20)
+            for path in ["/customers", "/leads", "/resellers", "/customers/export"] {
+                let result = try await t.api(.GET, "/api/v1" + path, token: token)
+                #expect(result.status == .ok, "\(path): \(result.status)")
+                #expect(!result.text.contains("Fixture"), "GET \(path) shows records outside the subtree: \(result.text)")
+            }
+            let own = try await t.api(.GET, "/api/v1/customers", token: token)
+            #expect(own.data.map { $0["display_name"] as? String } == ["Own Customer"])
+            try await crm.expectUnchanged(t)
         }
     }
 

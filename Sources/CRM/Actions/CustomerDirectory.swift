@@ -1,3 +1,4 @@
+import Documents
 import FluentKit
 import Foundation
 import MeghnaCore
@@ -224,5 +225,24 @@ public enum CustomerDirectory {
             let keyset: SQLQueryString? = cursor.map { "(c.joined_on < \(bind: $0.key) OR (c.joined_on = \(bind: $0.key) AND c.id < \(bind: $0.id)))" }
             return ("c.joined_on DESC, c.id DESC", keyset)
         }
+    }
+}
+
+/// CSV export of any filtered customer list.
+public enum CustomerExport {
+    public static let header = ["number", "name", "kind", "status", "phone", "email", "joined_on", "branch", "area", "reseller", "tags", "archived"]
+
+    public static func csv(_ ctx: TenantContext, _ filter: CustomerDirectory.Filter, on db: any Database) async throws -> String {
+        var out = CSV.line(header)
+        var cursor: String?
+        repeat {
+            let page = try await CustomerDirectory.search(ctx, filter, page: try CursorRequest(limit: CursorRequest.maximumLimit, cursor: cursor), on: db)
+            for r in page.items {
+                out += CSV.line([r.numberText, r.displayName, r.kind, r.status, r.primaryPhone ?? "", r.email ?? "", r.joinedOn, r.branchName,
+                                 r.areaName ?? "", r.resellerName ?? "", r.tags.joined(separator: ";"), r.archived ? "yes" : "no"])
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return out
     }
 }
