@@ -417,5 +417,7 @@ enum Pages {
         StaffPages.register(signedIn)
         OperationsPages.register(signedIn)
         OperationsPages.registerBranchSwitcher(signedIn)
+        CRMPages.register(signedIn)
+        InterestForm.register(pages)
     }
 }

@@ -81,6 +81,8 @@ extension Request {
         let ctx = identity.context
         var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: "/", active: section == "dashboard")]
         let items: [(String, String, Permission?)] = [
+            ("Customers", "/customers", .customersRead), ("Leads", "/leads", .leadsRead), ("Resellers", "/resellers", .resellersRead),
+            ("Areas", "/areas", .areasManage),
             ("Users", "/users", .usersRead), ("Roles", "/roles", .rolesRead), ("Branches", "/branches", .branchesRead),
             ("Settings", "/settings", .settingsRead), ("Jobs", "/jobs", .jobsRead), ("Outbox", "/outbox", .outboxRead),
             ("Audit", "/audit", .auditRead), ("Organizations", "/organizations", .organizationsManage),
