@@ -16,6 +16,9 @@ enum Commands {
         var jobs = AsyncCommands()
         jobs.use(JobsBenchmarkCommand(), as: "benchmark")
         app.asyncCommands.use(jobs.group(help: "Background jobs"), as: "jobs")
+        var crm = AsyncCommands()
+        crm.use(CRMBenchmarkCommand(), as: "benchmark")
+        app.asyncCommands.use(crm.group(help: "Customers and leads"), as: "crm")
     }
 }
 
@@ -56,7 +59,8 @@ struct ServeMeghnaCommand: AsyncCommand {
 
             Meghna demo is ready at \(base)
               Sign in as admin@demo.test (super admin) with password: \(password)
-              Other demo staff, same password: branch@demo.test, billing@demo.test, network@demo.test, support@demo.test
+              Other demo staff, same password: branch@demo.test, billing@demo.test, network@demo.test, support@demo.test,
+              and reseller@demo.test (sees only the Mirpur Net Franchise customers)
             """)
         } else if try await Setup.isFirstRun(on: app.db) {
             context.console.print("No organization exists yet: open \(base)/setup to create the first one and its super admin.")
