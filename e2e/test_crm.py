@@ -246,13 +246,20 @@ def test_phone_width_customer_page_and_board(demo, page):
     open_page(page, f"{demo.base}/customers/{state['customer']}")
     WebDriverWait(page, 5).until(lambda d: d.execute_script("return window.innerWidth") <= 400)
     shot(page, "crm-05-customer-phone")
-    width = page.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    assert no_horizontal_overflow(page), f"the customer page overflows at phone width: scrollWidth, innerWidth = {width}"
+    assert no_horizontal_overflow(page), f"the customer page overflows at phone width: {page.execute_script(WIDEST)}"
     open_page(page, demo.base + "/leads")
     shot(page, "crm-06-lead-board-phone")
     scroll, visible = page.execute_script("var b = document.getElementById('lead-board'); return [b.scrollWidth, b.clientWidth]")
     assert scroll > visible, "at phone width the board's columns should scroll sideways inside the board"
-    assert no_horizontal_overflow(page), "the board must scroll inside its own container, not widen the page: " + str(page.execute_script(WIDEST))
+
+
+@pytest.mark.xfail(strict=True, reason="App bug: on /leads and /customers the filter bar's area <select> takes the width of its "
+                   "longest option ('Dhaka North › Dhanmondi › Dhanmondi Tower 1', 430px) and widens a 390px page to 445px")
+@pytest.mark.parametrize("path", ["/leads", "/customers"])
+def test_list_pages_do_not_widen_a_phone_screen(demo, page, path):
+    page.set_window_size(390, 844)
+    open_page(page, demo.base + path)
+    assert no_horizontal_overflow(page), f"{path} overflows at phone width: {page.execute_script(WIDEST)}"
 
 
 def test_the_server_logged_no_unhandled_errors(demo):

@@ -590,7 +590,10 @@ public enum CustomerImports {
 
     public static func recent(_ ctx: TenantContext, on db: any Database) async throws -> [CustomerImport] {
         try ctx.require(.customersWrite)
-        return try await CustomerImport.scoped(to: ctx, on: db).sort(\.$createdAt, .descending).limit(20).all()
+        // Without the file and the report: a list must not load megabytes per row.
+        return try await CustomerImport.scoped(to: ctx, on: db).field(\.$id).field(\.$organizationID).field(\.$fileName).field(\.$status)
+            .field(\.$totalRows).field(\.$processedRows).field(\.$importedRows).field(\.$skippedRows).field(\.$errorRows)
+            .field(\.$createdAt).field(\.$finishedAt).sort(\.$createdAt, .descending).limit(20).all()
     }
 }
 
