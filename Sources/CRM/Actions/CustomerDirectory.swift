@@ -135,15 +135,31 @@ public enum CustomerDirectory {
             }
         }
         if let tag = filter.tag.nonBlank {
-            conditions.append("c.id IN (SELECT customer_id FROM customer_search_tokens WHERE organization_id = \(bind: org) AND token = \(bind: "#" + SearchText.fold(tag)))")
+            let token = "#" + SearchText.fold(tag)
+            conditions.append("EXISTS (SELECT 1 FROM customer_search_tokens x WHERE x.customer_id = c.id AND x.token = \(bind: token))")
         }
-        if let text = filter.query.nonBlank {
-            if text.count > 200 { v.add("q", "must be at most 200 characters") }
-            conditions += queryConditions(text, organizationID: org)
-        }
+        if let text = filter.query.nonBlank, text.count > 200 { v.add("q", "must be at most 200 characters") }
         try v.check()
+        var fewRows = false
+        if let text = filter.query.nonBlank {
+            // First the matching ids from the index. When they are few (the usual case: a phone,
+            // a number, a surname and a first name), the page is built from exactly those rows;
+            // only a very common word falls back to walking the list in order with the index as a
+            // filter. Without this, a planner may walk all customers in name order to find one.
+            let (candidates, condition) = try await self.candidates(text, organizationID: org, on: db)
+            if let candidates {
+                if candidates.isEmpty { return CursorPage(items: [], nextCursor: nil) }
+                conditions.append(SQLFragments.isIn("c.id", Set(candidates)))
+                fewRows = true
+            } else {
+                conditions += condition
+            }
+        }
 
-        let (orderBy, keyset) = try ordering(sort, cursor: page.cursor)
+        var (orderBy, keyset) = try ordering(sort, cursor: page.cursor)
+        // With a short id list, look the rows up and sort them; an ORDER BY an index could
+        // satisfy would tempt the planner into walking every customer instead.
+        if fewRows { orderBy = sortExpressions(sort) }
         if let keyset { conditions.append(keyset) }
         let query: SQLQueryString = """
             SELECT c.id, c.number, c.number_text, c.display_name, c.sort_name, c.kind, c.status, c.primary_phone, c.email, c.joined_on, c.tags,
@@ -177,29 +193,85 @@ public enum CustomerDirectory {
         return CursorPage(items: items, nextCursor: next)
     }
 
+    /// Above this many matches, listing in order with the index as a filter is cheaper.
+    static let candidateLimit = 2000
+
+    /// The ids matching the search text when there are at most `candidateLimit` of them, or nil
+    /// and the conditions to filter by instead.
+    static func candidates(_ text: String, organizationID org: UUID, on db: any Database) async throws -> ([UUID]?, [SQLQueryString]) {
+        guard let match = Match(text) else { return ([], []) }
+        let query: SQLQueryString
+        switch match {
+        case .phone(let e164):
+            query = "SELECT customer_id FROM customer_phones WHERE organization_id = \(bind: org) AND e164 = \(bind: e164) LIMIT \(literal: candidateLimit + 1)"
+        case .words(let words):
+            // The longest word (usually the rarest) drives an index range scan; each other word
+            // is an index probe on (customer_id, token) for the rows found.
+            let driver = words.max { $0.count < $1.count }!
+            var others = words
+            others.remove(at: others.firstIndex(of: driver)!)
+            var sql: SQLQueryString = """
+                SELECT DISTINCT t0.customer_id FROM customer_search_tokens t0 WHERE t0.organization_id = \(bind: org) \
+                AND t0.token >= \(bind: driver) AND t0.token < \(bind: SearchText.upperBound(driver))
+                """
+            for word in others { sql += " AND " + exists("t0.customer_id", word) }
+            query = sql + " LIMIT \(literal: candidateLimit + 1)"
+        }
+        let rows = try await db.sql.raw(query).all()
+        if rows.count > candidateLimit { return (nil, match.conditions) }
+        return (try rows.map { try $0.decode(column: "customer_id", as: UUID.self) }, [])
+    }
+
+    /// "This customer has an index word starting with `word`": one probe of (customer_id, token).
+    static func exists(_ customer: String, _ word: String) -> SQLQueryString {
+        """
+        EXISTS (SELECT 1 FROM customer_search_tokens x WHERE x.customer_id = \(unsafeRaw: customer) \
+        AND x.token >= \(bind: word) AND x.token < \(bind: SearchText.upperBound(word)))
+        """
+    }
+
     /// What the search box means: a full phone number is looked up exactly; otherwise every
     /// word must prefix-match one of the customer's index words.
-    static func queryConditions(_ text: String, organizationID org: UUID) -> [SQLQueryString] {
-        let digits = text.filter(\.isNumber)
-        if digits.count >= 10, let phone = try? PhoneNumber(parsing: text) {
-            return ["c.id IN (SELECT customer_id FROM customer_phones WHERE organization_id = \(bind: org) AND e164 = \(bind: phone.e164))"]
+    enum Match {
+        case phone(String)
+        case words([String])
+
+        init?(_ text: String) {
+            let digits = text.filter(\.isNumber)
+            if digits.count >= 10, let phone = try? PhoneNumber(parsing: text) {
+                self = .phone(phone.e164)
+                return
+            }
+            var words = SearchText.words(text)
+            // An email address is one word in the index as well.
+            if text.contains("@") { words = [SearchText.fold(text.trimmingCharacters(in: .whitespaces))] }
+            // "+880 1712-34…": the digits together, as typed without separators.
+            if digits.count >= 4, words.count > 1, words.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
+                var d = digits
+                if d.hasPrefix("880") { d = String(d.dropFirst(3)) }
+                words = [d]
+            }
+            if words.count > 1 { words = words.filter { $0.count > 1 } }
+            if words.isEmpty { return nil }
+            self = .words(Array(Set(words.prefix(CustomerDirectory.maxQueryWords))).sorted())
         }
-        var words = SearchText.words(text)
-        // An email address is one word in the index as well.
-        if text.contains("@") { words = [SearchText.fold(text.trimmingCharacters(in: .whitespaces))] }
-        // "+880 1712-34…": the digits together, as typed without separators.
-        if digits.count >= 4, words.count > 1, words.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
-            var d = digits
-            if d.hasPrefix("880") { d = String(d.dropFirst(3)) }
-            words = [d]
+
+        /// Conditions on `c` for walking the list in order (common words: dense matches).
+        var conditions: [SQLQueryString] {
+            switch self {
+            case .phone(let e164): ["c.id IN (SELECT customer_id FROM customer_phones WHERE e164 = \(bind: e164))"]
+            case .words(let words): words.map { CustomerDirectory.exists("c.id", $0) }
+            }
         }
-        if words.count > 1 { words = words.filter { $0.count > 1 } }
-        if words.isEmpty { return ["1 = 0"] }
-        return words.prefix(maxQueryWords).map { word in
-            """
-            c.id IN (SELECT customer_id FROM customer_search_tokens WHERE organization_id = \(bind: org) \
-            AND token >= \(bind: word) AND token < \(bind: SearchText.upperBound(word)))
-            """
+    }
+
+    /// The same order as `ordering`, written as expressions no index matches.
+    static func sortExpressions(_ sort: Sort) -> String {
+        switch sort {
+        case .name: "c.sort_name || '', c.id || ''"
+        case .number: "c.number + 0"
+        case .newest: "c.number + 0 DESC"
+        case .joined: "c.joined_on || '' DESC, c.id || '' DESC"
         }
     }
 

@@ -121,6 +121,11 @@ struct CreateCustomers: AsyncMigration {
             .field("updated_at", .datetime)
             .create()
         let sql = database as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            // Prefix ranges (token >= 'abc' AND token < 'abd') need byte order, whatever the
+            // database's default collation is.
+            try await sql.raw("ALTER TABLE customer_search_tokens ALTER COLUMN token TYPE TEXT COLLATE \"C\"").run()
+        }
         for statement in [
             "CREATE INDEX customers_org_name_idx ON customers (organization_id, sort_name, id)",
             "CREATE INDEX customers_org_created_idx ON customers (organization_id, created_at, id)",
@@ -131,7 +136,7 @@ struct CreateCustomers: AsyncMigration {
             "CREATE INDEX customer_phones_lookup_idx ON customer_phones (organization_id, e164)",
             "CREATE INDEX customer_phones_customer_idx ON customer_phones (customer_id)",
             "CREATE INDEX customer_tokens_lookup_idx ON customer_search_tokens (organization_id, token, customer_id)",
-            "CREATE INDEX customer_tokens_customer_idx ON customer_search_tokens (customer_id)",
+            "CREATE INDEX customer_tokens_customer_idx ON customer_search_tokens (customer_id, token)",
             "CREATE INDEX service_addresses_customer_idx ON service_addresses (customer_id)",
             "CREATE INDEX contacts_customer_idx ON contacts (customer_id)",
         ] {

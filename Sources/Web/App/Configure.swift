@@ -104,6 +104,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     CustomerImports.register(into: &registry, services: services)
     registry.register("platform.prune") { job in
         try await Maintenance.prune(now: options.clock.now(), on: job.db)
+        if (job.db as? any SQLDatabase)?.dialect.name == "sqlite" { try await (job.db as! any SQLDatabase).raw("PRAGMA optimize").run() }
     }
     let schedules = [
         ScheduledJob(name: "platform.prune", cron: try CronExpression("17 3 * * *"), kind: "platform.prune", queue: "default"),
@@ -161,5 +162,9 @@ extension Application {
             try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
         }
         try await autoMigrate()
+        if case .sqliteFile = meghna.configuration.database {
+            // Keeps the query planner's statistics current (cheap when nothing changed).
+            try await (db as! any SQLDatabase).raw("PRAGMA optimize").run()
+        }
     }
 }
