@@ -160,6 +160,13 @@ extension Application {
     public func prepareDatabase() async throws {
         if case .sqliteFile = meghna.configuration.database {
             try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+            // One connection per event loop: wait up to 5 s for another connection's write
+            // instead of failing at once with "database is locked".
+            for loop in eventLoopGroup.makeIterator() {
+                if let connection = databases.database(logger: logger, on: loop) as? any SQLDatabase {
+                    try await connection.raw("PRAGMA busy_timeout = 5000").run()
+                }
+            }
         }
         try await autoMigrate()
         if case .sqliteFile = meghna.configuration.database {
