@@ -96,6 +96,14 @@ public enum CustomerDirectory {
 
     static let maxQueryWords = 6
 
+    /// The ids of a tree node (area or reseller) and everything below it, by materialised path.
+    static func subtree(_ table: String, of id: UUID, organizationID org: UUID) -> SQLQueryString {
+        """
+        SELECT s.id FROM \(ident: table) s JOIN \(ident: table) p ON s.path LIKE p.path || '%' AND s.organization_id = p.organization_id \
+        WHERE p.organization_id = \(bind: org) AND p.id = \(bind: id)
+        """
+    }
+
     public static func search(_ ctx: TenantContext, _ filter: Filter, page: CursorRequest, on db: any Database) async throws -> CursorPage<Row> {
         try ctx.require(.customersRead)
         let org = ctx.organizationID
@@ -120,18 +128,9 @@ public enum CustomerDirectory {
             guard let text = raw.nonBlank else { continue }
             guard let id = UUID(uuidString: text) else { v.add(field, "is not an id"); continue }
             switch field {
-            case "branch_id":
-                conditions.append("c.branch_id = \(bind: id)")
-            case "reseller_id":
-                conditions.append("""
-                    c.reseller_id IN (SELECT s.id FROM resellers s JOIN resellers p ON s.path LIKE p.path || '%' AND s.organization_id = p.organization_id \
-                    WHERE p.organization_id = \(bind: org) AND p.id = \(bind: id))
-                    """)
-            default:
-                conditions.append("""
-                    c.area_id IN (SELECT s.id FROM areas s JOIN areas p ON s.path LIKE p.path || '%' AND s.organization_id = p.organization_id \
-                    WHERE p.organization_id = \(bind: org) AND p.id = \(bind: id))
-                    """)
+            case "branch_id": conditions.append("c.branch_id = \(bind: id)")
+            case "reseller_id": conditions.append("c.reseller_id IN (\(subtree("resellers", of: id, organizationID: org)))")
+            default: conditions.append("c.area_id IN (\(subtree("areas", of: id, organizationID: org)))")
             }
         }
         if let tag = filter.tag.nonBlank {
@@ -173,7 +172,7 @@ public enum CustomerDirectory {
                 kind: try row.decode(column: "kind", as: String.self), status: try row.decode(column: "status", as: String.self),
                 primaryPhone: try row.decode(column: "primary_phone", as: String?.self), email: try row.decode(column: "email", as: String?.self),
                 joinedOn: try row.decode(column: "joined_on", as: String.self),
-                tags: JSONList.decode(try row.decode(column: "tags", as: String.self)),
+                tags: JSONColumn.decode(try row.decode(column: "tags", as: String.self)),
                 branchName: try row.decode(column: "branch_name", as: String.self), areaName: try row.decode(column: "area_name", as: String?.self),
                 resellerName: try row.decode(column: "reseller_name", as: String?.self),
                 archived: try row.decode(column: "archived_at", as: Date?.self) != nil,

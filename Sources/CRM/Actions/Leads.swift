@@ -193,10 +193,16 @@ public enum Leads {
     }
 
     /// The public interest form of an organization: no sign-in, source "web_form".
-    public static func intake(organizationSlug: String, _ input: Input, services: CRMServices, on db: any Database) async throws -> Lead {
-        guard let org = try await Organization.query(on: db).filter(\.$slug == organizationSlug.lowercased()).first() else {
+    /// The organization whose public interest form is at `/join/<slug>`.
+    public static func intakeOrganization(slug: String, on db: any Database) async throws -> Organization {
+        guard let org = try await Organization.query(on: db).filter(\.$slug == slug.lowercased()).first() else {
             throw DomainError.notFound("Organization")
         }
+        return org
+    }
+
+    public static func intake(organizationSlug: String, _ input: Input, services: CRMServices, on db: any Database) async throws -> Lead {
+        let org = try await intakeOrganization(slug: organizationSlug, on: db)
         let ctx = TenantContext(organizationID: org.id!, actor: .system("interest-form"), permissions: [.leadsWrite, .leadsRead],
                                 timeZone: org.timeZone)
         var clean = input
@@ -365,7 +371,7 @@ public enum Leads {
             if let id = UUID(uuidString: raw) { query.filter(\.$areaID == id) } else { v.add("area_id", "is not an area id") }
         }
         if let tag = filter.tag.nonBlank {
-            let encoded = JSONList.encode([tag.lowercased()]).dropFirst().dropLast()
+            let encoded = JSONColumn.encode([tag.lowercased()]).dropFirst().dropLast()
             query.filter(\.$tagsJSON, .custom("LIKE"), "%\(encoded)%")
         }
         if filter.overdue {
@@ -392,7 +398,7 @@ public enum Leads {
     public static func list(_ ctx: TenantContext, _ filter: Filter, page: CursorRequest, now: Date, on db: any Database) async throws -> CursorPage<Lead> {
         try ctx.require(.leadsRead)
         let query = try filtered(ctx, filter, today: CalendarDate.today(now, in: ctx.timeZone), on: db)
-        return try await query.paginateNewestFirstOptional(page)
+        return try await query.paginateByNumberDescending(page)
     }
 
     /// The board: per status, a count and the first cards (follow-up soonest first).
@@ -426,7 +432,7 @@ public enum Leads {
 
 extension QueryBuilder where Model == Lead {
     /// Newest first: lead numbers are handed out in creation order.
-    func paginateNewestFirstOptional(_ page: CursorRequest) async throws -> CursorPage<Lead> {
+    func paginateByNumberDescending(_ page: CursorRequest) async throws -> CursorPage<Lead> {
         if let cursor = page.cursor {
             guard let number = Int64(cursor.key) else { throw DomainError.invalid("cursor", "is not a cursor returned by this API") }
             filter(\.$number < number)

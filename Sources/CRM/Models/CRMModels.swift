@@ -112,13 +112,13 @@ public final class Customer: TenantOwned, @unchecked Sendable {
     public init() {}
 
     public var phones: [String] {
-        get { JSONList.decode(phonesJSON) }
-        set { phonesJSON = JSONList.encode(newValue) }
+        get { JSONColumn.decode(phonesJSON) }
+        set { phonesJSON = JSONColumn.encode(newValue) }
     }
 
     public var tags: [String] {
-        get { JSONList.decode(tagsJSON) }
-        set { tagsJSON = JSONList.encode(newValue) }
+        get { JSONColumn.decode(tagsJSON) }
+        set { tagsJSON = JSONColumn.encode(newValue) }
     }
 
     public static func narrow(_ query: QueryBuilder<Customer>, to ctx: TenantContext) {
@@ -193,8 +193,8 @@ public final class Contact: TenantOwned, @unchecked Sendable {
     public init() {}
 
     public var phones: [String] {
-        get { JSONList.decode(phonesJSON) }
-        set { phonesJSON = JSONList.encode(newValue) }
+        get { JSONColumn.decode(phonesJSON) }
+        set { phonesJSON = JSONColumn.encode(newValue) }
     }
 }
 
@@ -250,13 +250,13 @@ public final class Lead: TenantOwned, @unchecked Sendable {
     public init() {}
 
     public var phones: [String] {
-        get { JSONList.decode(phonesJSON) }
-        set { phonesJSON = JSONList.encode(newValue) }
+        get { JSONColumn.decode(phonesJSON) }
+        set { phonesJSON = JSONColumn.encode(newValue) }
     }
 
     public var tags: [String] {
-        get { JSONList.decode(tagsJSON) }
-        set { tagsJSON = JSONList.encode(newValue) }
+        get { JSONColumn.decode(tagsJSON) }
+        set { tagsJSON = JSONColumn.encode(newValue) }
     }
 
     public static func narrow(_ query: QueryBuilder<Lead>, to ctx: TenantContext) {
@@ -265,15 +265,5 @@ public final class Lead: TenantOwned, @unchecked Sendable {
             query.group(.or) { $0.filter(\.$branchID ~~ branches.map(Optional.some)).filter(\.$branchID == nil) }
         }
         if let resellers = ctx.resellerIDs { query.filter(\.$resellerID ~~ resellers.map(Optional.some)) }
-    }
-}
-
-enum JSONList {
-    static func encode(_ values: [String]) -> String {
-        String(decoding: try! JSONEncoder().encode(values), as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
     }
 }

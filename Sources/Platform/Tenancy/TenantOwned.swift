@@ -39,12 +39,12 @@ extension TenantOwned {
 }
 
 /// JSON text columns holding string arrays (permissions, abilities).
-enum JSONColumn {
-    static func encode(_ values: [String]) -> String {
+public enum JSONColumn {
+    public static func encode(_ values: [String]) -> String {
         String(decoding: try! JSONEncoder().encode(values), as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> [String] {
+    public static func decode(_ text: String) -> [String] {
         (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
     }
 }

@@ -118,24 +118,9 @@ enum CRMMorePages {
         var problems: [Problem]
         var moreProblems: Int
         var running: Bool
-        var hasProblems: Bool { !problems.isEmpty }
-        var hasMappings: Bool { !mappings.isEmpty }
-        var hasRecent: Bool { !recent.isEmpty }
-
-        enum CodingKeys: String, CodingKey {
-            case page, form, recent, item, mappings, branches, dryRun, ok, skipped, errors, problems, moreProblems, running
-            case hasProblems, hasMappings, hasRecent
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(page, forKey: .page); try c.encode(form, forKey: .form); try c.encode(recent, forKey: .recent)
-            try c.encodeIfPresent(item, forKey: .item); try c.encode(mappings, forKey: .mappings); try c.encode(branches, forKey: .branches)
-            try c.encode(dryRun, forKey: .dryRun); try c.encode(ok, forKey: .ok); try c.encode(skipped, forKey: .skipped)
-            try c.encode(errors, forKey: .errors); try c.encode(problems, forKey: .problems); try c.encode(moreProblems, forKey: .moreProblems)
-            try c.encode(running, forKey: .running); try c.encode(hasProblems, forKey: .hasProblems); try c.encode(hasMappings, forKey: .hasMappings)
-            try c.encode(hasRecent, forKey: .hasRecent)
-        }
+        var hasProblems: Bool
+        var hasMappings: Bool
+        var hasRecent: Bool
     }
 
     struct ImportSummary: Encodable {
@@ -494,14 +479,16 @@ enum CRMMorePages {
         }
         let branches = try await Identities.switchableBranches(try req.identity, on: req.db)
         let problems = (dryRun?.problems ?? item.map { $0.status == "uploaded" ? [] : $0.report } ?? [])
+        let recent = item == nil ? try await CustomerImports.recent(ctx, on: req.db).map { summary($0, req: req) } : []
         return try await req.view.render("crm/import", ImportPage(
             page: try await req.page(item.map { "Import \($0.fileName)" } ?? "Import customers", section: "customers"), form: form,
-            recent: item == nil ? try await CustomerImports.recent(ctx, on: req.db).map { summary($0, req: req) } : [],
+            recent: recent,
             item: item.map { summary($0, req: req) }, mappings: mappings,
             branches: CRMPages.choices(branches.map { ($0.id!, $0.name) }, selected: item?.branchID?.uuidString, blank: "Use the file's branch column"),
             dryRun: dryRun != nil, ok: dryRun?.ok ?? 0, skipped: dryRun?.skipped ?? 0, errors: dryRun?.errors ?? 0,
             problems: problems.prefix(200).map { .init(line: $0.line, status: $0.status, errors: $0.errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")) },
-            moreProblems: max(0, problems.count - 200), running: item.map { $0.status == "queued" || $0.status == "running" } ?? false))
+            moreProblems: max(0, problems.count - 200), running: item.map { $0.status == "queued" || $0.status == "running" } ?? false,
+            hasProblems: !problems.isEmpty, hasMappings: !mappings.isEmpty, hasRecent: !recent.isEmpty))
             .encodeResponse(status: status, for: req)
     }
 
@@ -590,10 +577,7 @@ enum InterestForm {
     }
 
     static func organization(_ req: Request) async throws -> Organization {
-        guard let slug = req.parameters.get("slug"),
-              let org = try await Organization.query(on: req.db).filter(\.$slug == slug.lowercased()).first()
-        else { throw DomainError.notFound("Organization") }
-        return org
+        try await Leads.intakeOrganization(slug: req.parameters.get("slug") ?? "", on: req.db)
     }
 }
 

@@ -57,24 +57,7 @@ enum CRMPages {
         var tags: [String]
         var archived: Bool
         var leadID, leadNumber: String?
-        var hasTags: Bool { !tags.isEmpty }
-
-        enum CodingKeys: String, CodingKey {
-            case id, number, name, kind, status, joinedOn, branch, legalName, email, nationalID, tradeLicense, notes, reseller, resellerID, area
-            case phones, tags, archived, leadID, leadNumber, hasTags
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id); try c.encode(number, forKey: .number); try c.encode(name, forKey: .name)
-            try c.encode(kind, forKey: .kind); try c.encode(status, forKey: .status); try c.encode(joinedOn, forKey: .joinedOn)
-            try c.encode(branch, forKey: .branch); try c.encodeIfPresent(legalName, forKey: .legalName); try c.encodeIfPresent(email, forKey: .email)
-            try c.encodeIfPresent(nationalID, forKey: .nationalID); try c.encodeIfPresent(tradeLicense, forKey: .tradeLicense)
-            try c.encodeIfPresent(notes, forKey: .notes); try c.encodeIfPresent(reseller, forKey: .reseller)
-            try c.encodeIfPresent(resellerID, forKey: .resellerID); try c.encodeIfPresent(area, forKey: .area); try c.encode(phones, forKey: .phones)
-            try c.encode(tags, forKey: .tags); try c.encode(archived, forKey: .archived); try c.encodeIfPresent(leadID, forKey: .leadID)
-            try c.encodeIfPresent(leadNumber, forKey: .leadNumber); try c.encode(hasTags, forKey: .hasTags)
-        }
+        var hasTags: Bool
     }
 
     struct AddressView: Encodable {
@@ -164,7 +147,7 @@ enum CRMPages {
                             joinedOn: c.joinedOn, branch: d.branchName, legalName: c.legalName, email: c.email, nationalID: c.nationalID,
                             tradeLicense: c.tradeLicense, notes: c.notes, reseller: d.reseller?.name, resellerID: d.reseller?.id?.uuidString,
                             area: d.areaName, phones: c.phones.map(displayPhone), tags: c.tags, archived: c.archivedAt != nil,
-                            leadID: d.lead?.id?.uuidString, leadNumber: d.lead?.numberText)
+                            leadID: d.lead?.id?.uuidString, leadNumber: d.lead?.numberText, hasTags: !c.tags.isEmpty)
     }
 
     static func displayPhone(_ e164: String) -> String {
