@@ -80,6 +80,75 @@ struct SearchTests {
     }
 }
 
+@Suite("Customer search index")
+struct SearchIndexTests {
+    /// More matches than `candidateLimit`: the page walks the list in order with the index as a
+    /// filter. Every customer must come out exactly once, in name order, the same as the rows.
+    @Test func aWordMostCustomersHaveWalksTheWholeListInOrder() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let branches = try await Branch.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
+            let count = CustomerDirectory.candidateLimit + 150
+            try await CRMSeeder.customers(w.ctx, count: count, branches: branches, areas: [], resellers: [], chunk: 500, now: t.clock.date,
+                                          on: t.db)
+            // Another organization with the same words must never show up.
+            let other = try await CRMWorld.make(t, name: "Beta Broadband")
+            _ = try await Customers.create(other.ctx, .init(displayName: "Zubair Dhaka", phones: ["01799999999"],
+                                                            address: .init(line1: "House 1, Road 1", city: "Dhaka")),
+                                           services: t.services, on: t.db)
+            let all = try await Customer.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
+            let byName = all.sorted { ($0.sortName, $0.id!.uuidString) < ($1.sortName, $1.id!.uuidString) }.map(\.numberText)
+            func walk(_ filter: CustomerDirectory.Filter) async throws -> [String] {
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try await CustomerDirectory.search(w.ctx, filter, page: try CursorRequest(limit: 200, cursor: cursor), on: t.db)
+                    seen += page.items.map(\.numberText)
+                    cursor = page.nextCursor
+                } while cursor != nil
+                return seen
+            }
+            // Every seeded address is in Dhaka: the dense walk.
+            #expect(try await walk(.init(query: "dhaka")).elementsEqual(byName.map { $0 }))
+            // One road in five is a "Road": few enough for the id list, the same order.
+            let roads = Set(try await ServiceAddress.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
+                .filter { $0.line1.contains(" Road ") }.map(\.customerID))
+            let onRoads = all.filter { roads.contains($0.id!) }.sorted { ($0.sortName, $0.id!.uuidString) < ($1.sortName, $1.id!.uuidString) }
+            #expect(onRoads.count > 100 && onRoads.count < CustomerDirectory.candidateLimit)
+            #expect(try await walk(.init(query: "dhaka road")) == onRoads.map(\.numberText))
+            // A tag with a common word (dense), and a tag alone (a list filter).
+            let vip = all.filter { $0.tags.contains("vip") }
+            #expect(Set(try await walk(.init(query: "dhaka", tag: "vip"))) == Set(vip.map(\.numberText)))
+            #expect(Set(try await walk(.init(tag: "vip"))) == Set(vip.map(\.numberText)))
+            #expect(try await other.search("dhaka") == ["Zubair Dhaka"])
+            #expect(try await w.search("zubair").isEmpty)
+        }
+    }
+
+    @Test func changesReplaceTheOldWords() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let customer = try await w.customer("Rahim Uddin", phone: "01712345678", area: w.tower, tags: ["vip"])
+            #expect(try await w.search("uddin") == ["Rahim Uddin"])
+            _ = try await Customers.update(w.ctx, customer.id!.uuidString, .init(displayName: "Karim Sheikh", tags: ["fiber"]),
+                                           services: t.services, on: t.db)
+            #expect(try await w.search("uddin").isEmpty)
+            #expect(try await w.search(nil, .init(tag: "vip")).isEmpty)
+            #expect(try await w.search("karim sheikh") == ["Karim Sheikh"])
+            #expect(try await w.search("sheikh", .init(tag: "fiber")) == ["Karim Sheikh"])
+            // Words with characters a tokenizer would split on or fold stay whole.
+            let other = try await Customers.create(w.ctx, .init(displayName: "Nusrat Jahan", phones: ["01812345678"], email: "N.Jahan+isp@Example.com",
+                                                                tags: ["Big Client"]), services: t.services, on: t.db)
+            #expect(try await w.search("n.jahan+isp@example.com") == ["Nusrat Jahan"])
+            #expect(try await w.search(nil, .init(tag: "big client")) == ["Nusrat Jahan"])
+            #expect(try await w.search(nil, .init(tag: "big")).isEmpty)
+            #expect(try await w.search("নুসরাত").isEmpty)
+            _ = try await Customers.update(w.ctx, other.id!.uuidString, .init(displayName: "নুসরাত জাহান"), services: t.services, on: t.db)
+            #expect(try await w.search("নুস") == ["নুসরাত জাহান"])
+        }
+    }
+}
+
 @Suite("Resellers")
 struct ResellerTests {
     @Test func treeRejectsLoopsAndMovesSubtrees() async throws {

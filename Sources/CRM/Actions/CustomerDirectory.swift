@@ -133,26 +133,24 @@ public enum CustomerDirectory {
             default: conditions.append("c.area_id IN (\(subtree("areas", of: id, organizationID: org)))")
             }
         }
-        if let tag = filter.tag.nonBlank {
-            let token = "#" + SearchText.fold(tag)
-            conditions.append("EXISTS (SELECT 1 FROM customer_search_tokens x WHERE x.customer_id = c.id AND x.token = \(bind: token))")
-        }
+        // Tags are index words too ("#vip"), matched whole.
+        var terms = SearchIndex.Terms()
+        if let tag = filter.tag.nonBlank { terms.exact = [String(("#" + SearchText.fold(tag)).prefix(64))] }
         if let text = filter.query.nonBlank, text.count > 200 { v.add("q", "must be at most 200 characters") }
         try v.check()
         var fewRows = false
         if let text = filter.query.nonBlank {
-            // First the matching ids from the index. When they are few (the usual case: a phone,
-            // a number, a surname and a first name), the page is built from exactly those rows;
-            // only a very common word falls back to walking the list in order with the index as a
-            // filter. Without this, a planner may walk all customers in name order to find one.
-            let (candidates, condition) = try await self.candidates(text, organizationID: org, on: db)
-            if let candidates {
-                if candidates.isEmpty { return CursorPage(items: [], nextCursor: nil) }
-                conditions.append(SQLFragments.isIn("c.id", Set(candidates)))
-                fewRows = true
-            } else {
-                conditions += condition
+            // First how many match, from the index alone. When they are few (the usual case: a
+            // phone, a number, a surname and a first name), the page is built from exactly those
+            // rows; only a very common word walks the list in order with the index as a filter.
+            // Without this, a planner may walk all customers in name order to find one.
+            guard let found = try await self.matching(text, terms: terms, organizationID: org, on: db) else {
+                return CursorPage(items: [], nextCursor: nil)
             }
+            fewRows = found.few
+            conditions += found.conditions
+        } else if !terms.isEmpty {
+            conditions.append(SearchIndex.condition(org, terms, on: db.sql))
         }
 
         var (orderBy, keyset) = try ordering(sort, cursor: page.cursor)
@@ -193,40 +191,31 @@ public enum CustomerDirectory {
     }
 
     /// Above this many matches, listing in order with the index as a filter is cheaper.
-    static let candidateLimit = 2000
+    public static let candidateLimit = 2000
 
-    /// The ids matching the search text when there are at most `candidateLimit` of them, or nil
-    /// and the conditions to filter by instead.
-    static func candidates(_ text: String, organizationID org: UUID, on db: any Database) async throws -> ([UUID]?, [SQLQueryString]) {
-        guard let match = Match(text) else { return ([], []) }
-        let query: SQLQueryString
+    /// The conditions for the customers matching the search text (and tag), and whether they
+    /// are at most `candidateLimit` (then the page is looked up from them, not walked in order);
+    /// nil when nothing can match.
+    static func matching(_ text: String, terms: SearchIndex.Terms, organizationID org: UUID,
+                         on db: any Database) async throws -> (few: Bool, conditions: [SQLQueryString])? {
+        guard let match = Match(text) else { return nil }
+        var terms = terms
         switch match {
         case .phone(let e164):
-            query = "SELECT customer_id FROM customer_phones WHERE organization_id = \(bind: org) AND e164 = \(bind: e164) LIMIT \(literal: candidateLimit + 1)"
+            // A number belongs to a handful of customers at most.
+            var conditions: [SQLQueryString] = ["c.id IN (SELECT customer_id FROM customer_phones WHERE organization_id = \(bind: org) AND e164 = \(bind: e164))"]
+            if !terms.isEmpty { conditions.append(SearchIndex.condition(org, terms, on: db.sql)) }
+            return (true, conditions)
         case .words(let words):
-            // The longest word (usually the rarest) drives an index range scan; each other word
-            // is an index probe on (customer_id, token) for the rows found.
-            let driver = words.max { $0.count < $1.count }!
-            var others = words
-            others.remove(at: others.firstIndex(of: driver)!)
-            var sql: SQLQueryString = """
-                SELECT DISTINCT t0.customer_id FROM customer_search_tokens t0 WHERE t0.organization_id = \(bind: org) \
-                AND t0.token >= \(bind: driver) AND t0.token < \(bind: SearchText.upperBound(driver))
-                """
-            for word in others { sql += " AND " + exists("t0.customer_id", word) }
-            query = sql + " LIMIT \(literal: candidateLimit + 1)"
+            // The full-text index intersects the words' document lists (the tag is one more
+            // word) and counts, up to one past the limit, without a row leaving the database.
+            terms.prefixes = words
+            let count: SQLQueryString = "SELECT count(*) AS n FROM (\(SearchIndex.matching(org, terms, limit: candidateLimit + 1, on: db.sql))) m"
+            let n = try await db.sql.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0
+            if n == 0 { return nil }
+            if n <= candidateLimit { return (true, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"]) }
+            return (false, [SearchIndex.condition(org, terms, on: db.sql)])
         }
-        let rows = try await db.sql.raw(query).all()
-        if rows.count > candidateLimit { return (nil, match.conditions) }
-        return (try rows.map { try $0.decode(column: "customer_id", as: UUID.self) }, [])
-    }
-
-    /// "This customer has an index word starting with `word`": one probe of (customer_id, token).
-    static func exists(_ customer: String, _ word: String) -> SQLQueryString {
-        """
-        EXISTS (SELECT 1 FROM customer_search_tokens x WHERE x.customer_id = \(unsafeRaw: customer) \
-        AND x.token >= \(bind: word) AND x.token < \(bind: SearchText.upperBound(word)))
-        """
     }
 
     /// What the search box means: a full phone number is looked up exactly; otherwise every
@@ -253,14 +242,6 @@ public enum CustomerDirectory {
             if words.count > 1 { words = words.filter { $0.count > 1 } }
             if words.isEmpty { return nil }
             self = .words(Array(Set(words.prefix(CustomerDirectory.maxQueryWords))).sorted())
-        }
-
-        /// Conditions on `c` for walking the list in order (common words: dense matches).
-        var conditions: [SQLQueryString] {
-            switch self {
-            case .phone(let e164): ["c.id IN (SELECT customer_id FROM customer_phones WHERE e164 = \(bind: e164))"]
-            case .words(let words): words.map { CustomerDirectory.exists("c.id", $0) }
-            }
         }
     }
 

@@ -50,47 +50,142 @@ public enum SearchIndex {
         let areas = areaIDs.isEmpty ? [] : try await Area.query(on: db).filter(\.$organizationID == customer.organizationID)
             .filter(\.$id ~~ areaIDs).all()
         let words = tokens(customer: customer, addresses: addresses, areaNames: areas.map(\.fullName), contacts: contacts)
-        try await write(customer, words: words, contacts: contacts, on: db, fresh: false)
-    }
-
-    /// Writes the index rows; `fresh` skips deleting (a brand-new customer has none).
-    static func write(_ customer: Customer, words: Set<String>, contacts: [Contact], on db: any Database, fresh: Bool) async throws {
-        if !fresh {
-            try await db.sql.delete(from: "customer_search_tokens").where("customer_id", .equal, customer.id!).run()
-            try await db.sql.delete(from: "customer_phones").where("customer_id", .equal, customer.id!).run()
-        }
+        // The document's trigger (SQLite) or row (PostgreSQL) takes its words out of the index.
+        try await db.sql.delete(from: "customer_search_docs").where("customer_id", .equal, customer.id!).run()
+        try await db.sql.delete(from: "customer_phones").where("customer_id", .equal, customer.id!).run()
         try await write([(customer, words, contacts)], on: db)
     }
 
     /// Writes the index rows of new customers, many per statement.
     static func write(_ entries: [(Customer, Set<String>, [Contact])], on db: any Database) async throws {
-        var tokenRows: [[any Encodable & Sendable]] = []
         var phoneRows: [[any Encodable & Sendable]] = []
-        for (customer, words, contacts) in entries {
-            let org = customer.organizationID
-            let id = customer.id!
-            for word in words.sorted() {
-                let row: [any Encodable & Sendable] = [org, word, id]
-                tokenRows.append(row)
-            }
+        for (customer, _, contacts) in entries {
             var seen = Set<String>()
             var phones: [(String, UUID?)] = customer.phones.map { ($0, nil) }
             for contact in contacts { phones += contact.phones.map { ($0, contact.id) } }
             for (phone, contact) in phones where seen.insert(phone + (contact?.uuidString ?? "")).inserted {
-                let row: [any Encodable & Sendable] = [UUID(), org, id, contact as UUID?, phone]
+                let row: [any Encodable & Sendable] = [UUID(), customer.organizationID, customer.id!, contact as UUID?, phone]
                 phoneRows.append(row)
             }
-        }
-        // Keep each statement well under SQLite's 32,766 bound values.
-        for chunk in tokenRows.chunked(3000) {
-            let insert = db.sql.insert(into: "customer_search_tokens").columns("organization_id", "token", "customer_id")
-            for row in chunk { insert.values(row.map { (value: any Encodable & Sendable) -> any SQLExpression in SQLBind(value) }) }
-            try await insert.run()
         }
         for chunk in phoneRows.chunked(2000) {
             let insert = db.sql.insert(into: "customer_phones").columns("id", "organization_id", "customer_id", "contact_id", "e164")
             for row in chunk { insert.values(row.map { (value: any Encodable & Sendable) -> any SQLExpression in SQLBind(value) }) }
             try await insert.run()
         }
+        try await writeDocuments(entries.map { (organizationID: $0.0.organizationID, customerID: $0.0.id!, words: $0.1) }, on: db.sql)
+    }
+
+    /// Writes one search document per customer (who must have none yet).
+    static func writeDocuments(_ documents: [(organizationID: UUID, customerID: UUID, words: Set<String>)], on sql: any SQLDatabase) async throws {
+        let sqlite = sql.dialect.name == "sqlite"
+        for chunk in documents.chunked(500) {
+            if sqlite {
+                // The document row gives the id the full-text row is stored under.
+                let insert = sql.insert(into: "customer_search_docs").columns("organization_id", "customer_id")
+                for d in chunk { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID)) }
+                var ids: [UUID: Int64] = [:]
+                for row in try await insert.returning("id", "customer_id").all() {
+                    ids[try row.decode(column: "customer_id", as: UUID.self)] = try row.decode(column: "id", as: Int64.self)
+                }
+                let fts = sql.insert(into: "customer_search").columns("rowid", "words")
+                for d in chunk {
+                    guard let id = ids[d.customerID] else { throw DomainError.conflict("The search index did not accept a customer.") }
+                    fts.values(SQLBind(id), SQLBind(document(organizationID: d.organizationID, words: d.words)))
+                }
+                try await fts.run()
+            } else {
+                let insert = sql.insert(into: "customer_search_docs").columns("organization_id", "customer_id", "words")
+                for d in chunk {
+                    insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), SQLBind(document(organizationID: d.organizationID, words: d.words)))
+                }
+                try await insert.run()
+            }
+        }
+    }
+
+    // MARK: - Documents and queries
+
+    /// A customer's index words as stored: each word's UTF-8 bytes in lowercase hex, separated by
+    /// spaces, after a word naming the organization. Hex keeps every word whole in any
+    /// tokenizer (no case folding, no splitting at `@`, `-` or `#`), and a prefix of a word is a
+    /// prefix of its encoding, so prefix search means the same as on the words themselves.
+    static func document(organizationID: UUID, words: Set<String>) -> String {
+        var out = organizationWord(organizationID)
+        for word in words.sorted() {
+            out += " "
+            out += encode(word)
+        }
+        return out
+    }
+
+    /// "o" and the organization id's 32 hex digits; never a hex encoding (no "o" in hex).
+    static func organizationWord(_ id: UUID) -> String {
+        "o" + id.uuidString.lowercased().filter { $0 != "-" }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ word: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(word.utf8.count * 2)
+        for byte in word.utf8 {
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// What a customer must have in the index: a word starting with each of `prefixes` and each
+    /// of `exact` as a whole word (tags).
+    struct Terms: Sendable {
+        var prefixes: [String] = []
+        var exact: [String] = []
+        var isEmpty: Bool { prefixes.isEmpty && exact.isEmpty }
+    }
+
+    /// The PostgreSQL expression the GIN index is built on; queries must use the same one.
+    static func tsvector(_ column: String) -> String { "array_to_tsvector(string_to_array(\(column), ' '))" }
+
+    /// `SELECT customer_id …` of the organization's customers that match, on either database.
+    static func matching(_ organizationID: UUID, _ terms: Terms, limit: Int? = nil, on sql: any SQLDatabase) -> SQLQueryString {
+        var query: SQLQueryString
+        if sql.dialect.name == "sqlite" {
+            query = """
+                SELECT d.customer_id FROM customer_search s JOIN customer_search_docs d ON d.id = s.rowid \
+                WHERE customer_search MATCH \(bind: fullTextQuery(organizationID, terms)) AND d.organization_id = \(bind: organizationID)
+                """
+        } else {
+            let parts = terms.prefixes.map { "'\(encode($0))':*" } + terms.exact.map { "'\(encode($0))'" }
+            query = """
+                SELECT d.customer_id FROM customer_search_docs d WHERE d.organization_id = \(bind: organizationID) \
+                AND \(unsafeRaw: tsvector("d.words")) @@ CAST(\(bind: parts.joined(separator: " & ")) AS tsquery)
+                """
+        }
+        if let limit { query += " LIMIT \(literal: limit)" }
+        return query
+    }
+
+    /// An FTS5 query: the organization's word (so another organization's documents never come
+    /// out of the index), each prefix with `*`, each exact word bare; all must match.
+    static func fullTextQuery(_ organizationID: UUID, _ terms: Terms) -> String {
+        var parts = ["\"\(organizationWord(organizationID))\""]
+        parts += terms.prefixes.map { "\"\(encode($0))\"*" }
+        parts += terms.exact.map { "\"\(encode($0))\"" }
+        return parts.joined(separator: " AND ")
+    }
+
+    /// A condition on the customer row `c`, for walking a list in its order when many match.
+    static func condition(_ organizationID: UUID, _ terms: Terms, on sql: any SQLDatabase) -> SQLQueryString {
+        if sql.dialect.name == "sqlite" {
+            // Only the full-text row ids are collected (one pass over the index, no table
+            // lookups); each listed customer is then one probe of its document row. The `+`
+            // keeps the planner from driving the page by that set.
+            return """
+                EXISTS (SELECT 1 FROM customer_search_docs d WHERE d.customer_id = c.id AND +d.id IN \
+                (SELECT rowid FROM customer_search WHERE customer_search MATCH \(bind: fullTextQuery(organizationID, terms))))
+                """
+        }
+        return "c.id IN (\(matching(organizationID, terms, on: sql)))"
     }
 }

@@ -1,8 +1,9 @@
+import Foundation
 import FluentKit
 import SQLKit
 
 public enum CRMMigrations {
-    public static let all: [any Migration] = [CreateAreasAndResellers(), CreateCustomers(), CreateLeads(), CreateImports()]
+    public static let all: [any Migration] = [CreateAreasAndResellers(), CreateCustomers(), CreateLeads(), CreateImports(), CreateCustomerSearch()]
 }
 
 struct CreateAreasAndResellers: AsyncMigration {
@@ -217,5 +218,77 @@ struct CreateImports: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("customer_imports").delete()
+    }
+}
+
+/// The search box's index, replacing `customer_search_tokens`: one document per customer
+/// (`customer_search_docs`) whose words are matched by a full-text index. On SQLite that is a
+/// contentless FTS5 table keyed by the document id; on PostgreSQL a GIN index over the words.
+/// Existing token rows are carried over, then the token table is dropped.
+struct CreateCustomerSearch: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        let sqlite = sql.dialect.name == "sqlite"
+        var docs = database.schema("customer_search_docs")
+            .field("id", .int64, .identifier(auto: true))
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
+            .unique(on: "customer_id")
+        if !sqlite { docs = docs.field("words", .string, .required) }
+        try await docs.create()
+        if sqlite {
+            // Words are hex-encoded UTF-8 (see SearchIndex.document), so the ascii tokenizer keeps
+            // each whole and a prefix of a word is a prefix of its encoding. Prefix indexes cover
+            // one to three letters; detail=none: no positions, only which document has a word.
+            for statement in [
+                """
+                CREATE VIRTUAL TABLE customer_search USING fts5(words, content='', contentless_delete=1, tokenize='ascii', \
+                prefix='2 4 6', detail=none)
+                """,
+                """
+                CREATE TRIGGER customer_search_docs_deleted AFTER DELETE ON customer_search_docs \
+                BEGIN DELETE FROM customer_search WHERE rowid = old.id; END
+                """,
+            ] {
+                try await sql.raw(SQLQueryString(statement)).run()
+            }
+        } else {
+            try await sql.raw("CREATE INDEX customer_search_docs_words_idx ON customer_search_docs USING gin (\(unsafeRaw: SearchIndex.tsvector("words")))").run()
+            try await sql.raw("CREATE INDEX customer_search_docs_org_idx ON customer_search_docs (organization_id)").run()
+        }
+        // Carry the existing index words over, a thousand customers at a time.
+        var after: UUID?
+        while true {
+            var page: SQLQueryString = "SELECT DISTINCT customer_id FROM customer_search_tokens"
+            if let after { page += " WHERE customer_id > \(bind: after)" }
+            page += " ORDER BY customer_id LIMIT 1000"
+            let ids = try await sql.raw(page).all().map { try $0.decode(column: "customer_id", as: UUID.self) }
+            guard let last = ids.last else { break }
+            let rows = try await sql.raw("""
+                SELECT organization_id, customer_id, token FROM customer_search_tokens \
+                WHERE customer_id IN (\(binds: ids.map { $0 as any Encodable & Sendable }))
+                """).all()
+            var words: [UUID: (UUID, Set<String>)] = [:]
+            for row in rows {
+                let customer = try row.decode(column: "customer_id", as: UUID.self)
+                let org = try row.decode(column: "organization_id", as: UUID.self)
+                words[customer, default: (org, [])].1.insert(try row.decode(column: "token", as: String.self))
+            }
+            try await SearchIndex.writeDocuments(words.map { (organizationID: $0.value.0, customerID: $0.key, words: $0.value.1) }, on: sql)
+            after = last
+        }
+        try await database.schema("customer_search_tokens").delete()
+    }
+
+    func revert(on database: any Database) async throws {
+        // The token table comes back empty; the search index is rebuilt by editing customers.
+        let sql = database as! any SQLDatabase
+        try await database.schema("customer_search_tokens")
+            .field("organization_id", .uuid, .required)
+            .field("token", .string, .required)
+            .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
+            .create()
+        if sql.dialect.name == "sqlite" { try await sql.raw("DROP TABLE customer_search").run() }
+        try await database.schema("customer_search_docs").delete()
     }
 }
