@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "DocumentsTests", dependencies: ["Documents"], swiftSettings: swiftSettings),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport", .product(name: "SQLKit", package: "sql-kit")], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], swiftSettings: swiftSettings),
     ]

@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import MeghnaCore
 import Platform
+import SQLKit
 import Testing
 import TestSupport
 
@@ -122,6 +123,34 @@ struct SearchIndexTests {
             #expect(Set(try await walk(.init(tag: "vip"))) == Set(vip.map(\.numberText)))
             #expect(try await other.search("dhaka") == ["Zubair Dhaka"])
             #expect(try await w.search("zubair").isEmpty)
+        }
+    }
+
+    /// An installation from before the full-text index had one row per word: the migration
+    /// carries those words into documents, and reverting it brings the word table back.
+    @Test func theMigrationCarriesWordsFromTheOldTable() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let rahim = try await w.customer("Rahim Uddin", phone: "01712345678", tags: ["vip"])
+            let selina = try await w.customer("Selina Akter", phone: "01912345678")
+            let migration = try #require(CRMMigrations.all.last)
+            try await migration.revert(on: t.db).get()
+            let sql = t.db as! any SQLDatabase
+            for (customer, words) in [(rahim, ["rahim", "uddin", "#vip", "c-000001", "000001", "1"]), (selina, ["selina", "akter", "shewrapara"])] {
+                for word in words {
+                    try await sql.insert(into: "customer_search_tokens").columns("organization_id", "token", "customer_id")
+                        .values(SQLBind(w.tenant.id), SQLBind(word), SQLBind(customer.id!)).run()
+                }
+            }
+            try await migration.prepare(on: t.db).get()
+            #expect(try await w.search("uddin") == ["Rahim Uddin"])
+            #expect(try await w.search("C-000001") == ["Rahim Uddin"])
+            #expect(try await w.search(nil, .init(tag: "vip")) == ["Rahim Uddin"])
+            #expect(try await w.search("shewra") == ["Selina Akter"])
+            #expect(try await w.search("akter selina") == ["Selina Akter"])
+            // New customers are indexed as before.
+            _ = try await w.customer("Karim Sheikh", phone: "01812345678")
+            #expect(try await w.search("sheikh") == ["Karim Sheikh"])
         }
     }
 
