@@ -104,6 +104,30 @@ struct CRMPageTests {
         }
     }
 
+    @Test func anImportsPageShowsProgressWhileItRunsAndTheProblemsAfter() async throws {
+        try await withApp { t in
+            let a = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: a.admin)
+            let csv = "name,phone\nRahim Uddin,01712345678\nSelina Akter,12345\nKarim Sheikh,01812345678\n"
+            let item = try await CustomerImports.upload(ctx, fileName: "old.csv", bytes: Array(csv.utf8), services: t.services, on: t.db)
+            let browser = Browser(t.app)
+            try await browser.signIn(a.admin.email)
+            let started = try await browser.post("/customers/import/\(item.id!)", [("map_display_name", "0"), ("map_phone", "1"), ("action", "start")])
+            #expect(started.status == .seeOther)
+            let running = try await browser.get("/customers/import/\(item.id!)")
+            #expect(running.status == .ok)
+            #expect(running.text.contains("data-status=\"queued\""))
+            #expect(running.text.contains("http-equiv=\"refresh\"") && running.text.contains("0 of 3 rows"))
+            #expect(!running.text.contains("id=\"problems\""))
+            _ = try await t.drainJobs()
+            let done = try await browser.get("/customers/import/\(item.id!)")
+            #expect(done.text.contains("data-status=\"completed\"") && !done.text.contains("http-equiv=\"refresh\""))
+            #expect(done.text.contains("Imported <strong>2</strong> · skipped 0 · errors 1"))
+            #expect(done.text.contains("id=\"problems\"") && done.text.contains("phone: "))
+            #expect(try await browser.get("/customers/import/\(UUID())").status == .notFound)
+        }
+    }
+
     @Test func supportStaffCannotEditAreasAndResellerStaffSeeTheirOwn() async throws {
         try await withApp { t in
             let a = try await t.makeTenant("Alpha Net")

@@ -590,10 +590,25 @@ public enum CustomerImports {
 
     public static func recent(_ ctx: TenantContext, on db: any Database) async throws -> [CustomerImport] {
         try ctx.require(.customersWrite)
-        // Without the file and the report: a list must not load megabytes per row.
-        return try await CustomerImport.scoped(to: ctx, on: db).field(\.$id).field(\.$organizationID).field(\.$fileName).field(\.$status)
-            .field(\.$totalRows).field(\.$processedRows).field(\.$importedRows).field(\.$skippedRows).field(\.$errorRows)
-            .field(\.$createdAt).field(\.$finishedAt).sort(\.$createdAt, .descending).limit(20).all()
+        return try await counters(ctx, on: db).sort(\.$createdAt, .descending).limit(20).all()
+    }
+
+    /// An import's status and counters without its file and report (a running import's page
+    /// asks every two seconds). Reading `content`, `mapping` or `report` of the result traps.
+    public static func progress(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> CustomerImport {
+        try ctx.require(.customersWrite)
+        guard let uuid = id.flatMap(UUID.init(uuidString:)),
+              let item = try await counters(ctx, on: db).filter(\.$id == uuid).first() else {
+            throw DomainError.notFound(CustomerImport.displayName)
+        }
+        return item
+    }
+
+    /// Without the file and the report: a list or a progress bar must not load megabytes per row.
+    static func counters(_ ctx: TenantContext, on db: any Database) -> QueryBuilder<CustomerImport> {
+        CustomerImport.scoped(to: ctx, on: db).field(\.$id).field(\.$organizationID).field(\.$fileName).field(\.$status)
+            .field(\.$branchID).field(\.$totalRows).field(\.$processedRows).field(\.$importedRows).field(\.$skippedRows).field(\.$errorRows)
+            .field(\.$createdAt).field(\.$finishedAt)
     }
 }
 

@@ -478,7 +478,9 @@ enum CRMMorePages {
             }
         }
         let branches = try await Identities.switchableBranches(try req.identity, on: req.db)
-        let problems = (dryRun?.problems ?? item.map { $0.status == "uploaded" ? [] : $0.report } ?? [])
+        // A running import's page has only its counters (`CustomerImports.progress`).
+        let running = item.map { $0.status == "queued" || $0.status == "running" } ?? false
+        let problems = dryRun?.problems ?? item.map { $0.status == "uploaded" || running ? [] : $0.report } ?? []
         let recent = item == nil ? try await CustomerImports.recent(ctx, on: req.db).map { summary($0, req: req) } : []
         return try await req.view.render("crm/import", ImportPage(
             page: try await req.page(item.map { "Import \($0.fileName)" } ?? "Import customers", section: "customers"), form: form,
@@ -487,7 +489,7 @@ enum CRMMorePages {
             branches: CRMPages.choices(branches.map { ($0.id!, $0.name) }, selected: item?.branchID?.uuidString, blank: "Use the file's branch column"),
             dryRun: dryRun != nil, ok: dryRun?.ok ?? 0, skipped: dryRun?.skipped ?? 0, errors: dryRun?.errors ?? 0,
             problems: problems.prefix(200).map { .init(line: $0.line, status: $0.status, errors: $0.errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")) },
-            moreProblems: max(0, problems.count - 200), running: item.map { $0.status == "queued" || $0.status == "running" } ?? false,
+            moreProblems: max(0, problems.count - 200), running: running,
             hasProblems: !problems.isEmpty, hasMappings: !mappings.isEmpty, hasRecent: !recent.isEmpty))
             .encodeResponse(status: status, for: req)
     }
@@ -510,8 +512,12 @@ enum CRMMorePages {
             }
         }
         routes.get("customers", "import", ":id") { req async throws -> Response in
-            let item = try await CustomerImports.find(try req.ctx, req.parameters.get("id"), on: req.db)
-            return try await renderImport(req, item: item)
+            let ctx = try req.ctx
+            let id = req.parameters.get("id")
+            // While it runs, the page refreshes every two seconds: read the counters only.
+            let progress = try await CustomerImports.progress(ctx, id, on: req.db)
+            if progress.status == "queued" || progress.status == "running" { return try await renderImport(req, item: progress) }
+            return try await renderImport(req, item: try await CustomerImports.find(ctx, id, on: req.db))
         }
         routes.get("customers", "import", ":id", "errors.csv") { req async throws -> Response in
             let csv = try await CustomerImports.errorReport(try req.ctx, req.parameters.get("id"), on: req.db)
