@@ -97,7 +97,10 @@ public enum SearchIndex {
             } else {
                 let insert = sql.insert(into: "customer_search_docs").columns("organization_id", "customer_id", "words")
                 for d in chunk {
-                    insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), SQLBind(document(organizationID: d.organizationID, words: d.words)))
+                    // The words verbatim as lexemes: no parser, no dictionary.
+                    let text = SQLBind(document(organizationID: d.organizationID, words: d.words))
+                    let lexemes = SQLFunction("array_to_tsvector", args: SQLFunction("string_to_array", args: text, SQLLiteral.string(" ")))
+                    insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes)
                 }
                 try await insert.run()
             }
@@ -144,9 +147,6 @@ public enum SearchIndex {
         var isEmpty: Bool { prefixes.isEmpty && exact.isEmpty }
     }
 
-    /// The PostgreSQL expression the GIN index is built on; queries must use the same one.
-    static func tsvector(_ column: String) -> String { "array_to_tsvector(string_to_array(\(column), ' '))" }
-
     /// `SELECT customer_id …` of the organization's customers that match, on either database.
     static func matching(_ organizationID: UUID, _ terms: Terms, limit: Int? = nil, on sql: any SQLDatabase) -> SQLQueryString {
         var query: SQLQueryString
@@ -159,7 +159,7 @@ public enum SearchIndex {
             let parts = terms.prefixes.map { "'\(encode($0))':*" } + terms.exact.map { "'\(encode($0))'" }
             query = """
                 SELECT d.customer_id FROM customer_search_docs d WHERE d.organization_id = \(bind: organizationID) \
-                AND \(unsafeRaw: tsvector("d.words")) @@ CAST(\(bind: parts.joined(separator: " & ")) AS tsquery)
+                AND d.words @@ CAST(\(bind: parts.joined(separator: " & ")) AS tsquery)
                 """
         }
         if let limit { query += " LIMIT \(literal: limit)" }

@@ -223,7 +223,8 @@ struct CreateImports: AsyncMigration {
 
 /// The search box's index, replacing `customer_search_tokens`: one document per customer
 /// (`customer_search_docs`) whose words are matched by a full-text index. On SQLite that is a
-/// contentless FTS5 table keyed by the document id; on PostgreSQL a GIN index over the words.
+/// contentless FTS5 table keyed by the document id; on PostgreSQL a `tsvector` column with a GIN
+/// index.
 /// Existing token rows are carried over, then the token table is dropped.
 struct CreateCustomerSearch: AsyncMigration {
     func prepare(on database: any Database) async throws {
@@ -234,7 +235,7 @@ struct CreateCustomerSearch: AsyncMigration {
             .field("organization_id", .uuid, .required, .references("organizations", "id"))
             .field("customer_id", .uuid, .required, .references("customers", "id", onDelete: .cascade))
             .unique(on: "customer_id")
-        if !sqlite { docs = docs.field("words", .string, .required) }
+        if !sqlite { docs = docs.field("words", .custom("tsvector"), .required) }
         try await docs.create()
         if sqlite {
             // Words are hex-encoded UTF-8 (see SearchIndex.document), so the ascii tokenizer keeps
@@ -253,7 +254,7 @@ struct CreateCustomerSearch: AsyncMigration {
                 try await sql.raw(SQLQueryString(statement)).run()
             }
         } else {
-            try await sql.raw("CREATE INDEX customer_search_docs_words_idx ON customer_search_docs USING gin (\(unsafeRaw: SearchIndex.tsvector("words")))").run()
+            try await sql.raw("CREATE INDEX customer_search_docs_words_idx ON customer_search_docs USING gin (words)").run()
             try await sql.raw("CREATE INDEX customer_search_docs_org_idx ON customer_search_docs (organization_id)").run()
         }
         // Carry the existing index words over, a thousand customers at a time.
