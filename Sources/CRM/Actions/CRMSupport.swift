@@ -137,22 +137,6 @@ public enum SearchText {
         guard let text, !text.isEmpty else { return [] }
         return fold(text).split { !($0.isLetter || $0.isNumber) }.map { String($0.prefix(64)) }
     }
-
-    /// The smallest string greater than every string that starts with `prefix` (byte order).
-    public static func upperBound(_ prefix: String) -> String {
-        var scalars = Array(prefix.unicodeScalars)
-        while let last = scalars.popLast() {
-            var next = last.value + 1
-            if (0xD800...0xDFFF).contains(next) { next = 0xE000 }
-            if let scalar = Unicode.Scalar(next) {
-                scalars.append(scalar)
-                var out = ""
-                out.unicodeScalars.append(contentsOf: scalars)
-                return out
-            }
-        }
-        return "\u{10FFFF}"
-    }
 }
 
 extension String {
