@@ -133,9 +133,8 @@ public enum CustomerDirectory {
             default: conditions.append("c.area_id IN (\(subtree("areas", of: id, organizationID: org)))")
             }
         }
-        // Tags are index words too ("#vip"), matched whole.
         var terms = SearchIndex.Terms()
-        if let tag = filter.tag.nonBlank { terms.exact = [String(("#" + SearchText.fold(tag)).prefix(64))] }
+        if let tag = filter.tag.nonBlank { terms.exact = [SearchIndex.tagWord(tag)] }
         if let text = filter.query.nonBlank, text.count > 200 { v.add("q", "must be at most 200 characters") }
         try v.check()
         var fewRows = false

@@ -45,6 +45,9 @@ public final class CustomerImport: TenantOwned, @unchecked Sendable {
     }
 
     public var percent: Int { totalRows == 0 ? 100 : processedRows * 100 / totalRows }
+
+    /// Queued or running: its job has not finished yet.
+    public var inProgress: Bool { status == "queued" || status == "running" }
 }
 
 /// CSV import: upload, map columns, dry run row by row, then import as a background job with
@@ -472,7 +475,7 @@ public enum CustomerImports {
     /// all-or-nothing.
     public static func run(_ ctx: TenantContext, importID: UUID, services: CRMServices, on db: any Database) async throws {
         let item = try await CustomerImport.find(importID, in: ctx, on: db)
-        guard item.status == "queued" || item.status == "running" else { return }
+        guard item.inProgress else { return }
         item.status = "running"
         try await item.save(on: db)
         let rows = Array(try records(item).dropFirst())

@@ -38,8 +38,13 @@ public enum SearchIndex {
             add(contact.name)
             if let email = contact.email { out.insert(SearchText.fold(email)); add(email) }
         }
-        for tag in c.tags { out.insert("#" + SearchText.fold(tag)) }
+        for tag in c.tags { out.insert(tagWord(tag)) }
         return Set(out.filter { !$0.isEmpty }.map { String($0.prefix(64)) })
+    }
+
+    /// The index word of a tag: "#" and the folded tag, matched whole (never as a prefix).
+    static func tagWord(_ tag: String) -> String {
+        String(("#" + SearchText.fold(tag)).prefix(64))
     }
 
     /// Rebuilds a customer's search words and phone lookups.

@@ -479,7 +479,7 @@ enum CRMMorePages {
         }
         let branches = try await Identities.switchableBranches(try req.identity, on: req.db)
         // A running import's page has only its counters (`CustomerImports.progress`).
-        let running = item.map { $0.status == "queued" || $0.status == "running" } ?? false
+        let running = item?.inProgress ?? false
         let problems = dryRun?.problems ?? item.map { $0.status == "uploaded" || running ? [] : $0.report } ?? []
         let recent = item == nil ? try await CustomerImports.recent(ctx, on: req.db).map { summary($0, req: req) } : []
         return try await req.view.render("crm/import", ImportPage(
@@ -516,7 +516,7 @@ enum CRMMorePages {
             let id = req.parameters.get("id")
             // While it runs, the page refreshes every two seconds: read the counters only.
             let progress = try await CustomerImports.progress(ctx, id, on: req.db)
-            if progress.status == "queued" || progress.status == "running" { return try await renderImport(req, item: progress) }
+            if progress.inProgress { return try await renderImport(req, item: progress) }
             return try await renderImport(req, item: try await CustomerImports.find(ctx, id, on: req.db))
         }
         routes.get("customers", "import", ":id", "errors.csv") { req async throws -> Response in
