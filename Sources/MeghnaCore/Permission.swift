@@ -11,6 +11,9 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case rolesManage = "roles.manage"
     case settingsRead = "settings.read"
     case settingsManage = "settings.manage"
+    /// The organization's security rules (required two-factor, idle timeout). Held by owners, not
+    /// branch admins, so an owner always outranks a branch admin.
+    case securityManage = "security.manage"
     case auditRead = "audit.read"
     case jobsRead = "jobs.read"
     case jobsManage = "jobs.manage"
@@ -45,7 +48,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     /// A sentence for the roles page.
     public var summary: String {
         switch self {
-        case .organizationsManage: "Create and manage every organization on the platform"
+        case .organizationsManage: "Create and manage every organization on the platform (platform administrators only)"
         case .branchesRead: "See branches"
         case .branchesManage: "Create and change branches"
         case .usersRead: "See staff accounts"
@@ -53,7 +56,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
         case .rolesRead: "See roles"
         case .rolesManage: "Create and change roles and their permissions"
         case .settingsRead: "See settings"
-        case .settingsManage: "Change settings, credentials and security rules"
+        case .settingsManage: "Change settings and credentials"
+        case .securityManage: "Change security rules (required two-factor, idle timeout)"
         case .auditRead: "Read the audit trail"
         case .jobsRead: "See background jobs"
         case .jobsManage: "Retry and discard background jobs"
@@ -107,9 +111,11 @@ public enum SystemRole: String, Sendable, CaseIterable, Codable {
     public var permissions: Set<Permission> {
         switch self {
         case .superAdmin:
-            return Set(Permission.allCases)
-        case .branchAdmin:
+            // Every permission inside the organization. `organizations.manage` is never part of a
+            // role: it belongs to platform administrators (`users.platform_admin`).
             return Set(Permission.allCases).subtracting([.organizationsManage])
+        case .branchAdmin:
+            return Set(Permission.allCases).subtracting([.organizationsManage, .securityManage])
         case .billingOps:
             return [.branchesRead, .usersRead, .customersRead, .customersWrite, .leadsRead, .resellersRead,
                     .plansRead, .plansManage, .subscriptionsRead, .subscriptionsWrite, .invoicesRead, .invoicesWrite,

@@ -151,7 +151,10 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible 
         case 0x09E6...0x09EF:  // Bengali digits ০–৯
             return Unicode.Scalar(UInt8(scalar.value - 0x09E6 + 0x30))
         default:
-            return nil
+            // Any other script's decimal digits (Arabic-Indic, Devanagari, full-width …) read as
+            // the same number, so no form of one number slips past duplicate detection.
+            guard scalar.properties.numericType == .decimal, let value = scalar.properties.numericValue, (0...9).contains(value) else { return nil }
+            return Unicode.Scalar(UInt8(0x30 + Int(value)))
         }
     }
 

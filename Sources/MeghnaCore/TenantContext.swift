@@ -32,23 +32,27 @@ public struct TenantContext: Sendable {
     public let permissions: Set<Permission>
     /// nil means every branch of the organization; otherwise only these.
     public let branchIDs: Set<UUID>?
+    /// The branches the actor may see at all, before any branch switch (nil: every branch). What
+    /// staff may grant to others is bounded by this, not by the branch they narrowed the view to.
+    public let allowedBranchIDs: Set<UUID>?
     /// nil for organization staff; for a person linked to a reseller, that reseller and every
     /// reseller below it. Customers and leads outside this set are simply not found.
     public let resellerIDs: Set<UUID>?
     public let timeZone: TimeZone
     public let currency: String
-    /// True when a platform super admin acts inside an organization that is not its home.
+    /// True when a platform administrator acts inside an organization that is not its home.
     public let isCrossingTenant: Bool
     public let ipAddress: String?
     public let userAgent: String?
 
     public init(organizationID: UUID, actor: Actor, permissions: Set<Permission>, branchIDs: Set<UUID>? = nil,
-                resellerIDs: Set<UUID>? = nil, timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!, currency: String = "BDT",
+                allowedBranchIDs: Set<UUID>?? = .none, resellerIDs: Set<UUID>? = nil, timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!, currency: String = "BDT",
                 isCrossingTenant: Bool = false, ipAddress: String? = nil, userAgent: String? = nil) {
         self.organizationID = organizationID
         self.actor = actor
         self.permissions = permissions
         self.branchIDs = branchIDs
+        self.allowedBranchIDs = allowedBranchIDs ?? branchIDs
         self.resellerIDs = resellerIDs
         self.timeZone = timeZone
         self.currency = currency

@@ -24,14 +24,18 @@ public struct OutgoingEmail: Sendable, Equatable {
     public var text: String
     /// What the message is for, shown on the Outbox page: "invitation", "password_reset", …
     public var purpose: String
+    /// Parts of `text` only the recipient may see (one-time links and codes). The outbox keeps
+    /// them sealed for delivery and shows everyone else the text with these parts hidden.
+    public var secrets: [String]
 
-    public init(organizationID: UUID?, to: String, toName: String?, subject: String, text: String, purpose: String) {
+    public init(organizationID: UUID?, to: String, toName: String?, subject: String, text: String, purpose: String, secrets: [String] = []) {
         self.organizationID = organizationID
         self.to = to
         self.toName = toName
         self.subject = subject
         self.text = text
         self.purpose = purpose
+        self.secrets = secrets
     }
 }
 

@@ -147,6 +147,30 @@ struct CustomerTests {
         }
     }
 
+    /// The same number typed in Bengali, Arabic-Indic or full-width digits is the same number.
+    @Test(arguments: [("১২৩৪৫৬৭৮৯০", "০১৭১২৩৪৫৬৭৮"), ("١٢٣٤٥٦٧٨٩٠", "٠١٧١٢٣٤٥٦٧٨"), ("１２３４５６７８９０", "０１７１２３４５６７８")])
+    func digitsOfEveryScriptAreOneNumberForDuplicates(_ nid: String, _ phone: String) async throws {
+        try await withApp { t in
+            // setup
+            let w = try await CRMWorld.make(t)
+            let first = try await w.customer("Rahim Uddin", phone: "01712345678", nid: "1234567890")
+            #expect(first.nationalID == "1234567890")
+            // MUT + validate
+            do {
+                _ = try await w.customer("Rahim Again", phone: "01912345678", nid: nid)
+                Issue.record("the national ID \(nid) slipped past duplicate detection")
+            } catch DomainError.validation(let list) {
+                #expect(list.map(\.field).contains("national_id"), "\(list)")
+            }
+            do {
+                _ = try await w.customer("Rahim Third", phone: phone)
+                Issue.record("the phone \(phone) slipped past duplicate detection")
+            } catch DomainError.validation(let list) {
+                #expect(list.map(\.field) == ["phones[0]", "allow_duplicate"], "\(list)")
+            }
+        }
+    }
+
     @Test func archiveHidesFromListsAndRestoreBringsBack() async throws {
         try await withApp { t in
             let w = try await CRMWorld.make(t)

@@ -92,12 +92,44 @@ struct LeadTests {
             let w = try await CRMWorld.make(t)
             let lead = try await Leads.intake(organizationSlug: w.tenant.organization.slug,
                                               .init(name: "Web Visitor", phones: ["01612345678"], interest: "Business 50 Mbps", status: "qualified"),
-                                              services: t.services, on: t.db)
+                                              from: "203.0.113.7", services: t.services, on: t.db)
             #expect(lead.source == "web_form")
             #expect(lead.status == .new)
             await #expect(throws: DomainError.notFound("Organization")) {
-                _ = try await Leads.intake(organizationSlug: "nope", .init(name: "X", phones: ["01612345678"]), services: t.services, on: t.db)
+                _ = try await Leads.intake(organizationSlug: "nope", .init(name: "X", phones: ["01612345678"]), from: "203.0.113.7",
+                                           services: t.services, on: t.db)
             }
+        }
+    }
+
+    @Test func thePublicInterestFormTakesOnlyAFewLeadsAnHourFromOneAddress() async throws {
+        try await withApp { t in
+            // setup
+            let w = try await CRMWorld.make(t)
+            let slug = w.tenant.organization.slug
+            let limit = RateLimits.Rule.interestFormPerAddress.limit
+            for index in 0..<limit {
+                _ = try await Leads.intake(organizationSlug: slug, .init(name: "Visitor \(index)", phones: ["0161234\(String(format: "%04d", index))"]),
+                                           from: "203.0.113.7", services: t.services, on: t.db)
+            }
+            // MUT
+            let refused: DomainError? = await {
+                do {
+                    _ = try await Leads.intake(organizationSlug: slug, .init(name: "Flood", phones: ["01712345678"]), from: "203.0.113.7",
+                                               services: t.services, on: t.db)
+                    return nil
+                } catch let error as DomainError { return error } catch { return nil }
+            }()
+            // validate
+            guard case .throttled = refused else {
+                Issue.record("expected throttled, got \(String(describing: refused))")
+                return
+            }
+            _ = try await Leads.intake(organizationSlug: slug, .init(name: "Neighbour", phones: ["01812345678"]), from: "203.0.113.8",
+                                       services: t.services, on: t.db)
+            t.clock.advance(by: 3601)
+            _ = try await Leads.intake(organizationSlug: slug, .init(name: "Later", phones: ["01912345678"]), from: "203.0.113.7",
+                                       services: t.services, on: t.db)
         }
     }
 }

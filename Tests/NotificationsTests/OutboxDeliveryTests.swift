@@ -24,10 +24,14 @@ struct OutboxDeliveryTests {
             #expect(patch.status == .ok)
             try await Credentials.requestPasswordReset(email: tenant.admin.email, origin: .init(ip: "127.0.0.1", userAgent: nil),
                                                        services: t.services, on: t.db)
+            // The request job, then the delivery.
             let ran = try await JobWorker(db: t.db, registry: t.app.meghna.registry, clock: t.clock.clock).drain()
-            #expect(ran == 1)
+            #expect(ran == 2)
             let message = try #require(try await OutboxMessage.query(on: t.db).first())
             #expect(message.state == .sent, "\(message.lastError ?? "")")
+            // Only the recipient's copy carries the link; what staff can read does not.
+            #expect(!message.body.contains("/password-reset/"))
+            #expect(message.body.contains(Outbox.hiddenPart))
             let received = try server.receivedMessages()
             #expect(received.count == 1)
             let mail = try #require(received.first)
@@ -67,7 +71,7 @@ struct OutboxDeliveryTests {
             let other = try await t.makeTenant("Beta Broadband")
             for (org, email) in [(tenant.id, tenant.admin.email), (other.id, other.admin.email)] {
                 try await Outbox.queueEmail(OutgoingEmail(organizationID: org, to: email, toName: nil, subject: "Hello", text: "Body", purpose: "test"),
-                                            jobs: t.services.jobs, on: t.db)
+                                            jobs: t.services.jobs, secrets: t.services.secrets, on: t.db)
             }
             let worker = JobWorker(db: t.db, registry: t.app.meghna.registry, clock: t.clock.clock)
             _ = try await worker.drain()
@@ -96,7 +100,7 @@ struct OutboxDeliveryTests {
             let tenant = try await t.makeTenant("Alpha Net")
             let ctx = TenantContext(organizationID: tenant.id, actor: .user(id: tenant.admin.id!, email: tenant.admin.email),
                                     permissions: Set(Permission.allCases))
-            let email = try await Outbox.sendTestEmail(ctx, jobs: t.services.jobs, on: t.db)
+            let email = try await Outbox.sendTestEmail(ctx, services: t.services, on: t.db)
             #expect(email.recipient == tenant.admin.email)
             await #expect(throws: DomainError.self) {
                 _ = try await Outbox.sendTestSMS(ctx, to: "0123", jobs: t.services.jobs, on: t.db)

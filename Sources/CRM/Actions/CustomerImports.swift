@@ -57,6 +57,12 @@ public enum CustomerImports {
     public static let jobKind = "crm.import_customers"
     public static let maxBytes = 10 * 1024 * 1024
     public static let maxRows = 50_000
+    /// A customer file has a few dozen columns; more is a wrong file, and every page that shows
+    /// the columns (the mapping form) must stay small.
+    public static let maxColumns = 100
+    public static let maxHeaderLength = 100
+    public static let maxCellLength = 5_000
+    public static let maxLineBytes = 64 * 1024
 
     /// Columns a file can map, with the header names we recognise.
     public static let fields: [(key: String, label: String, aliases: [String])] = [
@@ -125,6 +131,7 @@ public enum CustomerImports {
         guard bytes.count <= maxBytes else { throw DomainError.invalid("file", "is larger than 10 MB; split it into smaller files") }
         let records: [[String]]
         do { records = try CSV.parse(bytes) } catch { throw DomainError.invalid("file", error.description) }
+        try checkShape(records)
         guard records.count >= 2 else { throw DomainError.invalid("file", "needs a header line and at least one customer") }
         guard records.count - 1 <= maxRows else { throw DomainError.invalid("file", "has more than \(maxRows) rows; split it") }
         let header = records[0]
@@ -146,6 +153,32 @@ public enum CustomerImports {
         try await Audit.record("customers.import_uploaded", "Uploaded \(item.fileName) (\(item.totalRows) rows)", ctx: ctx,
                                target: .init("customer_import", item.id), at: services.clock.now(), on: db)
         return item
+    }
+
+    /// Refuses files whose shape no customer list has, naming the first line at fault: too many
+    /// columns, a long column name, a long cell or a long line.
+    static func checkShape(_ records: [[String]]) throws {
+        guard let header = records.first else { return }
+        guard header.count <= maxColumns else {
+            throw DomainError.invalid("file", "has \(header.count) columns in its header; at most \(maxColumns) are read. Is it the right file?")
+        }
+        if let long = header.firstIndex(where: { $0.count > maxHeaderLength }) {
+            throw DomainError.invalid("file", "column \(long + 1) of the header is longer than \(maxHeaderLength) characters")
+        }
+        for (index, record) in records.enumerated() {
+            let line = index + 1
+            guard record.count <= maxColumns else {
+                throw DomainError.invalid("file", "line \(line) has \(record.count) cells; at most \(maxColumns) are read")
+            }
+            var bytes = 0
+            for cell in record {
+                guard cell.count <= maxCellLength else {
+                    throw DomainError.invalid("file", "line \(line) has a cell longer than \(maxCellLength) characters")
+                }
+                bytes += cell.utf8.count
+            }
+            guard bytes <= maxLineBytes else { throw DomainError.invalid("file", "line \(line) is longer than \(maxLineBytes / 1024) KB") }
+        }
     }
 
     public static func guessMapping(_ header: [String]) -> [String: Int] {

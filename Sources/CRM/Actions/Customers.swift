@@ -81,8 +81,18 @@ public enum Customers {
         var externalRef: String??
     }
 
+    /// Upper-case letters and digits only, every script's decimal digits (Bengali ১৯৮৭, Arabic-Indic
+    /// ١٩٨٧, full-width …) as ASCII, so the same id typed either way is one id for duplicates.
     static func normaliseID(_ text: String) -> String {
-        text.uppercased().filter { $0.isLetter || $0.isNumber }
+        var out = ""
+        for scalar in text.uppercased().unicodeScalars {
+            if scalar.properties.numericType == .decimal, let value = scalar.properties.numericValue {
+                out.append(Character(String(Int(value))))
+            } else if scalar.properties.isAlphabetic {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Everything that needs no database: texts, phones, dates, ids, tags, status.
@@ -103,7 +113,7 @@ public enum Customers {
         if let raw = input.nationalID {
             if let text = raw.nonBlank {
                 let id = normaliseID(text)
-                if ![10, 13, 17].contains(id.count) || !id.allSatisfy(\.isNumber) {
+                if ![10, 13, 17].contains(id.count) || !id.allSatisfy({ $0.isASCII && $0.isNumber }) {
                     v.add("national_id", "must be a Bangladeshi NID of 10, 13 or 17 digits")
                 } else {
                     out.nationalID = .some(id)

@@ -201,8 +201,14 @@ public enum Leads {
         return org
     }
 
-    public static func intake(organizationSlug: String, _ input: Input, services: CRMServices, on db: any Database) async throws -> Lead {
+    /// A lead from the public interest form. `address` is the sender's network address: each may
+    /// send only a few an hour, so the form cannot be used to flood the pipeline.
+    public static func intake(organizationSlug: String, _ input: Input, from address: String, services: CRMServices,
+                              on db: any Database) async throws -> Lead {
         let org = try await intakeOrganization(slug: organizationSlug, on: db)
+        try await RateLimits.check("interest-form:ip:\(address)", .interestFormPerAddress,
+                                   message: "We already have several requests from your connection this hour. Please call us instead, or try again later.",
+                                   now: services.clock.now(), on: db)
         let ctx = TenantContext(organizationID: org.id!, actor: .system("interest-form"), permissions: [.leadsWrite, .leadsRead],
                                 timeZone: org.timeZone)
         var clean = input

@@ -21,10 +21,14 @@ public enum Outbox {
     public static let deliverJob = "notifications.deliver"
     static let maxAttempts = 8
 
+    /// Shown instead of a one-time link or code to everyone but the recipient.
+    public static let hiddenPart = "[hidden: only the recipient's copy carries this link]"
+
     /// Queues an email inside the caller's transaction and enqueues its delivery. Emails without
-    /// an organization (none are sent today) are not kept.
+    /// an organization (none are sent today) are not kept. The email's `secrets` (one-time links
+    /// and codes) are sealed with `secrets` and hidden from the stored, readable body.
     @discardableResult
-    public static func queueEmail(_ email: OutgoingEmail, jobs: JobQueue, on db: any Database) async throws -> OutboxMessage? {
+    public static func queueEmail(_ email: OutgoingEmail, jobs: JobQueue, secrets box: SecretBox, on db: any Database) async throws -> OutboxMessage? {
         guard let org = email.organizationID else { return nil }
         let message = OutboxMessage()
         message.organizationID = org
@@ -32,7 +36,8 @@ public enum Outbox {
         message.recipient = email.to
         message.recipientName = email.toName
         message.subject = email.subject
-        message.body = email.text
+        message.body = redacted(email.text, hiding: email.secrets)
+        if !email.secrets.isEmpty { message.sealedBody = try box.seal(email.text) }
         message.purpose = email.purpose
         message.state = .queued
         message.attempts = 0
@@ -59,6 +64,11 @@ public enum Outbox {
         try await jobs.enqueue(deliverJob, payload: DeliverPayload(messageID: message.id!), queue: "notifications",
                                organizationID: organizationID, maxAttempts: maxAttempts, on: db)
         return message
+    }
+
+    /// `text` with every secret part replaced by `hiddenPart`.
+    static func redacted(_ text: String, hiding secrets: [String]) -> String {
+        secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }.reduce(text) { $0.replacingOccurrences(of: $1, with: hiddenPart) }
     }
 
     struct DeliverPayload: Codable, Sendable {
@@ -92,9 +102,10 @@ public enum Outbox {
                     return
                 }
                 let fromName = settings.string("email", "from_name")
+                let text = try message.sealedBody.map { try services.secrets.open($0) } ?? message.body
                 let email = EmailMessage(from: EmailAddress(settings.string("email", "from_address"), name: fromName.isEmpty ? nil : fromName),
                                          to: [EmailAddress(message.recipient, name: message.recipientName)], subject: message.subject ?? "",
-                                         textBody: message.body, messageID: "<\(id.uuidString.lowercased())@meghna>")
+                                         textBody: text, messageID: "<\(id.uuidString.lowercased())@meghna>")
                 detail = try await transports.sendEmail(email, config)
             case .sms:
                 guard let gateway = try smsGateway(settings, transport: transports.sms) else {
@@ -173,6 +184,9 @@ public enum Outbox {
 
     /// Sends held or failed messages again, e.g. after SMTP or SMS was configured: one message
     /// (`id`) or every held and failed one of the organization. Returns how many were queued.
+    /// Messages carrying a one-time link are not sent again from here: whoever changed the mail
+    /// settings could otherwise collect them. The person asks for a new link, or an admin sends
+    /// a new invitation.
     @discardableResult
     public static func sendAgain(_ ctx: TenantContext, id: String? = nil, services: PlatformServices, on db: any Database) async throws -> Int {
         try ctx.require(.settingsManage)
@@ -182,9 +196,12 @@ public enum Outbox {
             guard message.state == .held || message.state == .failed else {
                 throw DomainError.conflict("This message is \(message.state.rawValue); only held or failed messages are sent again.")
             }
+            guard message.sealedBody == nil else {
+                throw DomainError.conflict("This message carries a one-time link, so it is not sent again. Send a new invitation or ask for a new link instead.")
+            }
             query.filter(\.$id == message.id!)
         }
-        let messages = try await query.limit(1000).all()
+        let messages = try await query.filter(\.$sealedBody == nil).limit(1000).all()
         try await db.transaction { tx in
             for message in messages {
                 message.state = .queued
@@ -203,12 +220,12 @@ public enum Outbox {
     // MARK: test messages
 
     /// Queues a test email to the signed-in staff member, to check the SMTP settings.
-    public static func sendTestEmail(_ ctx: TenantContext, jobs: JobQueue, on db: any Database) async throws -> OutboxMessage {
+    public static func sendTestEmail(_ ctx: TenantContext, services: PlatformServices, on db: any Database) async throws -> OutboxMessage {
         try ctx.require(.settingsManage)
         guard case .user(_, let email) = ctx.actor else { throw DomainError.forbidden("Only a signed-in person can send a test email.") }
         let message = try await queueEmail(OutgoingEmail(organizationID: ctx.organizationID, to: email, toName: nil, subject: "Meghna test email",
                                                          text: "This is a test message from Meghna. If you can read it, the email settings work.",
-                                                         purpose: "test"), jobs: jobs, on: db)
+                                                         purpose: "test"), jobs: services.jobs, secrets: services.secrets, on: db)
         return message!
     }
 
@@ -255,10 +272,13 @@ public enum Outbox {
         return try await OutboxMessage.scoped(to: ctx, on: db).count()
     }
 
-    public static func show(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> (OutboxMessage, [DeliveryAttempt]) {
+    /// One message with its delivery log. Every opening is in the audit trail.
+    public static func show(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> (OutboxMessage, [DeliveryAttempt]) {
         try ctx.require(.outboxRead)
         let message = try await OutboxMessage.find(id, in: ctx, on: db)
         let attempts = try await DeliveryAttempt.query(on: db).filter(\.$messageID == message.id!).sort(\.$at).all()
+        try await Audit.record("outbox.message_viewed", "Opened the \(message.purpose) message to \(message.recipient)", ctx: ctx,
+                               target: .init("outbox_message", message.id), at: services.clock.now(), on: db)
         return (message, attempts)
     }
 }

@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import MeghnaCore
 import Platform
+import SQLKit
 
 public enum OutboxChannel: String, Codable, Sendable, CaseIterable { case email, sms }
 
@@ -29,7 +30,12 @@ public final class OutboxMessage: TenantOwned, @unchecked Sendable {
     @Field(key: "recipient") public var recipient: String
     @OptionalField(key: "recipient_name") public var recipientName: String?
     @OptionalField(key: "subject") public var subject: String?
+    /// What staff may read. For a message carrying a one-time link or code, the text with those
+    /// parts hidden; the whole text is then only in `sealedBody`.
     @Field(key: "body") public var body: String
+    /// The text as sent, sealed with the SecretBox, for messages with parts only the recipient
+    /// may see (invitations, password resets, email verification). Only delivery opens it.
+    @OptionalField(key: "sealed_body") public var sealedBody: String?
     @Field(key: "purpose") public var purpose: String
     @Field(key: "state") public var state: OutboxState
     @Field(key: "attempts") public var attempts: Int
@@ -56,7 +62,7 @@ public final class DeliveryAttempt: Model, @unchecked Sendable {
 }
 
 public enum NotificationsMigrations {
-    public static let all: [any Migration] = [CreateOutbox()]
+    public static let all: [any Migration] = [CreateOutbox(), AddOutboxSealedBody()]
 }
 
 struct CreateOutbox: AsyncMigration {
@@ -90,5 +96,17 @@ struct CreateOutbox: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema("outbox_deliveries").delete()
         try await database.schema("outbox_messages").delete()
+    }
+}
+
+/// Messages carrying a one-time link keep it sealed; staff read the text with the link hidden.
+/// Messages queued before this keep what they had (their links expire within 7 days).
+struct AddOutboxSealedBody: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("outbox_messages").field("sealed_body", .string).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("ALTER TABLE outbox_messages DROP COLUMN sealed_body").run()
     }
 }

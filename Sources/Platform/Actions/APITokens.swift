@@ -72,6 +72,9 @@ public enum APITokens {
         let token = try await APIToken.find(id, in: ctx, on: db)
         guard token.userID == ctx.actor.userID || ctx.can(.usersManage) else { throw DomainError.notFound(APIToken.displayName) }
         guard token.revokedAt == nil else { throw DomainError.notFound(APIToken.displayName) }
+        if token.userID != ctx.actor.userID, let owner = try await User.find(token.userID, on: db) {
+            try await Users.requireManageable(ctx, owner, on: db)
+        }
         try await db.transaction { tx in
             token.revokedAt = services.clock.now()
             try await token.save(on: tx)

@@ -17,24 +17,27 @@ public enum Credentials {
 
     // MARK: throttling
 
-    /// Throws `throttled` when the account or the address failed too often in the window. Failures
-    /// age out, so an attacker can only delay a user, never lock them out for good.
-    public static func checkThrottle(email: String, origin: Origin, services: PlatformServices, on db: any Database) async throws {
+    /// Throws `throttled` when the address failed too often in the window. Failures age out, so
+    /// an attacker can only delay a user, never lock them out for good.
+    static func checkAddressThrottle(origin: Origin, services: PlatformServices, on db: any Database) async throws {
         let policy = services.policy
         let now = services.clock.now()
-        let since = now.addingTimeInterval(-policy.throttleWindowSeconds)
-        let accountFailures = try await LoginAttempt.query(on: db).filter(\.$email == email).filter(\.$succeeded == false)
-            .filter(\.$at >= since).sort(\.$at).all()
-        if accountFailures.count >= policy.accountFailureLimit {
-            let oldest = accountFailures[accountFailures.count - policy.accountFailureLimit].at
-            throw throttled(until: oldest.addingTimeInterval(policy.throttleWindowSeconds), now: now)
+        let failures = try await LoginAttempt.query(on: db).filter(\.$ip == origin.ip).filter(\.$succeeded == false)
+            .filter(\.$at >= now.addingTimeInterval(-policy.throttleWindowSeconds)).sort(\.$at).all()
+        if failures.count >= policy.ipFailureLimit {
+            throw throttled(until: failures[failures.count - policy.ipFailureLimit].at.addingTimeInterval(policy.throttleWindowSeconds), now: now)
         }
-        let ipFailures = try await LoginAttempt.query(on: db).filter(\.$ip == origin.ip).filter(\.$succeeded == false)
-            .filter(\.$at >= since).sort(\.$at).all()
-        if ipFailures.count >= policy.ipFailureLimit {
-            let oldest = ipFailures[ipFailures.count - policy.ipFailureLimit].at
-            throw throttled(until: oldest.addingTimeInterval(policy.throttleWindowSeconds), now: now)
-        }
+    }
+
+    /// When the account has too many failures of one `kind` (a wrong password, or a wrong second
+    /// factor) in the window: the time they age out, else nil.
+    static func accountThrottledUntil(email: String, kind: String, services: PlatformServices, on db: any Database) async throws -> Date? {
+        let policy = services.policy
+        let now = services.clock.now()
+        let failures = try await LoginAttempt.query(on: db).filter(\.$email == email).filter(\.$succeeded == false).filter(\.$kind == kind)
+            .filter(\.$at >= now.addingTimeInterval(-policy.throttleWindowSeconds)).sort(\.$at).all()
+        guard failures.count >= policy.accountFailureLimit else { return nil }
+        return failures[failures.count - policy.accountFailureLimit].at.addingTimeInterval(policy.throttleWindowSeconds)
     }
 
     static func throttled(until: Date, now: Date) -> DomainError {
@@ -42,23 +45,32 @@ public enum Credentials {
         return .throttled(retryAfter: seconds, "Too many failed sign-in attempts. Try again in \(max(seconds / 60, 1)) minute(s).")
     }
 
-    static func recordAttempt(email: String, origin: Origin, succeeded: Bool, services: PlatformServices, on db: any Database) async throws {
+    static func recordAttempt(email: String, origin: Origin, succeeded: Bool, kind: String = LoginAttempt.password, services: PlatformServices,
+                              on db: any Database) async throws {
         // A successful sign-in clears the account's failure count (the audit trail keeps the history).
         if succeeded { try await LoginAttempt.query(on: db).filter(\.$email == email).filter(\.$succeeded == false).delete() }
-        try await LoginAttempt(email: String(email.prefix(254)), ip: origin.ip, succeeded: succeeded, at: services.clock.now()).create(on: db)
+        try await LoginAttempt(email: String(email.prefix(254)), ip: origin.ip, succeeded: succeeded, kind: kind, at: services.clock.now())
+            .create(on: db)
     }
 
     // MARK: password login
 
     /// Checks email and password. Does not decide about the second factor: the caller asks
     /// `user.twoFactorEnabled`. Failed attempts are recorded and audited.
-    public static func authenticate(email rawEmail: String?, password: String?, origin: Origin, services: PlatformServices,
-                                    on db: any Database) async throws -> User {
+    ///
+    /// Too many failures from one address stop that address. Too many wrong passwords for one
+    /// account stop wrong *and* right passwords, except that the right password still gets
+    /// through when a second factor follows (the account uses 2FA) or the browser signed in to
+    /// this account before (`knownDevice`): otherwise anyone could keep the owner out by typing
+    /// five wrong passwords every 15 minutes.
+    public static func authenticate(email rawEmail: String?, password: String?, origin: Origin, knownDevice: @Sendable (UUID) -> Bool = { _ in false },
+                                    services: PlatformServices, on db: any Database) async throws -> User {
         var v = Validator()
         let email = v.text("email", rawEmail, max: 254)?.lowercased()
         if (password ?? "").isEmpty { v.add("password", "is required") }
         try v.check()
-        try await checkThrottle(email: email!, origin: origin, services: services, on: db)
+        try await checkAddressThrottle(origin: origin, services: services, on: db)
+        let throttledUntil = try await accountThrottledUntil(email: email!, kind: LoginAttempt.password, services: services, on: db)
         let user = try await User.query(on: db).filter(\.$email == email!).first()
         let ok: Bool
         if let hash = user?.passwordHash {
@@ -73,7 +85,11 @@ public enum Credentials {
             try await Audit.record("auth.login_failed", "Failed sign-in for \(email!)", organizationID: user?.organizationID,
                                    actorUserID: user?.id, actorLabel: email!, ip: origin.ip, userAgent: origin.userAgent,
                                    at: services.clock.now(), on: db)
+            if let throttledUntil { throw throttled(until: throttledUntil, now: services.clock.now()) }
             throw DomainError.unauthorized("The email or password is not correct.")
+        }
+        if let throttledUntil, !user.twoFactorEnabled, !knownDevice(user.id!) {
+            throw throttled(until: throttledUntil, now: services.clock.now())
         }
         if user.status == .disabled {
             try await recordAttempt(email: email!, origin: origin, succeeded: false, services: services, on: db)
@@ -107,14 +123,17 @@ public enum Credentials {
         user.sessionEpoch += 1
     }
 
-    /// Changes the password after checking the current one; ends every other session.
+    /// Changes the password after checking the current one; ends every other session and revokes
+    /// every API token (a token made by whoever knew the old password must not outlive it).
+    /// Returns how many tokens were revoked.
+    @discardableResult
     public static func changePassword(_ user: User, current: String?, new: String?, keepSessionID: UUID?, origin: Origin,
-                                      services: PlatformServices, on db: any Database) async throws {
+                                      services: PlatformServices, on db: any Database) async throws -> Int {
         guard let hash = user.passwordHash, try await services.hasher.verify(current ?? "", hash) else {
             throw DomainError.invalid("current_password", "is not correct")
         }
         try await setPassword(user, to: new, services: services, on: db)
-        try await db.transaction { tx in
+        return try await db.transaction { tx in
             try await user.save(on: tx)
             let others = StaffSession.query(on: tx).filter(\.$userID == user.id!)
             if let keepSessionID { others.filter(\.$id != keepSessionID) }
@@ -126,7 +145,25 @@ public enum Credentials {
             try await Audit.record("auth.password_changed", "Changed password; other sessions ended", organizationID: user.organizationID,
                                    actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
                                    at: services.clock.now(), on: tx)
+            return try await revokeTokens(of: user, because: "password changed", origin: origin, services: services, on: tx)
         }
+    }
+
+    /// Revokes every live API token of `user`, with one audit entry naming them.
+    static func revokeTokens(of user: User, because reason: String, origin: Origin, services: PlatformServices,
+                             on db: any Database) async throws -> Int {
+        let tokens = try await APIToken.query(on: db).filter(\.$userID == user.id!).filter(\.$revokedAt == nil).all()
+        guard !tokens.isEmpty else { return 0 }
+        let now = services.clock.now()
+        for token in tokens {
+            token.revokedAt = now
+            try await token.save(on: db)
+        }
+        try await Audit.record("api_token.revoked", "Revoked \(tokens.count) API token(s): \(reason)", organizationID: user.organizationID,
+                               actorUserID: user.id, actorLabel: user.email, target: .init("user", user.id), ip: origin.ip,
+                               userAgent: origin.userAgent, metadata: ["tokens": tokens.map(\.name).sorted().joined(separator: ", ")],
+                               at: now, on: db)
+        return tokens.count
     }
 
     // MARK: emailed links
@@ -177,18 +214,44 @@ public enum Credentials {
         }
     }
 
-    /// Emails a reset link when the address belongs to an active account. Says nothing either way.
+    /// The payload of `platform.send_password_reset`.
+    public struct PasswordResetRequest: Codable, Sendable {
+        public var email: String
+        public var ip: String
+        public var userAgent: String?
+    }
+
+    public static let passwordResetJob = "platform.send_password_reset"
+
+    /// Asks for a reset link. Known and unknown addresses get the same answer in the same time:
+    /// this only checks the address form and the asking address's limit and queues a job; the
+    /// job looks the account up and sends at most a few links per account per hour. Reset
+    /// requests are not sign-in failures, so they neither lock nor reveal anything.
     public static func requestPasswordReset(email raw: String?, origin: Origin, services: PlatformServices, on db: any Database) async throws {
         var v = Validator()
         let email = v.email("email", raw)
         try v.check()
-        try await checkThrottle(email: email!, origin: origin, services: services, on: db)
-        guard let user = try await User.query(on: db).filter(\.$email == email!).first(), user.status == .active else {
-            try await recordAttempt(email: email!, origin: origin, succeeded: false, services: services, on: db)
-            return
-        }
+        let now = services.clock.now()
+        try await RateLimits.check("password-reset:ip:\(origin.ip)", .resetRequestsPerAddress,
+                                   message: "Too many reset requests from this address. Try again later.", now: now, on: db)
+        try await services.jobs.enqueue(passwordResetJob, payload: PasswordResetRequest(email: email!, ip: origin.ip, userAgent: origin.userAgent),
+                                        queue: "notifications", maxAttempts: 3, on: db)
+    }
+
+    /// The job behind `requestPasswordReset`: emails a link when the address belongs to an active
+    /// account that has not had `RateLimits.Rule.resetEmailsPerAccount` links this hour.
+    public static func sendPasswordReset(_ request: PasswordResetRequest, services: PlatformServices, on db: any Database) async throws {
+        guard let user = try await User.query(on: db).filter(\.$email == request.email).first(), user.status == .active else { return }
+        let origin = Origin(ip: request.ip, userAgent: request.userAgent)
         try await db.transaction { tx in
+            guard try await RateLimits.allow("password-reset:user:\(user.id!)", .resetEmailsPerAccount, now: services.clock.now(), on: tx) else {
+                try await Audit.record("auth.password_reset_suppressed", "A reset link was asked for again within the hour; none sent",
+                                       organizationID: user.organizationID, actorUserID: user.id, actorLabel: user.email, ip: origin.ip,
+                                       userAgent: origin.userAgent, at: services.clock.now(), on: tx)
+                return
+            }
             let token = try await issueToken(for: user, purpose: .passwordReset, services: services, on: tx)
+            let link = "\(services.baseURL)/password-reset/\(token)"
             try await services.outbox.queueEmail(OutgoingEmail(
                 organizationID: user.organizationID, to: user.email, toName: user.name, subject: "Reset your \(services.productName) password",
                 text: """
@@ -196,18 +259,19 @@ public enum Credentials {
 
                 Someone (hopefully you) asked to reset the password of your \(services.productName) account.
                 Choose a new password here (the link works for one hour):
-                \(services.baseURL)/password-reset/\(token)
+                \(link)
 
                 If you did not ask for this, ignore this email; your password stays as it is.
-                """, purpose: "password_reset"), tx)
+                """, purpose: "password_reset", secrets: [link]), tx)
             try await Audit.record("auth.password_reset_requested", "Asked for a password reset link", organizationID: user.organizationID,
                                    actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
                                    at: services.clock.now(), on: tx)
         }
     }
 
+    /// Sets a new password from an emailed link; ends every session and revokes every API token.
     public static func resetPassword(token: String?, password: String?, origin: Origin, services: PlatformServices,
-                                     on db: any Database) async throws -> User {
+                                     on db: any Database) async throws -> (user: User, revokedTokens: Int) {
         let (record, user) = try await redeemable(token, purpose: .passwordReset, services: services, on: db)
         try await setPassword(user, to: password, services: services, on: db)
         return try await db.transaction { tx in
@@ -218,13 +282,15 @@ public enum Credentials {
             try await Audit.record("auth.password_reset", "Reset the password by emailed link; all sessions ended",
                                    organizationID: user.organizationID, actorUserID: user.id, actorLabel: user.email, ip: origin.ip,
                                    userAgent: origin.userAgent, at: services.clock.now(), on: tx)
-            return user
+            let revoked = try await revokeTokens(of: user, because: "password reset", origin: origin, services: services, on: tx)
+            return (user, revoked)
         }
     }
 
     public static func sendVerification(to user: User, services: PlatformServices, on db: any Database) async throws {
         try await db.transaction { tx in
             let token = try await issueToken(for: user, purpose: .emailVerification, services: services, on: tx)
+            let link = "\(services.baseURL)/verify-email/\(token)"
             try await services.outbox.queueEmail(OutgoingEmail(
                 organizationID: user.organizationID, to: user.email, toName: user.name,
                 subject: "Verify your email for \(services.productName)",
@@ -232,8 +298,8 @@ public enum Credentials {
                 Hello \(user.name),
 
                 Confirm that this address is yours (the link works for 48 hours):
-                \(services.baseURL)/verify-email/\(token)
-                """, purpose: "email_verification"), tx)
+                \(link)
+                """, purpose: "email_verification", secrets: [link]), tx)
         }
     }
 

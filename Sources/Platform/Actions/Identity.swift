@@ -7,7 +7,7 @@ public struct Identity: Sendable {
     public let user: User
     public let role: Role
     public let homeOrganization: Organization
-    /// The organization acted in: the home one unless a super admin named another.
+    /// The organization acted in: the home one unless a platform administrator named another.
     public let organization: Organization
     public let context: TenantContext
     /// The organization requires 2FA for this user's role and it is not on yet.
@@ -15,12 +15,14 @@ public struct Identity: Sendable {
     /// The branches this person may see before any branch switch; nil means every branch.
     public let allowedBranchIDs: Set<UUID>?
 
-    public var isSuperAdmin: Bool { role.isSuperAdmin }
+    /// The operator of the installation (not merely an organization's super admin).
+    public var isPlatformAdmin: Bool { user.platformAdmin }
 }
 
 public enum Identities {
     /// Builds the context for `user`. `acting` names another organization by slug or id; only a
-    /// platform super admin may do that, and every such request is marked as crossing tenants.
+    /// platform administrator may do that, and every such request is marked as crossing tenants.
+    /// Permissions are the role's; `organizations.manage` comes only with `users.platform_admin`.
     /// `branch` narrows the view to one branch the user may see (the branch switcher); a branch
     /// outside the user's set, or of another organization, is ignored.
     public static func resolve(user: User, acting: String?, token: APIToken?, branch: UUID? = nil, origin: Credentials.Origin,
@@ -36,11 +38,12 @@ public enum Identities {
             } else {
                 other = try await Organization.query(on: db).filter(\.$slug == acting.lowercased()).first()
             }
-            guard role.isSuperAdmin, let other else { throw DomainError.notFound("Organization") }
+            guard user.platformAdmin, let other else { throw DomainError.notFound("Organization") }
             organization = other
         }
         let crossing = organization.id != home.id
         var permissions = role.permissions
+        if user.platformAdmin { permissions.insert(.organizationsManage) }
         if let token { permissions = token.grants(permissions) }
         let assigned = try await UserBranch.query(on: db).filter(\.$userID == user.id!).all().map(\.branchID)
         let allowed: Set<UUID>? = crossing || assigned.isEmpty ? nil : Set(assigned)
@@ -62,7 +65,7 @@ public enum Identities {
         let actor: Actor = token.map { .apiToken(id: $0.id!, userID: user.id!, email: user.email) } ?? .user(id: user.id!, email: user.email)
         let context = TenantContext(
             organizationID: organization.id!, actor: actor, permissions: permissions,
-            branchIDs: branchIDs, resellerIDs: resellerIDs, timeZone: organization.timeZone, currency: organization.currency,
+            branchIDs: branchIDs, allowedBranchIDs: .some(allowed), resellerIDs: resellerIDs, timeZone: organization.timeZone, currency: organization.currency,
             isCrossingTenant: crossing, ipAddress: origin.ip, userAgent: origin.userAgent)
         let settings = try await Settings.load(organizationID: home.id!, services: services, on: db)
         let mustEnrol = settings.list("security", "require_2fa_roles").contains(role.key) && !user.twoFactorEnabled
@@ -77,9 +80,9 @@ public enum Identities {
         return try await query.limit(200).all()
     }
 
-    /// Organizations a super admin can switch to (all), or just the home one.
+    /// Organizations a platform administrator can switch to (all), or just the home one.
     public static func switchable(_ identity: Identity, on db: any Database) async throws -> [Organization] {
-        guard identity.isSuperAdmin else { return [identity.homeOrganization] }
+        guard identity.isPlatformAdmin else { return [identity.homeOrganization] }
         return try await Organization.query(on: db).sort(\.$name).limit(200).all()
     }
 }
@@ -107,7 +110,9 @@ public enum Setup {
     /// Creates a super admin (active, email taken as verified because the operator of the
     /// machine types it) in the named organization, creating the organization when it does not
     /// exist. With `onlyOnFirstRun`, refuses once any organization exists (the first-run page).
-    public static func createAdmin(_ input: AdminInput, onlyOnFirstRun: Bool, services: PlatformServices,
+    /// `platformAdmin` also makes them the installation's operator (first run, `--platform-admin`
+    /// on the command line); otherwise they hold every right inside that organization only.
+    public static func createAdmin(_ input: AdminInput, onlyOnFirstRun: Bool, platformAdmin: Bool = false, services: PlatformServices,
                                    on db: any Database) async throws -> (Organization, User) {
         var v = Validator()
         let orgName = v.text("organization_name", input.organizationName, max: 120)
@@ -135,10 +140,11 @@ public enum Setup {
                 .filter(\.$key == SystemRole.superAdmin.rawValue).first()
             else { throw DomainError.notFound("Super admin role") }
             let user = User(organizationID: org.id!, roleID: role.id!, email: email!, name: name!, status: .active)
+            user.platformAdmin = platformAdmin
             user.passwordHash = hash
             user.emailVerifiedAt = services.clock.now()
             try await user.create(on: tx)
-            try await Audit.record("user.admin_created", "Created super admin \(user.email)", organizationID: org.id, actorUserID: user.id,
+            try await Audit.record("user.admin_created", "Created \(platformAdmin ? "platform administrator" : "super admin") \(user.email)", organizationID: org.id, actorUserID: user.id,
                                    actorLabel: "setup", target: .init("user", user.id), ip: nil, userAgent: nil,
                                    at: services.clock.now(), on: tx)
             return (org, user)

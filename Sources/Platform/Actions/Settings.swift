@@ -45,6 +45,10 @@ public enum SettingValue: Sendable, Equatable, Codable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .none } else if let b = try? c.decode(Bool.self) { self = .bool(b) } else if let i = try? c.decode(Int.self) {
             self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            // A whole number too large for Int is out of every range ("must be between …"); a
+            // fraction is not a whole number.
+            if d.rounded() == d { self = .int(d > 0 ? Int.max : Int.min) } else { self = .string(String(d)) }
         } else if let s = try? c.decode(String.self) { self = .string(s) } else { self = .list(try c.decode([String].self)) }
     }
 
@@ -171,6 +175,7 @@ public enum Settings {
 
     public static func update(_ ctx: TenantContext, _ patch: Patch, services: PlatformServices, on db: any Database) async throws -> ResolvedSettings {
         try ctx.require(.settingsManage)
+        if patch["security"] != nil { try ctx.require(.securityManage) }
         var v = Validator()
         let roleKeys = Set(try await Role.scoped(to: ctx, on: db).all().map(\.key))
         var clean: [String: [String: SettingValue]] = [:]
@@ -242,8 +247,7 @@ public enum Settings {
                       into v: inout Validator) -> SettingValue? {
         switch field.kind {
         case .integer(let range):
-            let number = value.int ?? value.string.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard let number else { v.add(path, "must be a whole number"); return nil }
+            guard let number = value.int else { v.add(path, "must be a whole number"); return nil }
             guard range.contains(number) else { v.add(path, "must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
             return .int(number)
         case .boolean:
@@ -283,8 +287,8 @@ public enum Settings {
             guard let s = value.string, options.contains(s) else { v.add(path, "must be one of \(options.joined(separator: ", "))"); return nil }
             return .string(s)
         case .roleList:
-            guard let list = value.list ?? value.string.map({ $0.isEmpty ? [] : $0.split(separator: ",").map(String.init) }) else {
-                v.add(path, "must be a list of role keys")
+            guard let list = value.list else {
+                v.add(path, "must be a list of role keys, such as [\"billing_ops\"]")
                 return nil
             }
             let unknown = list.filter { !roleKeys.contains($0) }

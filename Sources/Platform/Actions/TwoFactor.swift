@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import MeghnaCore
+import SQLKit
 
 /// TOTP two-factor authentication (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step) with recovery codes.
 public enum TwoFactor {
@@ -58,32 +59,46 @@ public enum TwoFactor {
     }
 
     /// Checks a sign-in code: a TOTP code (each step usable once) or an unused recovery code.
-    /// Wrong codes count as failed sign-in attempts for throttling.
+    /// Wrong codes count as second-factor failures: a few per account (and the address limit)
+    /// in the window, apart from wrong passwords. A time step or a recovery code is taken by one
+    /// conditional update, so the same code sent twice at once is accepted once.
     public static func verifySignIn(_ user: User, code raw: String?, origin: Credentials.Origin, services: PlatformServices,
                                     on db: any Database) async throws -> String {
-        try await Credentials.checkThrottle(email: user.email, origin: origin, services: services, on: db)
+        try await Credentials.checkAddressThrottle(origin: origin, services: services, on: db)
+        if let until = try await Credentials.accountThrottledUntil(email: user.email, kind: LoginAttempt.secondFactor, services: services, on: db) {
+            throw Credentials.throttled(until: until, now: services.clock.now())
+        }
         let code = (raw ?? "").trimmingCharacters(in: .whitespaces)
         guard let sealed = user.totpSecret, !code.isEmpty, code.count <= 40 else {
             throw DomainError.invalid("code", "is required")
         }
+        let sql = db as! any SQLDatabase
         let digits = code.replacingOccurrences(of: " ", with: "")
-        if digits.count == 6, digits.allSatisfy(\.isNumber) {
-            if let step = try totp(sealed, services: services).verify(digits, at: services.clock.now()),
-               Int64(step) > (user.totpLastStep ?? -1) {
-                user.totpLastStep = Int64(step)
-                try await user.save(on: db)
-                return "totp"
+        if digits.count == 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            if let step = try totp(sealed, services: services).verify(digits, at: services.clock.now()) {
+                let taken = try await sql.raw("""
+                    UPDATE users SET totp_last_step = \(bind: Int64(step))
+                    WHERE id = \(bind: user.id!) AND (totp_last_step IS NULL OR totp_last_step < \(bind: Int64(step))) RETURNING id
+                    """).all()
+                if !taken.isEmpty {
+                    user.totpLastStep = Int64(step)
+                    return "totp"
+                }
             }
-        } else if let recovery = try await RecoveryCode.query(on: db).filter(\.$userID == user.id!)
-            .filter(\.$codeHash == RecoveryCodes.hash(code)).filter(\.$usedAt == nil).first() {
-            recovery.usedAt = services.clock.now()
-            try await recovery.save(on: db)
-            try await Audit.record("auth.recovery_code_used", "Signed in with a recovery code", organizationID: user.organizationID,
-                                   actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
-                                   at: services.clock.now(), on: db)
-            return "recovery code"
+        } else {
+            let taken = try await sql.raw("""
+                UPDATE user_recovery_codes SET used_at = \(bind: services.clock.now())
+                WHERE user_id = \(bind: user.id!) AND code_hash = \(bind: RecoveryCodes.hash(code)) AND used_at IS NULL RETURNING id
+                """).all()
+            if !taken.isEmpty {
+                try await Audit.record("auth.recovery_code_used", "Signed in with a recovery code", organizationID: user.organizationID,
+                                       actorUserID: user.id, actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent,
+                                       at: services.clock.now(), on: db)
+                return "recovery code"
+            }
         }
-        try await Credentials.recordAttempt(email: user.email, origin: origin, succeeded: false, services: services, on: db)
+        try await Credentials.recordAttempt(email: user.email, origin: origin, succeeded: false, kind: LoginAttempt.secondFactor,
+                                            services: services, on: db)
         try await Audit.record("auth.two_factor_failed", "Wrong two-factor code", organizationID: user.organizationID, actorUserID: user.id,
                                actorLabel: user.email, ip: origin.ip, userAgent: origin.userAgent, at: services.clock.now(), on: db)
         throw DomainError.invalid("code", "is not correct or was already used")

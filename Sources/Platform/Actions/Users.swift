@@ -27,13 +27,17 @@ public enum Users {
         public var status: String?
         /// "" unlinks the reseller; nil leaves it.
         public var resellerID: String?
+        /// Makes or unmakes a platform administrator; only a platform administrator may.
+        public var platformAdmin: Bool?
 
-        public init(name: String? = nil, roleID: String? = nil, branchIDs: [String]? = nil, status: String? = nil, resellerID: String? = nil) {
+        public init(name: String? = nil, roleID: String? = nil, branchIDs: [String]? = nil, status: String? = nil, resellerID: String? = nil,
+                    platformAdmin: Bool? = nil) {
             self.name = name
             self.roleID = roleID
             self.branchIDs = branchIDs
             self.status = status
             self.resellerID = resellerID
+            self.platformAdmin = platformAdmin
         }
     }
 
@@ -80,24 +84,59 @@ public enum Users {
             v.add(field, "is not a role of this organization")
             return nil
         }
-        if role.isSuperAdmin, !ctx.can(.organizationsManage) {
-            v.add(field, "only a super admin can give the super admin role")
-        } else if !role.permissions.isSubset(of: ctx.permissions) {
+        if !role.permissions.isSubset(of: ctx.permissions) {
             v.add(field, "holds permissions you do not have, so you cannot give it")
         }
         return role
     }
 
+    /// Branch ids the actor may grant: branches of the organization that the actor may see. Staff
+    /// limited to branches must name at least one (an empty list would mean every branch), so
+    /// nobody can widen their own limit or make someone less limited than themselves.
     static func resolveBranches(_ ctx: TenantContext, _ ids: [String]?, into v: inout Validator, on db: any Database) async throws -> [UUID]? {
         guard let ids else { return nil }
         var result: [UUID] = []
         let known = Set(try await Branch.scoped(to: ctx, on: db).all().compactMap(\.id))
         for (index, id) in ids.enumerated() {
-            if let uuid = UUID(uuidString: id), known.contains(uuid) { result.append(uuid) } else {
+            guard let uuid = UUID(uuidString: id), known.contains(uuid) else {
                 v.add("branch_ids[\(index)]", "is not a branch of this organization")
+                continue
             }
+            guard ctx.allowedBranchIDs?.contains(uuid) ?? true else {
+                v.add("branch_ids[\(index)]", "is a branch you do not work in, so you cannot grant it")
+                continue
+            }
+            result.append(uuid)
+        }
+        if ctx.allowedBranchIDs != nil, ids.isEmpty {
+            v.add("branch_ids", "must name at least one of your branches: you work in some branches only, so you cannot grant every branch")
         }
         return result
+    }
+
+    /// What `user` may do: the role's permissions, plus `organizations.manage` for a platform administrator.
+    public static func effectivePermissions(of user: User, role: Role) -> Set<Permission> {
+        var permissions = role.permissions
+        if user.platformAdmin { permissions.insert(.organizationsManage) }
+        return permissions
+    }
+
+    /// Staff may change, disable, sign out, re-invite or revoke the tokens of only those who are
+    /// not more powerful than themselves: every permission of the other person's role must be
+    /// theirs too, and staff limited to branches may act only on people limited to their branches.
+    static func requireManageable(_ ctx: TenantContext, _ user: User, on db: any Database) async throws {
+        try ctx.require(.usersManage)
+        guard let role = try await Role.find(user.roleID, on: db) else { throw DomainError.notFound("Role") }
+        let missing = effectivePermissions(of: user, role: role).subtracting(ctx.permissions)
+        if !missing.isEmpty {
+            throw DomainError.forbidden("\(user.email) holds permissions you do not have (\(missing.sorted().prefix(3).map(\.rawValue).joined(separator: ", "))), so you cannot change their account.")
+        }
+        if let allowed = ctx.allowedBranchIDs {
+            let theirs = Set(try await UserBranch.query(on: db).filter(\.$userID == user.id!).all().map(\.branchID))
+            if theirs.isEmpty || !theirs.isSubset(of: allowed) {
+                throw DomainError.forbidden("\(user.email) works in branches outside yours, so you cannot change their account.")
+            }
+        }
     }
 
     /// A reseller id that exists in the organization, or a field error.
@@ -119,7 +158,7 @@ public enum Users {
         let name = v.text("name", input.name, max: 120)
         if input.roleID == nil { v.add("role_id", "is required") }
         let role = try await resolveRole(ctx, input.roleID, field: "role_id", into: &v, on: db)
-        let branches = try await resolveBranches(ctx, input.branchIDs, into: &v, on: db)
+        let branches = try await resolveBranches(ctx, input.branchIDs ?? [], into: &v, on: db)
         let reseller = try await resolveReseller(ctx, input.resellerID, into: &v, services: services, on: db)
         if role?.key == SystemRole.reseller.rawValue, reseller == nil, input.resellerID?.isEmpty ?? true {
             v.add("reseller_id", "is required for the reseller role")
@@ -146,6 +185,7 @@ public enum Users {
     public static func resendInvitation(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> User {
         try ctx.require(.usersManage)
         let user = try await User.find(id, in: ctx, on: db)
+        try await requireManageable(ctx, user, on: db)
         guard user.status == .invited else { throw DomainError.conflict("\(user.email) has already accepted the invitation.") }
         guard let role = try await Role.find(user.roleID, on: db) else { throw DomainError.notFound("Role") }
         return try await db.transaction { tx in
@@ -172,13 +212,14 @@ public enum Users {
             \(link)
 
             If you did not expect this, you can ignore this email.
-            """, purpose: "invitation"), db)
+            """, purpose: "invitation", secrets: [link]), db)
     }
 
     public static func update(_ ctx: TenantContext, _ id: String?, _ input: UpdateInput, services: PlatformServices,
                               on db: any Database) async throws -> User {
         try ctx.require(.usersManage)
         let user = try await User.find(id, in: ctx, on: db)
+        try await requireManageable(ctx, user, on: db)
         var v = Validator()
         let name = v.text("name", input.name, required: false, max: 120)
         let role = try await resolveRole(ctx, input.roleID, field: "role_id", into: &v, on: db)
@@ -197,12 +238,26 @@ public enum Users {
         }
         if user.id == ctx.actor.userID, status == .disabled { v.add("status", "you cannot disable your own account") }
         if user.id == ctx.actor.userID, let role, role.id != user.roleID { v.add("role_id", "you cannot change your own role") }
+        if let platformAdmin = input.platformAdmin, platformAdmin != user.platformAdmin {
+            if !ctx.can(.organizationsManage) {
+                v.add("platform_admin", "only a platform administrator can make or remove one")
+            } else if user.id == ctx.actor.userID {
+                v.add("platform_admin", "you cannot remove your own platform administrator rights")
+            } else if user.status == .invited {
+                v.add("platform_admin", "the person must accept the invitation first")
+            }
+        }
         try v.check()
         let newStatus = status
         return try await db.transaction { tx in
             var changes: [String: String] = [:]
             if let name, name != user.name { changes["name"] = "\(user.name) → \(name)"; user.name = name }
             if let role, role.id != user.roleID { changes["role"] = role.key; user.roleID = role.id! }
+            if let platformAdmin = input.platformAdmin, platformAdmin != user.platformAdmin {
+                changes["platform_admin"] = String(platformAdmin)
+                user.platformAdmin = platformAdmin
+                user.sessionEpoch += 1
+            }
             if finalReseller != user.resellerID {
                 changes["reseller"] = finalReseller?.uuidString ?? "none"
                 user.resellerID = finalReseller
@@ -222,10 +277,26 @@ public enum Users {
                 changes["branches"] = branches.map(\.uuidString).joined(separator: ",")
             }
             if newStatus == .disabled { try await StaffSession.query(on: tx).filter(\.$userID == user.id!).delete() }
-            let action = changes["role"] != nil ? "user.role_changed" : "user.updated"
+            let action = changes["platform_admin"] != nil ? "user.platform_admin_changed" : changes["role"] != nil ? "user.role_changed" : "user.updated"
             try await Audit.record(action, "Changed user \(user.email)", ctx: ctx, target: .init("user", user.id), metadata: changes,
                                    at: services.clock.now(), on: tx)
             return user
+        }
+    }
+
+    /// Signs a person out of every browser (after a lost phone, or before a role change takes hold).
+    /// Returns how many sessions ended.
+    @discardableResult
+    public static func endSessions(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> Int {
+        try ctx.require(.usersManage)
+        let user = try await User.find(id, in: ctx, on: db)
+        try await requireManageable(ctx, user, on: db)
+        return try await db.transaction { tx in
+            let count = try await StaffSession.query(on: tx).filter(\.$userID == user.id!).count()
+            try await StaffSession.query(on: tx).filter(\.$userID == user.id!).delete()
+            try await Audit.record("user.sessions_ended", "Signed \(user.email) out of \(count) session(s)", ctx: ctx, target: .init("user", user.id),
+                                   at: services.clock.now(), on: tx)
+            return count
         }
     }
 }

@@ -4,7 +4,8 @@ import SQLKit
 
 public enum PlatformMigrations {
     public static let all: [any Migration] = [CreateOrganizations(), CreateUsers(), CreateAccessTables(), CreateAuditAndSettings(),
-                                              CreateNumberSequences(), AddResellerStaff(), CreateActivities()]
+                                              CreateNumberSequences(), AddResellerStaff(), CreateActivities(),
+                                              AddPlatformAdministrators(), AddLoginAttemptKind(), CreateRateLimitHits()]
 }
 
 struct CreateOrganizations: AsyncMigration {

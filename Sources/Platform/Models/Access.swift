@@ -72,16 +72,33 @@ public final class LoginAttempt: Model, @unchecked Sendable {
     @Field(key: "email") public var email: String
     @Field(key: "ip") public var ip: String
     @Field(key: "succeeded") public var succeeded: Bool
+    /// Which step failed: "password" or "second_factor".
+    @Field(key: "kind") public var kind: String
     @Field(key: "at") public var at: Date
 
     public init() {}
 
-    public init(email: String, ip: String, succeeded: Bool, at: Date) {
+    public init(email: String, ip: String, succeeded: Bool, kind: String = LoginAttempt.password, at: Date) {
         self.email = email
         self.ip = ip
         self.succeeded = succeeded
+        self.kind = kind
         self.at = at
     }
+
+    public static let password = "password"
+    public static let secondFactor = "second_factor"
+}
+
+/// One counted request for `RateLimits`.
+public final class RateLimitHit: Model, @unchecked Sendable {
+    public static let schema = "rate_limit_hits"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "key") public var key: String
+    @Field(key: "at") public var at: Date
+
+    public init() {}
 }
 
 /// An append-only record of a security or administrative event.

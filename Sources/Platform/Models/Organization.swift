@@ -81,8 +81,13 @@ public final class Role: TenantOwned, @unchecked Sendable {
         self.isSystem = isSystem
     }
 
+    /// The super admin role always holds every organization permission, including ones added
+    /// after it was stored; `organizations.manage` is never part of any role.
     public var permissions: Set<Permission> {
-        get { Set(JSONColumn.decode(permissionsJSON).compactMap(Permission.init(rawValue:))) }
+        get {
+            if isSuperAdmin { return SystemRole.superAdmin.permissions }
+            return Set(JSONColumn.decode(permissionsJSON).compactMap(Permission.init(rawValue:))).subtracting([.organizationsManage])
+        }
         set { permissionsJSON = JSONColumn.encode(newValue.map(\.rawValue).sorted()) }
     }
 

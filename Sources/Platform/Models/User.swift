@@ -33,6 +33,9 @@ public final class User: TenantOwned, @unchecked Sendable {
     @OptionalField(key: "last_login_at") public var lastLoginAt: Date?
     /// Set for reseller staff: they see only this reseller's subtree (CRM owns resellers).
     @OptionalField(key: "reseller_id") public var resellerID: UUID?
+    /// The operator of the installation: may create organizations and act inside any of them by
+    /// naming it (audited). Independent of the role; only a platform administrator can make one.
+    @Field(key: "platform_admin") public var platformAdmin: Bool
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 
@@ -45,6 +48,7 @@ public final class User: TenantOwned, @unchecked Sendable {
         self.name = name
         self.status = status
         self.sessionEpoch = 0
+        self.platformAdmin = false
     }
 
     public var twoFactorEnabled: Bool { totpEnabledAt != nil && totpSecret != nil }

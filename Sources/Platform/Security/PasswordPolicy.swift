@@ -4,9 +4,11 @@ import Foundation
 public enum PasswordPolicy {
     public static let minimumLength = 12
     public static let maximumBytes = 72   // bcrypt's limit
+    /// "aaaaaaaaaaaa" or "abababababab" are long but guessed at once.
+    public static let minimumDistinctCharacters = 5
 
     /// Human sentences, empty when acceptable. Rules: at least 12 characters; at most 72 UTF-8 bytes; not in the common list
-    /// (case-insensitive); must not contain the email address, its local part (if ≥3 chars), or any name word of ≥3 chars (case-insensitive).
+    /// (case-insensitive); at least 5 different characters; must not contain the email address, its local part (if ≥3 chars), or any name word of ≥3 chars (case-insensitive).
     ///
     /// Characters are counted as the person sees them (grapheme clusters); the byte
     /// limit is on the UTF-8 encoding because bcrypt ignores everything past 72 bytes.
@@ -19,6 +21,9 @@ public enum PasswordPolicy {
             problems.append(
                 "Use at most \(maximumBytes) bytes: that is \(maximumBytes) plain letters or digits, fewer with accented letters, other scripts or emoji."
             )
+        }
+        if password.count >= minimumLength, Set(password.lowercased()).count < minimumDistinctCharacters {
+            problems.append("Use more different characters: this password repeats a few characters over and over.")
         }
         if isCommon(password) {
             problems.append("This password is one of the most common passwords; choose something less predictable.")

@@ -63,6 +63,16 @@ public struct SecretBox: Sendable {
         return header + ":" + combined.base64EncodedString()
     }
 
+    /// An HMAC-SHA256 of `message` (base64url, 43 characters) under a key derived from the
+    /// current master key for one `purpose` (CSRF tokens, known-device cookies), so a value made
+    /// for one purpose is worthless for another. Rotating the master key invalidates them.
+    public func mac(_ message: String, purpose: String) -> String {
+        let key = HKDF<SHA256>.deriveKey(inputKeyMaterial: keys[currentKeyID]!, info: Array("meghna-mac:\(purpose)".utf8), outputByteCount: 32)
+        let code = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key)
+        return Data(code).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
     public func open(_ sealed: String) throws -> String {
         let parts = sealed.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == Self.version, !parts[1].isEmpty else { throw Failure.malformed }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("PasswordPolicy")
 struct PasswordPolicyTests {
-    enum Rule: String, Sendable { case length, bytes, common, email, name }
+    enum Rule: String, Sendable { case length, bytes, common, email, name, repeats }
 
     struct Case: Sendable, CustomTestStringConvertible {
         let label: String
@@ -34,16 +34,21 @@ struct PasswordPolicyTests {
         Case(label: "fine passphrase", password: "correct horse battery staple", broken: []),
         Case(label: "fine passphrase without email or name", password: "lantern copper violet",
              email: nil, name: nil, broken: []),
-        Case(label: "exactly 72 bytes", password: String(repeating: "k9", count: 36), broken: []),
-        Case(label: "73 bytes", password: String(repeating: "k9", count: 36) + "x", broken: [.bytes]),
+        Case(label: "exactly 72 bytes", password: String(repeating: "k9m2p7x4", count: 9), broken: []),
+        Case(label: "73 bytes", password: String(repeating: "k9m2p7x4", count: 9) + "x", broken: [.bytes]),
+        Case(label: "one character over and over", password: String(repeating: "a", count: 16), broken: [.repeats]),
+        Case(label: "two characters taking turns", password: String(repeating: "k9", count: 10), broken: [.repeats]),
+        Case(label: "one Bengali letter over and over", password: String(repeating: "ক", count: 14), broken: [.repeats]),
+        Case(label: "five different characters are enough", password: "abcdeabcdeab", broken: []),
         Case(label: "Bengali passphrase within limits", password: "নদীর ধারে বাড়ি আমার", broken: []),
         Case(label: "long Bengali passphrase over 72 bytes",
              password: "আমার সোনার বাংলা আমি তোমায় ভালোবাসি", broken: [.bytes]),
-        Case(label: "12 emoji (48 bytes) are fine", password: String(repeating: "🌊", count: 12), broken: []),
-        Case(label: "11 emoji are too short", password: String(repeating: "🌊", count: 11), broken: [.length]),
+        Case(label: "12 emoji (48 bytes) are fine", password: "🌊🌴🐟🌾🚣🌧🐘🦚🍚🫖🪷🐝", broken: []),
+        Case(label: "11 emoji are too short", password: "🌊🌴🐟🌾🚣🌧🐘🦚🍚🫖🪷", broken: [.length]),
     ]
 
     static func rule(of sentence: String) -> Rule? {
+        if sentence.contains("different characters") { return .repeats }
         if sentence.contains("at least") { return .length }
         if sentence.contains("at most") { return .bytes }
         if sentence.contains("common") { return .common }

@@ -1,0 +1,15 @@
+import FluentKit
+import SQLKit
+
+/// Login failures by step: a wrong password and a wrong second-factor code are counted apart, so
+/// someone guessing passwords cannot keep the owner of the account (who has the password and a
+/// code) out, and someone who has the password still gets only a few code guesses.
+struct AddLoginAttemptKind: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("ALTER TABLE login_attempts ADD COLUMN kind TEXT NOT NULL DEFAULT 'password'").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("ALTER TABLE login_attempts DROP COLUMN kind").run()
+    }
+}
