@@ -3,11 +3,14 @@
 (function () {
   "use strict";
 
-  // (1) form[data-confirm]: ask before submitting, cancel if declined.
+  // (1) form[data-confirm] or its submit button[data-confirm]: ask before submitting, cancel if declined.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
-    if (!window.confirm(form.dataset.confirm)) {
+    if (!(form instanceof HTMLFormElement)) return;
+    var button = event.submitter instanceof HTMLElement && event.submitter.hasAttribute("data-confirm") ? event.submitter : null;
+    var question = button ? button.dataset.confirm : form.dataset.confirm;
+    if (!question) return;
+    if (!window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }

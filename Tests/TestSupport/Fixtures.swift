@@ -6,7 +6,7 @@ import NIOCore
 import Platform
 import Vapor
 import VaporTesting
-@testable import Web
+import Web
 
 public let testPassword = "correct horse battery staple 42"
 
@@ -24,6 +24,12 @@ public struct APIResult: Sendable {
     public let headers: HTTPHeaders
     public let text: String
 
+    public init(status: HTTPStatus, headers: HTTPHeaders, text: String) {
+        self.status = status
+        self.headers = headers
+        self.text = text
+    }
+
     public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
@@ -38,10 +44,11 @@ public struct APIResult: Sendable {
 
 extension TestApp {
     /// Creates an organization with a super admin (directly, like `meghna user create-admin`) and a token.
-    public func makeTenant(_ name: String) async throws -> Tenant {
+    /// With `platformAdmin`, the admin is also the installation's platform administrator.
+    public func makeTenant(_ name: String, platformAdmin: Bool = false) async throws -> Tenant {
         let email = "admin@\(slugify(name)).test"
         let (org, admin) = try await Setup.createAdmin(.init(organizationName: name, adminName: "Admin of \(name)", email: email, password: testPassword),
-                                                       onlyOnFirstRun: false, services: services, on: db)
+                                                       onlyOnFirstRun: false, platformAdmin: platformAdmin, services: services, on: db)
         let token = try await makeToken(email: email, abilities: ["*"])
         return Tenant(organization: org, admin: admin, token: token)
     }
@@ -92,7 +99,17 @@ public final class Browser: @unchecked Sendable {
     public private(set) var cookies: [String: String] = [:]
     public private(set) var lastBody = ""
 
-    public init(_ app: Application) { self.app = app }
+    /// Requests go over real TCP to a listening server (bodies then arrive in chunks, as from a
+    /// browser) instead of in memory. The test client follows redirects itself.
+    public var live: Bool
+
+    public init(_ app: Application, live: Bool = false) {
+        self.app = app
+        self.live = live
+    }
+
+    /// Plants a cookie, as another site or an injected header could.
+    public func setCookie(_ name: String, _ value: String?) { cookies[name] = value }
 
     public var csrf: String? {
         guard let range = lastBody.range(of: "name=\"_csrf\" value=\"") else { return cookies["meghna_csrf"] }
@@ -100,11 +117,14 @@ public final class Browser: @unchecked Sendable {
         return String(rest.prefix { $0 != "\"" })
     }
 
-    /// Opens the sign-in page and signs in (one password step).
+    /// Opens the sign-in page and signs in (one password step), then opens the dashboard so the
+    /// next form carries the signed-in session's CSRF token.
     @discardableResult
     public func signIn(_ email: String, password: String = testPassword) async throws -> APIResult {
         _ = try await get("/login")
-        return try await post("/login", [("email", email), ("password", password)])
+        let result = try await post("/login", [("email", email), ("password", password)])
+        if result.status == .seeOther, result.headers.first(name: .location) == "/" { _ = try await get("/") }
+        return result
     }
 
     @discardableResult
@@ -120,18 +140,36 @@ public final class Browser: @unchecked Sendable {
         return try await send(.POST, path, form: fields)
     }
 
+    /// Posts a multipart form (a file upload) with the CSRF token.
+    @discardableResult
+    public func upload(_ path: String, file name: String, fileName: String, contents: String, fields: [(String, String)] = []) async throws -> APIResult {
+        let boundary = "meghna-test-\(UUID().uuidString)"
+        var body = ""
+        for (key, value) in fields + (csrf.map { [("_csrf", $0)] } ?? []) {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(key)\"\r\n\r\n\(value)\r\n"
+        }
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(fileName)\"\r\nContent-Type: text/csv\r\n\r\n"
+        body += contents + "\r\n--\(boundary)--\r\n"
+        return try await send(.POST, path, body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
+    }
+
     func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]?) async throws -> APIResult {
-        var headers = HTTPHeaders()
-        if !cookies.isEmpty { headers.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         var body: ByteBuffer?
         if let form {
             let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
             let encoded = form.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
                 .joined(separator: "&")
             body = ByteBuffer(string: encoded)
-            headers.add(name: .contentType, value: "application/x-www-form-urlencoded")
         }
-        let response = try await app.testing().sendRequest(method, path, headers: headers, body: body)
+        return try await send(method, path, body: body, contentType: form == nil ? nil : "application/x-www-form-urlencoded")
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: ByteBuffer?, contentType: String?) async throws -> APIResult {
+        var headers = HTTPHeaders()
+        if !cookies.isEmpty { headers.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+        if let contentType { headers.add(name: .contentType, value: contentType) }
+        let tester = live ? try app.testing(method: .running(hostname: "127.0.0.1", port: 0)) : try app.testing()
+        let response = try await tester.sendRequest(method, path, headers: headers, body: body)
         for header in response.headers[.setCookie] {
             let pair = header.split(separator: ";").first ?? ""
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)

@@ -7,7 +7,7 @@ import Platform
 import PostgresNIO
 import Vapor
 import VaporTesting
-@testable import Web
+import Web
 
 /// The package root, for Resources/ and Public/.
 public let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -144,4 +144,18 @@ public func withApp(environment: [String: String] = [:], liveTransports: Bool = 
 public var peerPython: String {
     if let configured = ProcessInfo.processInfo.environment["MEGHNA_PEER_PYTHON"], !configured.isEmpty { return configured }
     return packageRoot + "/.venv-peers/bin/python"
+}
+
+extension TestApp {
+    /// The text a message goes out with, one-time links included: what only its recipient reads
+    /// (staff see `body`, with those links hidden).
+    public func sentText(of message: OutboxMessage) throws -> String {
+        try message.sealedBody.map { try services.secrets.open($0) } ?? message.body
+    }
+
+    /// The path of the first link in a message's sent text that contains `marker`.
+    public func linkPath(in message: OutboxMessage, containing marker: String) throws -> String? {
+        guard let line = try sentText(of: message).split(separator: "\n").first(where: { $0.contains(marker) }) else { return nil }
+        return String(line.trimmingCharacters(in: .whitespaces).dropFirst("http://meghna.test".count))
+    }
 }

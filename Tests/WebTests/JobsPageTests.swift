@@ -14,7 +14,7 @@ struct JobsPageTests {
 
     @Test func staffSeeAndRetryOnlyTheirOrganizationsJobs() async throws {
         try await withApp { t in
-            let a = try await t.makeTenant("Alpha Net")
+            let a = try await t.makeTenant("Alpha Net", platformAdmin: true)
             let b = try await t.makeTenant("Beta Broadband")
             let queue = JobQueue(clock: t.clock.clock)
             let aJob = try #require(try await queue.enqueue("alpha.sync", payload: ["n": 1], organizationID: a.id, maxAttempts: 1, on: t.db))
@@ -39,7 +39,7 @@ struct JobsPageTests {
             #expect(try await JobRecord.find(aJob, on: t.db)?.jobState == .available)
             #expect(try await AuditEvent.query(on: t.db).filter(\.$action == "job.retry").count() == 1)
 
-            // The platform super admin at home sees every organization's jobs.
+            // The platform administrator at home sees every organization's jobs.
             let admin = Browser(t.app)
             try await admin.signIn(a.admin.email)
             #expect(try await admin.get("/jobs").text.contains("beta customer"))

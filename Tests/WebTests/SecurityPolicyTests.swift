@@ -71,7 +71,9 @@ struct SecurityPolicyTests {
             #expect(try await t.api(.GET, "/healthz").status == .ok)
 
             try await JobQueue(clock: t.clock.clock).enqueue("test.waiting", payload: ["x": 1], on: t.db)
-            let metrics = try await t.api(.GET, "/metrics")
+            // Without MEGHNA_METRICS_TOKEN, a scraper on this machine reads them (a real listening server).
+            let response = try await t.app.testing(method: .running(hostname: "127.0.0.1", port: 0)).sendRequest(.GET, "/metrics")
+            let metrics = APIResult(status: response.status, headers: response.headers, text: String(buffer: response.body))
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("# TYPE meghna_http_requests_total counter"))
             #expect(metrics.text.contains("meghna_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"503\"} 1"))
@@ -101,9 +103,9 @@ struct SecurityPolicyTests {
             // Unknown addresses get the same answer.
             _ = try await requester.get("/password-reset")
             #expect(try await requester.post("/password-reset", [("email", "ghost@alpha.test")]).status == .seeOther)
+            try await t.drainJobs()
             let message = try #require(try await Notifications.OutboxMessage.query(on: t.db).filter(\.$purpose == "password_reset").first())
-            let line = try #require(message.body.split(separator: "\n").first { $0.contains("/password-reset/") })
-            let path = String(line.trimmingCharacters(in: .whitespaces).dropFirst("http://meghna.test".count))
+            let path = try #require(try t.linkPath(in: message, containing: "/password-reset/"))
             _ = try await requester.get(path)
             let mismatch = try await requester.post(path, [("password", "fresh mango juice 11"), ("password_confirmation", "other")])
             #expect(mismatch.status == .unprocessableEntity)

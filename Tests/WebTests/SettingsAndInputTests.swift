@@ -50,6 +50,11 @@ struct SettingsAndInputTests {
         (#"{"security": {"require_2fa_roles": ["wizard"]}}"#, "security.require_2fa_roles"),
         (#"{"nonsense": {"x": 1}}"#, "nonsense"),
         (#"{"network": {"api_port": "eighty"}}"#, "network.api_port"),
+        // Types as the document says: a number is not text, a list is not a string.
+        (#"{"security": {"idle_timeout_minutes": "30"}}"#, "security.idle_timeout_minutes"),
+        (#"{"security": {"require_2fa_roles": "billing_ops"}}"#, "security.require_2fa_roles"),
+        (#"{"security": {"idle_timeout_minutes": 99999999999999999999999}}"#, "security.idle_timeout_minutes"),
+        (#"{"security": {"idle_timeout_minutes": 30.5}}"#, "security.idle_timeout_minutes"),
     ])
     func invalidSettingsAreRefusedNamingTheField(_ patch: String, field: String) async throws {
         try await withApp { t in
@@ -57,6 +62,20 @@ struct SettingsAndInputTests {
             let result = try await t.api(.PATCH, "/api/v1/settings", token: tenant.token, rawBody: patch)
             #expect(result.status == .unprocessableEntity, "\(result.text)")
             #expect(result.errorFields == [field])
+            // A huge number is out of range, not "not a list".
+            if patch.contains("99999") { #expect(result.text.contains("must be between 5 and 480")) }
+        }
+    }
+
+    @Test func onlyOwnersChangeSecurityRules() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            try await t.makeUser(in: tenant, role: .branchAdmin, email: "boss@alpha.test")
+            let boss = try await t.makeToken(email: "boss@alpha.test", abilities: ["*"])
+            let refused = try await t.api(.PATCH, "/api/v1/settings", token: boss, json: ["security": ["idle_timeout_minutes": 480]])
+            #expect(refused.status == .forbidden)
+            #expect(try await t.api(.PATCH, "/api/v1/settings", token: boss, json: ["email": ["from_name": "Alpha NOC"]]).status == .ok)
+            #expect(try await t.api(.PATCH, "/api/v1/settings", token: tenant.token, json: ["security": ["idle_timeout_minutes": 60]]).status == .ok)
         }
     }
 

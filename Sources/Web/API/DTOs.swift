@@ -91,6 +91,7 @@ struct UserDTO: Codable {
     var branchIDs: [UUID]?
     var emailVerified: Bool
     var twoFactorEnabled: Bool
+    var platformAdmin: Bool
     var lastLoginAt: Date?
     var createdAt: Date?
 
@@ -100,6 +101,7 @@ struct UserDTO: Codable {
         case branchIDs = "branch_ids"
         case emailVerified = "email_verified"
         case twoFactorEnabled = "two_factor_enabled"
+        case platformAdmin = "platform_admin"
         case lastLoginAt = "last_login_at"
         case createdAt = "created_at"
     }
@@ -113,6 +115,7 @@ struct UserDTO: Codable {
         self.branchIDs = branchIDs
         emailVerified = u.emailVerifiedAt != nil
         twoFactorEnabled = u.twoFactorEnabled
+        platformAdmin = u.platformAdmin
         lastLoginAt = u.lastLoginAt
         createdAt = u.createdAt
     }
@@ -120,8 +123,9 @@ struct UserDTO: Codable {
     static let schema = Schema.object([("id", .uuid), ("email", .email), ("name", .string()),
                                        ("status", .string(enumValues: UserStatus.allCases.map(\.rawValue))), ("role_id", .uuid),
                                        ("branch_ids", .array(.uuid)), ("email_verified", .boolean), ("two_factor_enabled", .boolean),
-                                       ("last_login_at", .nullable(.dateTime)), ("created_at", .nullable(.dateTime))],
-                                      required: ["id", "email", "name", "status", "role_id", "email_verified", "two_factor_enabled"])
+                                       ("platform_admin", .boolean), ("last_login_at", .nullable(.dateTime)), ("created_at", .nullable(.dateTime))],
+                                      required: ["id", "email", "name", "status", "role_id", "email_verified", "two_factor_enabled",
+                                                 "platform_admin"])
 }
 
 struct TokenDTO: Codable {

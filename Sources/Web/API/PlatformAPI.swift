@@ -164,10 +164,12 @@ enum PlatformAPI {
         var roleID: String?
         var branchIDs: [String]?
         var status: String?
+        var platformAdmin: Bool?
         enum CodingKeys: String, CodingKey {
             case email, name, status
             case roleID = "role_id"
             case branchIDs = "branch_ids"
+            case platformAdmin = "platform_admin"
         }
     }
 
@@ -202,13 +204,20 @@ enum PlatformAPI {
         api.add(APIOperation(method: .PATCH, path: "/users/{id}", summary: "Change a staff member's name, role, branches or status", tag: "users",
                              permission: .usersManage,
                              body: .object([("name", .string(maxLength: 120)), ("role_id", .uuid), ("branch_ids", .array(.uuid)),
-                                            ("status", .string(enumValues: ["active", "disabled"]))]),
+                                            ("status", .string(enumValues: ["active", "disabled"])),
+                                            ("platform_admin", .boolean)]),
                              response: UserDTO.schema)) { req in
             let body = try req.json(UserRequest.self)
             let user = try await Users.update(try req.ctx, req.parameters.get("id"),
-                                              .init(name: body.name, roleID: body.roleID, branchIDs: body.branchIDs, status: body.status),
+                                              .init(name: body.name, roleID: body.roleID, branchIDs: body.branchIDs, status: body.status,
+                                                    platformAdmin: body.platformAdmin),
                                               services: req.services, on: req.db)
             return try apiResponse(UserDTO(user, branchIDs: try await Users.details(of: user, on: req.db).branchIDs))
+        }
+        api.add(APIOperation(method: .DELETE, path: "/users/{id}/sessions", summary: "Sign a staff member out of every browser", tag: "users",
+                             permission: .usersManage, success: 204)) { req in
+            try await Users.endSessions(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
+            return Response(status: .noContent)
         }
         api.add(APIOperation(method: .POST, path: "/users/{id}/invitation", summary: "Email a new invitation link to an invited user",
                              tag: "users", permission: .usersManage, success: 202, response: UserDTO.schema)) { req in

@@ -23,6 +23,16 @@ public struct AppConfiguration: Sendable {
         public var description: String
     }
 
+    public init(database: DatabaseLocation, dataDirectory: String, baseURL: String?, logFormat: LogFormat, secureCookies: Bool,
+                environment: [String: String]) {
+        self.database = database
+        self.dataDirectory = dataDirectory
+        self.baseURL = baseURL
+        self.logFormat = logFormat
+        self.secureCookies = secureCookies
+        self.environment = environment
+    }
+
     /// Reads the process environment (or a given dictionary, for tests).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment,
                                        isDevelopment: Bool = true) throws -> AppConfiguration {

@@ -91,7 +91,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
                                                         keyFile: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("master.key"))
     let hasher = options.hasher ?? .bcrypt(threadPool: app.threadPool, cost: 12)
     let jobs = JobQueue(clock: options.clock)
-    let outbox = OutboxClient { email, db in try await Outbox.queueEmail(email, jobs: jobs, on: db) }
+    let outbox = OutboxClient { email, db in try await Outbox.queueEmail(email, jobs: jobs, secrets: secrets, on: db) }
     let baseURL = config.baseURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
     var services = PlatformServices(clock: options.clock, hasher: hasher, secrets: secrets, outbox: outbox, baseURL: baseURL)
     services.resellerSubtree = { organizationID, resellerID, db in
@@ -102,6 +102,10 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     var registry = JobRegistry()
     Outbox.register(into: &registry, services: services, transports: transports)
     CustomerImports.register(into: &registry, services: services)
+    let platformServices = services
+    registry.register(Credentials.passwordResetJob) { job in
+        try await Credentials.sendPasswordReset(try job.decode(Credentials.PasswordResetRequest.self), services: platformServices, on: job.db)
+    }
     registry.register("platform.prune") { job in
         try await Maintenance.prune(now: options.clock.now(), on: job.db)
         if (job.db as? any SQLDatabase)?.dialect.name == "sqlite" { try await (job.db as! any SQLDatabase).raw("PRAGMA optimize").run() }
@@ -115,8 +119,8 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
 
     app.middleware = Middlewares()
     app.middleware.use(RequestContextMiddleware())
-    app.middleware.use(ErrorRenderingMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(ErrorRenderingMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 
     try routes(app)

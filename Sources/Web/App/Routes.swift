@@ -1,3 +1,4 @@
+import CRM
 import Fluent
 import Foundation
 import Jobs
@@ -63,6 +64,10 @@ enum Health {
                 guard let given = req.headers.bearerAuthorization?.token, SecureToken.constantTimeEquals(given, expected) else {
                     throw DomainError.unauthorized("Send the MEGHNA_METRICS_TOKEN as a bearer token to read metrics.")
                 }
+            } else if !isLoopback(req.clientIP) {
+                // Job counts and queue names are not for the internet: without a token, only a
+                // scraper on this machine may read them.
+                throw DomainError.forbidden("Metrics are open only to this machine. Set MEGHNA_METRICS_TOKEN to scrape them from elsewhere.")
             }
             let metrics = req.meghna.metrics
             let now = req.services.clock.now()
@@ -80,11 +85,15 @@ enum Health {
         }
     }
 
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+
     static func pendingMigrations(_ app: Application) async throws -> [String] {
         let sql = app.db as! any SQLDatabase
         let rows = try await sql.raw("SELECT name FROM _fluent_migrations").all()
         let applied = Set(try rows.map { try $0.decode(column: "name", as: String.self) })
-        return (JobsMigrations.all + PlatformMigrations.all + NotificationsMigrations.all).map(\.name).filter { !applied.contains($0) }
+        return (JobsMigrations.all + PlatformMigrations.all + NotificationsMigrations.all + CRMMigrations.all).map(\.name).filter { !applied.contains($0) }
     }
 }
 

@@ -58,7 +58,7 @@ struct ServeMeghnaCommand: AsyncCommand {
             context.console.print("""
 
             Meghna demo is ready at \(base)
-              Sign in as admin@demo.test (super admin) with password: \(password)
+              Sign in as admin@demo.test (platform administrator) with password: \(password)
               Other demo staff, same password: branch@demo.test, billing@demo.test, network@demo.test, support@demo.test,
               and reseller@demo.test (sees only the Mirpur Net Franchise customers)
             """)
@@ -127,9 +127,11 @@ struct CreateAdminCommand: AsyncCommand {
         @Option(name: "name", help: "Full name") var name: String?
         @Option(name: "organization", help: "Organization name (created when it does not exist)") var organization: String?
         @Option(name: "password", help: "Password (or MEGHNA_ADMIN_PASSWORD; asked when neither is given)") var password: String?
+        @Flag(name: "platform-admin", help: "Also make them a platform administrator (may create and enter every organization)")
+        var platformAdmin: Bool
     }
 
-    var help: String { "Creates a super admin (and the organization if needed)" }
+    var help: String { "Creates an organization's super admin (and the organization if needed); --platform-admin for the installation's operator" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -140,8 +142,10 @@ struct CreateAdminCommand: AsyncCommand {
         if password == nil || password!.isEmpty { password = context.console.ask("Password for \(email):", isSecure: true) }
         do {
             let (org, user) = try await Setup.createAdmin(.init(organizationName: organization, adminName: signature.name ?? email, email: email,
-                                                                password: password), onlyOnFirstRun: false, services: app.meghna.services, on: app.db)
-            context.console.print("Created super admin \(user.email) in \(org.name) (\(org.slug)).")
+                                                                password: password), onlyOnFirstRun: false, platformAdmin: signature.platformAdmin,
+                                                          services: app.meghna.services, on: app.db)
+            let what = signature.platformAdmin ? "platform administrator and super admin" : "super admin"
+            context.console.print("Created \(what) \(user.email) in \(org.name) (\(org.slug)).")
         } catch let error as DomainError {
             throw CommandFailure("Could not create the admin: \(error.description)")
         }

@@ -42,6 +42,9 @@ enum DemoData {
             user.roleID = roles.first { $0.key == systemRole.rawValue }!.id!
             user.passwordHash = hash
             user.status = .active
+            // The demo's admin runs the installation: the platform administrator (the other
+            // organization, Padma Net, is there to switch to).
+            user.platformAdmin = email == "admin@demo.test"
             user.emailVerifiedAt = user.emailVerifiedAt ?? services.clock.now()
             user.sessionEpoch += 1
             try await user.save(on: db)

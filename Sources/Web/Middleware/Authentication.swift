@@ -95,36 +95,79 @@ struct PageAuthenticationMiddleware: AsyncMiddleware {
     }
 }
 
-/// Double-submit CSRF protection for every state-changing form: a random HttpOnly cookie and
-/// the same value in a hidden `_csrf` field. Cross-site pages can neither read the cookie nor
-/// set it, so they cannot produce a matching pair.
+/// CSRF protection for every state-changing form. A signed-in browser's token is a MAC of its
+/// session cookie (bound to the session: a token planted or read elsewhere is worthless);
+/// before sign-in it is a random HttpOnly cookie that the form repeats (double submit). The
+/// body is collected first (within the route's limit, else 413), so a large upload or a long
+/// note arriving in several chunks is checked like any other form.
 struct CSRFMiddleware: AsyncMiddleware {
     static let cookieName = "meghna_csrf"
+    /// `Route.userInfo` key holding a route's body limit in bytes, when above the default.
+    static let bodyLimitKey = "meghna.body_limit"
     struct TokenKey: StorageKey { typealias Value = String }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let existing = request.cookies[Self.cookieName]?.string
-        let token = existing.flatMap { $0.count >= 32 && $0.count <= 64 ? $0 : nil } ?? SecureToken.generate()
-        request.storage[TokenKey.self] = token
+        let cookie = request.cookies[Self.cookieName]?.string
+        let validCookie = cookie.flatMap { (32...64).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? $0 : nil }
+        let anonymous = validCookie ?? SecureToken.generate()
+        let sessionCookie = request.cookies[PageAuthenticationMiddleware.cookieName]?.string ?? ""
+        let bound = sessionCookie.isEmpty || sessionCookie.count > 128 ? nil : request.services.secrets.mac(sessionCookie, purpose: "csrf")
+        let expected = bound ?? validCookie
+        request.storage[TokenKey.self] = bound ?? anonymous
         if ![.GET, .HEAD, .OPTIONS].contains(request.method) {
+            try await collectBody(of: request)
             struct Form: Decodable { var _csrf: String? }
             let submitted = (try? request.content.decode(Form.self))?._csrf ?? request.headers.first(name: "X-CSRF-Token")
-            guard let existing, let submitted, SecureToken.constantTimeEquals(existing, submitted) else {
-                throw Abort(.forbidden, reason: "The form expired or did not come from this site. Reload the page and try again.")
+            guard let expected, let submitted, submitted.count == expected.count, SecureToken.constantTimeEquals(expected, submitted) else {
+                throw FormExpired()
             }
         }
         let response = try await next.respond(to: request)
-        if existing != token {
-            response.cookies[Self.cookieName] = HTTPCookies.Value(string: token, isSecure: request.isSecure, isHTTPOnly: true, sameSite: .lax)
+        if validCookie == nil {
+            response.cookies[Self.cookieName] = HTTPCookies.Value(string: anonymous, isSecure: request.isSecure, isHTTPOnly: true, sameSite: .lax)
         }
         return response
+    }
+
+    /// Reads the whole body into memory, up to the route's limit; a larger one is a 413 before
+    /// anything else looks at it.
+    private func collectBody(of request: Request) async throws {
+        let limit = request.route?.userInfo[Self.bodyLimitKey] as? Int ?? request.application.routes.defaultMaxBodySize.value
+        if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > limit {
+            throw Abort(.payloadTooLarge)
+        }
+        if request.body.data == nil {
+            _ = try await request.body.collect(max: limit).get()
+        } else if let data = request.body.data, data.readableBytes > limit {
+            throw Abort(.payloadTooLarge)
+        }
+    }
+}
+
+/// A state-changing form without this session's token: a page left open across a sign-in, or
+/// another site's form. Shown as "reload", not as a missing permission.
+struct FormExpired: AbortError {
+    var status: HTTPResponseStatus { .forbidden }
+    var reason: String { "The form expired or did not come from this site. Reload the page and try again." }
+}
+
+extension Route {
+    /// Lets a page route take a body above the default limit (uploads); the CSRF check honours it.
+    @discardableResult
+    func bodyLimit(_ bytes: Int) -> Route {
+        userInfo[CSRFMiddleware.bodyLimitKey] = bytes
+        return self
     }
 }
 
 extension Request {
     var csrfToken: String { storage[CSRFMiddleware.TokenKey.self] ?? "" }
 
+    /// Served over HTTPS: configured so (an https base URL or MEGHNA_SECURE_COOKIES=1), or told
+    /// so by a proxy that Meghna was told to trust (MEGHNA_TRUST_PROXY=1). A client's own
+    /// `X-Forwarded-Proto` is not believed otherwise.
     var isSecure: Bool {
-        application.meghna.configuration.secureCookies || headers.first(name: "X-Forwarded-Proto") == "https"
+        if application.meghna.configuration.secureCookies { return true }
+        return application.meghna.configuration.environment["MEGHNA_TRUST_PROXY"] == "1" && headers.first(name: "X-Forwarded-Proto") == "https"
     }
 }

@@ -47,6 +47,8 @@ struct ErrorRenderingMiddleware: AsyncMiddleware {
             }
         case let decoding as DecodingError:
             return classify(decoding)
+        case let expired as FormExpired:
+            return (expired.status, "Form expired", expired.reason, [], [:])
         case let abort as any AbortError:
             var detail = abort.reason
             if abort.status == .payloadTooLarge { detail = "The request body is too large." }
@@ -131,7 +133,7 @@ struct ErrorRenderingMiddleware: AsyncMiddleware {
             return request.redirect(to: "/login" + next)
         }
         let template = switch status {
-        case .forbidden: "errors/forbidden"
+        case .forbidden where !(error is FormExpired): "errors/forbidden"
         case .notFound: "errors/not-found"
         default: "errors/error"
         }

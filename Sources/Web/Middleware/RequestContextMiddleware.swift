@@ -20,15 +20,25 @@ struct RequestContextMiddleware: AsyncMiddleware {
                                                          seconds: seconds)
         if request.url.path != "/healthz" {
             request.logger.info("request", metadata: [
-                "method": .string(request.method.rawValue), "path": .string(request.url.path), "route": .string(route),
+                "method": .string(request.method.rawValue), "path": .string(Self.loggedPath(request)), "route": .string(route),
                 "status": .stringConvertible(response.status.code), "duration_ms": .stringConvertible(Int(seconds * 1000)),
             ])
         }
         return response
     }
+
+    /// The path for the log line. One-time link tokens (`:token` in invitation, reset and
+    /// verification routes) never reach a log: whoever reads logs could otherwise use them.
+    static func loggedPath(_ request: Request) -> String {
+        guard let route = request.route, route.path.contains(where: { $0 == .parameter("token") }) else { return request.url.path }
+        return "/" + route.path.map { $0 == .parameter("token") ? "[token]" : $0.description }.joined(separator: "/")
+    }
 }
 
-/// Conservative browser security headers; pages need nothing from other origins.
+/// Conservative browser security headers on every answer: pages, problem documents, error
+/// pages and redirects (this runs outside the error renderer). Answers of our own routes (pages
+/// with customer data, the API, the token-issuing answer) are never stored by a browser or
+/// proxy; static files may be. HSTS once Meghna is served over HTTPS.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
@@ -37,6 +47,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
         response.headers.replaceOrAdd(name: "Content-Security-Policy",
                                       value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        if request.route != nil || response.status.code >= 300 {
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+        if request.isSecure {
+            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        }
         return response
     }
 }

@@ -37,9 +37,10 @@ enum AccountPages {
             let identity = try req.identity
             do {
                 if form.password != form.password_confirmation { throw DomainError.invalid("password_confirmation", "does not match the password") }
-                try await Credentials.changePassword(identity.user, current: form.current_password, new: form.password,
-                                                     keepSessionID: req.staffSession?.id, origin: req.origin, services: req.services, on: req.db)
-                return redirect(req, to: "/account", flash: "Password changed. Your other sessions were signed out.")
+                let revoked = try await Credentials.changePassword(identity.user, current: form.current_password, new: form.password,
+                                                                   keepSessionID: req.staffSession?.id, origin: req.origin, services: req.services, on: req.db)
+                let tokens = revoked == 0 ? "" : " Your \(revoked) API token(s) were revoked: create new ones where you need them."
+                return redirect(req, to: "/account", flash: "Password changed. Your other sessions were signed out.\(tokens)")
             } catch let error as DomainError {
                 return try await renderAccount(req, form: FormState(values: [:], error: error)).encodeResponse(status: .unprocessableEntity, for: req)
             }

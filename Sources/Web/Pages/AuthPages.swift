@@ -25,7 +25,8 @@ enum AuthPages {
             let form = try req.content.decode(Form.self)
             do {
                 let (_, user) = try await Setup.createAdmin(.init(organizationName: form.organization_name, adminName: form.name, email: form.email,
-                                                                  password: form.password), onlyOnFirstRun: true, services: req.services, on: req.db)
+                                                                  password: form.password), onlyOnFirstRun: true, platformAdmin: true,
+                                                              services: req.services, on: req.db)
                 return try await signIn(user, method: "password (first run)", req: req, next: "/")
             } catch let error as DomainError {
                 return try await req.view.render("auth/setup", FormPage(page: req.publicPage("Set up Meghna"),
@@ -44,15 +45,16 @@ enum AuthPages {
             struct Form: Decodable { var email, password, next: String? }
             let form = try req.content.decode(Form.self)
             do {
-                let user = try await Credentials.authenticate(email: form.email, password: form.password, origin: req.origin,
+                let device = KnownDevice.signedInBefore(req)
+                let user = try await Credentials.authenticate(email: form.email, password: form.password, origin: req.origin, knownDevice: device,
                                                               services: req.services, on: req.db)
                 if user.twoFactorEnabled {
                     let (token, _) = try await Sessions.start(for: user, twoFactorPassed: false, origin: req.origin, services: req.services, on: req.db)
-                    let response = req.redirect(to: "/login/two-factor?next=" + (safeNext(form.next).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"))
+                    let response = req.redirect(to: "/login/two-factor?next=" + (safeNext(form.next, on: req.application).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"))
                     setSessionCookie(token, on: response, req: req)
                     return response
                 }
-                return try await signIn(user, method: "password", req: req, next: safeNext(form.next))
+                return try await signIn(user, method: "password", req: req, next: safeNext(form.next, on: req.application))
             } catch let error as DomainError {
                 let status: HTTPStatus = if case .throttled = error { .tooManyRequests } else { .unauthorized }
                 let response = try await req.view.render("auth/login", FormPage(page: req.publicPage("Sign in"),
@@ -78,7 +80,7 @@ enum AuthPages {
             do {
                 let method = try await TwoFactor.verifySignIn(user, code: form.code, origin: req.origin, services: req.services, on: req.db)
                 try await Sessions.end(req.cookies[PageAuthenticationMiddleware.cookieName]?.string, on: req.db)
-                return try await signIn(user, method: "password + \(method)", req: req, next: safeNext(form.next))
+                return try await signIn(user, method: "password + \(method)", req: req, next: safeNext(form.next, on: req.application))
             } catch let error as DomainError {
                 let status: HTTPStatus = if case .throttled = error { .tooManyRequests } else { .unprocessableEntity }
                 return try await req.view.render("auth/two-factor", FormPage(page: req.publicPage("Two-factor code"),
@@ -128,9 +130,10 @@ enum AuthPages {
                 try await Credentials.requestPasswordReset(email: form.email, origin: req.origin, services: req.services, on: req.db)
                 return redirect(req, to: "/login", flash: "If that address has an account, a reset link is on its way.")
             } catch let error as DomainError {
+                let status: HTTPStatus = if case .throttled = error { .tooManyRequests } else { .unprocessableEntity }
                 return try await req.view.render("auth/reset-request", FormPage(page: req.publicPage("Reset password"),
                                                                                 form: FormState(values: req.formValues(), error: error)))
-                    .encodeResponse(status: .unprocessableEntity, for: req)
+                    .encodeResponse(status: status, for: req)
             }
         }
         routes.get("password-reset", ":token") { req async throws -> Response in
@@ -146,8 +149,10 @@ enum AuthPages {
             let token = req.parameters.get("token")
             do {
                 if form.password != form.password_confirmation { throw DomainError.invalid("password_confirmation", "does not match the password") }
-                _ = try await Credentials.resetPassword(token: token, password: form.password, origin: req.origin, services: req.services, on: req.db)
-                return redirect(req, to: "/login", flash: "Your password is changed. Sign in with it.")
+                let (_, revoked) = try await Credentials.resetPassword(token: token, password: form.password, origin: req.origin,
+                                                                       services: req.services, on: req.db)
+                let tokens = revoked == 0 ? "" : " Your \(revoked) API token(s) were revoked: create new ones where you need them."
+                return redirect(req, to: "/login", flash: "Your password is changed and every session signed out.\(tokens) Sign in with it.")
             } catch let error as DomainError {
                 return try await req.view.render("auth/reset", FormPage(page: req.publicPage("Choose a new password"),
                                                                         form: FormState(values: [:], error: error), extra: ["token": token ?? ""]))
@@ -170,8 +175,35 @@ enum AuthPages {
         try await Sessions.end(req.cookies[PageAuthenticationMiddleware.cookieName]?.string, on: req.db)
         try await Credentials.recordSignIn(user, method: method, origin: req.origin, services: req.services, on: req.db)
         let (token, _) = try await Sessions.start(for: user, twoFactorPassed: true, origin: req.origin, services: req.services, on: req.db)
-        let response = req.redirect(to: next)
+        let response = req.redirect(to: headerSafe(next))
         setSessionCookie(token, on: response, req: req)
+        KnownDevice.remember(user, on: response, req: req)
         return response
+    }
+}
+
+/// A browser that signed in to an account before. A correct password from it gets through the
+/// account's failure limit (the address limit still holds), so nobody can keep staff out of
+/// their own account by typing wrong passwords for it. The cookie is a MAC of the user id.
+enum KnownDevice {
+    static let cookieName = "meghna_device"
+
+    static func value(for userID: UUID, _ secrets: SecretBox) -> String {
+        userID.uuidString.lowercased() + "." + secrets.mac(userID.uuidString.lowercased(), purpose: "known-device")
+    }
+
+    /// Which user ids this browser signed in as before (at most the last one).
+    static func signedInBefore(_ req: Request) -> @Sendable (UUID) -> Bool {
+        let cookie = req.cookies[cookieName]?.string ?? ""
+        let secrets = req.services.secrets
+        return { userID in
+            let expected = value(for: userID, secrets)
+            return cookie.count == expected.count && SecureToken.constantTimeEquals(cookie, expected)
+        }
+    }
+
+    static func remember(_ user: User, on response: Response, req: Request) {
+        response.cookies[cookieName] = HTTPCookies.Value(string: value(for: user.id!, req.services.secrets), maxAge: 180 * 86_400, path: "/",
+                                                         isSecure: req.isSecure, isHTTPOnly: true, sameSite: .lax)
     }
 }

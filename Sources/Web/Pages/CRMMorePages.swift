@@ -510,7 +510,7 @@ enum CRMMorePages {
             } catch let error as DomainError where error.showsOnForm {
                 return try await renderImport(req, item: nil, form: FormState(values: [:], error: error), status: .unprocessableEntity)
             }
-        }
+        }.bodyLimit(12 * 1024 * 1024)
         routes.get("customers", "import", ":id") { req async throws -> Response in
             let ctx = try req.ctx
             let id = req.parameters.get("id")
@@ -571,13 +571,21 @@ enum InterestForm {
                 _ = try await Leads.intake(organizationSlug: org.slug, .init(name: values["name"], phones: [values["phone"] ?? ""],
                                                                             email: values["email"] ?? "", address: values["address"] ?? "",
                                                                             interest: values["interest"] ?? "", notes: values["message"] ?? ""),
-                                           services: req.services, on: req.db)
+                                           from: req.clientIP, services: req.services, on: req.db)
                 return req.redirect(to: "/join/\(org.slug)?done=1", redirectType: .normal)
             } catch let error as DomainError where error.showsOnForm {
                 var state = CRMPages.formState(values, error)
                 if let phone = state.errors["phone1"] { state.errors["phone"] = phone }
                 return try await req.view.render("crm/interest", Page(page: req.publicPage("Get connected"), form: state, organization: org.name,
                                                                       slug: org.slug, done: false)).encodeResponse(status: .unprocessableEntity, for: req)
+            } catch let error as DomainError {
+                guard case .throttled(let after, _) = error else { throw error }
+                var state = FormState(values: values, error: error)
+                state.general = error.description
+                let response = try await req.view.render("crm/interest", Page(page: req.publicPage("Get connected"), form: state, organization: org.name,
+                                                                              slug: org.slug, done: false)).encodeResponse(status: .tooManyRequests, for: req)
+                response.headers.replaceOrAdd(name: .retryAfter, value: String(after))
+                return response
             }
         }
     }

@@ -203,6 +203,11 @@ enum CRMPages {
     }
 
     static func registerCustomerList(_ routes: any RoutesBuilder) {
+        // The list's Export button: the same CSV as the API, for the signed-in person.
+        routes.get("customers", "export") { req async throws -> Response in
+            try req.ctx.require(.customersRead)
+            return try await CSVExport.customers(req, filter: CRMAPI.directoryFilter(req))
+        }
         routes.get("customers") { req async throws -> View in
             let ctx = try req.ctx
             try ctx.require(.customersRead)

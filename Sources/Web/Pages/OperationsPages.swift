@@ -40,6 +40,8 @@ enum OperationsPages {
         struct Section: Encodable {
             var key: String
             var title: String
+            /// Security rules need security.manage on top of settings.manage.
+            var canManage: Bool
             var fields: [Field]
         }
 
@@ -176,6 +178,9 @@ enum OperationsPages {
                 case .roleList:
                     let list = (try? req.content.decode([String: [String]].self))?[field.name] ?? []
                     patch[field.name] = .list(list)
+                case .integer:
+                    // Forms send text; a number that does not parse stays text and gets "must be a whole number".
+                    if let v = values[field.name] { patch[field.name] = Int(v.trimmingCharacters(in: .whitespaces)).map(SettingValue.int) ?? .string(v) }
                 default:
                     if let v = values[field.name] { patch[field.name] = .string(v) }
                 }
@@ -195,7 +200,7 @@ enum OperationsPages {
         routes.post("settings", ":section", "test") { req async throws -> Response in
             switch req.parameters.get("section") {
             case "email":
-                let message = try await Outbox.sendTestEmail(try req.ctx, jobs: req.services.jobs, on: req.db)
+                let message = try await Outbox.sendTestEmail(try req.ctx, services: req.services, on: req.db)
                 return redirect(req, to: "/outbox/\(message.id!)", flash: "Test email queued to \(message.recipient). Its delivery log is below.")
             case "sms":
                 struct Form: Decodable { var phone: String? }
@@ -270,12 +275,13 @@ enum OperationsPages {
             return redirect(req, to: "/outbox/\(req.parameters.get("id") ?? "")", flash: "Queued for delivery again.")
         }
         routes.get("outbox", ":id") { req async throws -> View in
-            let (message, attempts) = try await Outbox.show(try req.ctx, req.parameters.get("id"), on: req.db)
+            let (message, attempts) = try await Outbox.show(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
+            var facts = ["id": message.id!.uuidString, "channel": message.channel.rawValue, "recipient": message.recipient, "subject": message.subject ?? "",
+                         "state": message.state.rawValue, "purpose": message.purpose, "created": req.shortDate(message.createdAt)]
+            if let error = message.lastError, !error.isEmpty { facts["error"] = error }
             return try await req.view.render("ops/message", MessagePage(
                 page: try await req.page(message.subject ?? "Message", section: "outbox"),
-                message: ["id": message.id!.uuidString, "channel": message.channel.rawValue, "recipient": message.recipient, "subject": message.subject ?? "",
-                          "state": message.state.rawValue, "purpose": message.purpose, "created": req.shortDate(message.createdAt),
-                          "error": message.lastError ?? ""],
+                message: facts,
                 body: message.body,
                 attempts: attempts.map { ["attempt": String($0.attempt), "ok": $0.succeeded ? "yes" : "no", "detail": $0.detail, "at": req.shortDate($0.at)] },
                 canSendAgain: try req.ctx.can(.settingsManage) && (message.state == .held || message.state == .failed)))
@@ -357,7 +363,9 @@ enum OperationsPages {
         let settings = try await Settings.read(ctx, services: req.services, on: req.db)
         let roleKeys = try await Roles.all(ctx, on: req.db).map(\.key)
         let sections = SettingsCatalog.sections.map { section in
-            SettingsPage.Section(key: section.key, title: section.title, fields: section.fields.map { field in
+            SettingsPage.Section(key: section.key, title: section.title,
+                                 canManage: ctx.can(.settingsManage) && (section.key != "security" || ctx.can(.securityManage)),
+                                 fields: section.fields.map { field in
                 let value = settings.value(section.key, field.name)
                 let (kind, options): (String, [String]) = switch field.kind {
                 case .integer: ("number", [])

@@ -46,7 +46,14 @@ struct FormState: Encodable {
         self.values = values
         switch error {
         case DomainError.validation(let list):
-            for item in list { errors[item.field] = errors[item.field].map { $0 + "; " + item.message } ?? item.message }
+            for item in list {
+                errors[item.field] = errors[item.field].map { $0 + "; " + item.message } ?? item.message
+                // "branch_ids[2]" also shows beside the whole list.
+                if let bracket = item.field.firstIndex(of: "[") {
+                    let list = String(item.field[..<bracket])
+                    errors[list] = errors[list].map { $0 + "; " + item.message } ?? item.message
+                }
+            }
         case let domain as DomainError:
             general = domain.description
         default:
@@ -99,7 +106,7 @@ extension Request {
                            userEmail: identity.user.email, roleName: identity.role.name, organizationName: identity.organization.name,
                            crossing: ctx.isCrossingTenant, nav: nav,
                            organizations: orgs.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == identity.organization.id) },
-                           canSwitch: identity.isSuperAdmin && orgs.count > 1,
+                           canSwitch: identity.isPlatformAdmin && orgs.count > 1,
                            branches: branches.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == current) },
                            allBranches: current == nil, canSwitchBranch: branches.count > 1)
     }
@@ -129,13 +136,47 @@ struct FlashMiddleware: AsyncMiddleware {
 }
 
 func redirect(_ request: Request, to path: String, flash: String? = nil, kind: String = "ok") -> Response {
-    let response = request.redirect(to: path, redirectType: .normal)
+    let response = request.redirect(to: headerSafe(path), redirectType: .normal)
     if let flash { Flash.set(flash, kind: kind, on: response) }
     return response
 }
 
-/// Only local paths are followed after sign-in, never another site.
-func safeNext(_ next: String?) -> String {
-    guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
-    return next
+/// A redirect target can carry request text (an id from the path, a query); whatever it holds,
+/// no control character or space reaches the `Location` header (no response splitting).
+func headerSafe(_ location: String) -> String {
+    location.addingPercentEncoding(withAllowedCharacters: locationCharacters) ?? "/"
+}
+
+private let locationCharacters = CharacterSet.urlQueryAllowed.union(CharacterSet(charactersIn: "#%"))
+
+/// Characters a `next` target may hold: a path and a plain query, nothing a header or a browser
+/// could read as anything else.
+private let nextCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/?=&%+")
+
+/// Where to go after sign-in: only a relative path of safe characters that is one of our own
+/// page routes (GET); anything else becomes `/`, so `next` can neither leave the site nor put
+/// arbitrary text into the `Location` header.
+func safeNext(_ next: String?, on app: Application) -> String {
+    guard let next, next.count <= 512, next.hasPrefix("/"), !next.hasPrefix("//"),
+          next.unicodeScalars.allSatisfy(nextCharacters.contains)
+    else { return "/" }
+    let path = String(next.prefix { $0 != "?" })
+    let parts = path.split(separator: "/").map(String.init)
+    guard !parts.contains(where: { $0 == "." || $0 == ".." || $0.contains("%") }) else { return "/" }
+    let known = app.routes.all.contains { route in
+        guard route.method == .GET, !(route.path.first?.description == "api") else { return false }
+        return matches(route.path, parts)
+    }
+    return known ? next : "/"
+}
+
+private func matches(_ pattern: [PathComponent], _ parts: [String]) -> Bool {
+    for (index, component) in pattern.enumerated() {
+        switch component {
+        case .catchall: return index < parts.count
+        case .constant(let text): if index >= parts.count || parts[index] != text { return false }
+        case .parameter, .anything: if index >= parts.count { return false }
+        }
+    }
+    return pattern.count == parts.count
 }

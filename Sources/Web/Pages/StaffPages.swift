@@ -37,6 +37,7 @@ enum StaffPages {
         var branches: [Choice]
         var user: UserDTO?
         var isNew: Bool
+        var canGrantPlatform: Bool
     }
 
     struct RoleForm: Encodable {
@@ -94,12 +95,16 @@ enum StaffPages {
                                             user: details, selected: details.branchIDs.map(\.uuidString))
         }
         routes.post("users", ":id") { req async throws -> Response in
-            struct Form: Decodable { var name, role_id, status: String?; var branch_ids: [String]? }
+            struct Form: Decodable { var name, role_id, status, platform_admin: String?; var branch_ids: [String]? }
             let form = try req.content.decode(Form.self)
             let ctx = try req.ctx
             do {
+                // The box is on the form only for platform administrators; others leave the flag alone.
+                let isSelf = req.parameters.get("id")?.lowercased() == ctx.actor.userID?.uuidString.lowercased()
+                let platformAdmin: Bool? = ctx.can(.organizationsManage) && !isSelf ? form.platform_admin == "true" : nil
                 _ = try await Users.update(ctx, req.parameters.get("id"), .init(name: form.name, roleID: form.role_id, branchIDs: form.branch_ids ?? [],
-                                                                                 status: form.status), services: req.services, on: req.db)
+                                                                                 status: form.status, platformAdmin: platformAdmin),
+                                           services: req.services, on: req.db)
                 return redirect(req, to: "/users", flash: "Saved.")
             } catch let error as DomainError {
                 let details = try await Users.details(ctx, req.parameters.get("id"), on: req.db)
@@ -108,6 +113,11 @@ enum StaffPages {
             }
         }
 
+        routes.post("users", ":id", "sessions") { req async throws -> Response in
+            let id = req.parameters.get("id")
+            let count = try await Users.endSessions(try req.ctx, id, services: req.services, on: req.db)
+            return redirect(req, to: "/users/\(id ?? "")", flash: "Signed out of \(count) browser session(s).")
+        }
         routes.post("users", ":id", "invitation") { req async throws -> Response in
             let user = try await Users.resendInvitation(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
             return redirect(req, to: "/users/\(user.id!)", flash: "A new invitation is on its way to \(user.email).")
@@ -210,7 +220,8 @@ enum StaffPages {
             .map { Choice(value: $0.id!.uuidString, label: $0.name, checked: selected.contains($0.id!.uuidString)) }
         return try await req.view.render("staff/user-form", UserForm(
             page: try await req.page(user?.user.name ?? "Invite a user", section: "users"), form: form, roles: roles, branches: branches,
-            user: user.map { UserDTO($0.user, branchIDs: $0.branchIDs) }, isNew: user == nil))
+            user: user.map { UserDTO($0.user, branchIDs: $0.branchIDs) }, isNew: user == nil,
+            canGrantPlatform: ctx.can(.organizationsManage) && user?.user.id != ctx.actor.userID))
     }
 
     static func renderRoleForm(_ req: Request, form: FormState, role: Role?, checked: Set<String>) async throws -> View {
