@@ -1,8 +1,11 @@
 """Starts a real `meghna serve` on a fresh SQLite file and gives tests a headless Chromium."""
+import glob
 import json
 import os
+import select
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -53,6 +56,56 @@ class Meghna:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=20)
+
+
+class SMTPPeer:
+    """A real SMTP server for the app to send to: the Swift tests' aiosmtpd peer
+    (Tests/NotificationsTests/Peers/smtp_server.py) on a free port of 127.0.0.1, plain TCP, no AUTH.
+    Every message it accepts lands as one JSON file (envelope, raw text, parsed parts) in `folder`.
+    Runs on this interpreter, so aiosmtpd must be installed next to selenium (see .ci/run)."""
+
+    SCRIPT = os.path.join(ROOT, "Tests", "NotificationsTests", "Peers", "smtp_server.py")
+
+    def __init__(self, *options):
+        self.folder = tempfile.mkdtemp(prefix="meghna-e2e-smtp-")
+        self.errors = os.path.join(self.folder, "stderr.txt")
+        mail = os.path.join(self.folder, "mail")
+        with open(self.errors, "w") as err:
+            # stdin stays open: the script exits when it closes, so a killed test run leaves no server behind.
+            self.proc = subprocess.Popen([sys.executable, "-u", self.SCRIPT, mail, *options],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        self.mail = mail
+        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+        line = self.proc.stdout.readline().decode().strip() if ready else ""
+        if not line.isdigit():
+            self.stop()
+            raise RuntimeError(f"the SMTP peer did not start (exit {self.proc.returncode}): {open(self.errors).read()}")
+        self.port = int(line)
+
+    def messages(self):
+        """Every message accepted so far, oldest first (the peer numbers its files)."""
+        out = []
+        for name in sorted(glob.glob(os.path.join(self.mail, "message-*.json"))):
+            with open(name, encoding="utf-8") as f:
+                out.append(json.load(f))
+        return out
+
+    def wait_for(self, recipient, timeout=30):
+        """The first message to `recipient`; fails with what did arrive if none does in time."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = [m for m in self.messages() if recipient in m["rcpt_tos"]]
+            if found:
+                return found[0]
+            time.sleep(0.3)
+        raise AssertionError(f"no email to {recipient} reached the SMTP peer in {timeout} s; it received "
+                             f"{[(m['rcpt_tos'], m['parsed']['subject']) for m in self.messages()]}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ def test_demo_prints_how_to_sign_in_and_the_password_works():
     meghna = Meghna("--demo", MEGHNA_DEMO_PASSWORD="river delta demo 2026")
     try:
         base = meghna.base
-        assert "Sign in as admin@demo.test (super admin) with password: river delta demo 2026" in meghna.output()
+        assert "Sign in as admin@demo.test (platform administrator) with password: river delta demo 2026" in meghna.output()
         status, body = api(base, "POST", "/api/v1/auth/tokens",
                            body={"email": "admin@demo.test", "password": "river delta demo 2026", "name": "demo", "abilities": ["*"]})
         assert status == 201, body

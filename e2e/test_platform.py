@@ -1,18 +1,21 @@
 """Page flows of the platform in a real browser: first-run setup, sign-in, TOTP enrolment and
-sign-in with a code, an invitation accepted through the Outbox, and a 403 for a role without
-permission. Tests run in file order and share one server and one database."""
+sign-in with a code, an invitation emailed through a real SMTP server (the Outbox shows it without
+its link) and accepted from the email, and a 403 for a role without permission. Tests run in file
+order and share one server and one database."""
 import json
 import re
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 
 import pyotp
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import api, shot
+from conftest import SMTPPeer, api, shot
 
 ADMIN = {"org": "Jamuna Net", "name": "Farhana Kabir", "email": "farhana@jamuna.test", "password": "monsoon river ferry 2026"}
 STAFF = {"name": "Rubel Mia", "email": "rubel@jamuna.test", "password": "green chilli market 88"}
@@ -94,25 +97,66 @@ def test_totp_enrolment_and_sign_in_with_a_code(server, browser):
     assert browser.find_element(By.TAG_NAME, "h1").text == ADMIN["org"]
 
 
-def test_an_invitation_is_accepted_through_the_outbox(server, browser):
+@pytest.fixture(scope="module")
+def smtp():
+    peer = SMTPPeer()
+    yield peer
+    peer.stop()
+
+
+def outbox_row(driver, base, recipient):
+    """The Outbox's newest row for `recipient` (the list is newest first), or None."""
+    driver.get(base + "/outbox?q=" + urllib.parse.quote(recipient))
+    rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr") if recipient in r.text]
+    return rows[0] if rows else None
+
+
+def configure_smtp(driver, base, port):
+    """Points the organization's email at the SMTP peer through the Settings page."""
+    driver.get(base + "/settings#email")
+    for field, value in {"host": "127.0.0.1", "port": str(port), "from_address": "noreply@jamuna.test", "from_name": ADMIN["org"]}.items():
+        box = driver.find_element(By.ID, "email-" + field)  # ids, not names: other sections have fields such as "port" too
+        box.clear()
+        box.send_keys(value)
+    Select(driver.find_element(By.ID, "email-security")).select_by_value("none")  # the peer speaks plain SMTP, no TLS
+    submit(driver, "form[action='/settings/email'] button[type=submit]")
+    assert "Email (SMTP) settings saved" in driver.find_element(By.CSS_SELECTOR, ".flash").text
+
+
+def test_an_invitation_is_accepted_through_the_outbox(server, browser, smtp):
+    # With SMTP configured the link reaches the invitee by email only; the Outbox page must not
+    # carry it, or anyone with outbox.read could accept the invitation as the new staff member.
+    configure_smtp(browser, server["base"], smtp.port)
     browser.get(server["base"] + "/users/invite")
     fill(browser, email=STAFF["email"], name=STAFF["name"])
     Select(browser.find_element(By.NAME, "role_id")).select_by_visible_text("Support")
     submit(browser)
     assert "Invitation sent" in browser.page_source
     assert STAFF["email"] in browser.page_source
+
+    mail = smtp.wait_for(STAFF["email"])
+    text = mail["parsed"]["text"]
+    assert mail["mail_from"] == "noreply@jamuna.test"
+    match = re.search(r"(http://\S+/invitations/(\S+))", text)
+    assert match, f"no invitation link in the email: {text}"
+    link, token = match.groups()
+
     deadline = time.time() + 20
-    while True:
-        browser.get(server["base"] + "/outbox")
-        rows = browser.find_elements(By.CSS_SELECTOR, "table.data tbody tr")
-        if rows and "held" in rows[0].text:
-            break
-        assert time.time() < deadline, "the invitation never reached the held state"
-        time.sleep(1)
+    row = outbox_row(browser, server["base"], STAFF["email"])
+    while not (row and "sent" in row.text):  # the peer has the email; the delivery job records it a moment later
+        assert time.time() < deadline, f"the invitation is not marked sent in the Outbox: {row.text if row else 'no row'}"
+        time.sleep(0.5)
+        row = outbox_row(browser, server["base"], STAFF["email"])
     shot(browser, "04-outbox")
-    rows[0].find_element(By.TAG_NAME, "a").click()
+    old = browser.find_element(By.TAG_NAME, "html")
+    row.find_element(By.TAG_NAME, "a").click()
+    WebDriverWait(browser, 15).until(EC.staleness_of(old))
     body = browser.find_element(By.CSS_SELECTOR, "pre.message-body").text
-    link = re.search(r"(http://\S+/invitations/\S+)", body).group(1)
+    shot(browser, "04-outbox-message")
+    assert STAFF["name"] in body, f"the Outbox should still show the message, only without its link: {body}"
+    assert link not in body, f"the Outbox shows the invitation link: {body}"
+    assert token not in browser.page_source, "the invitation token is on the Outbox page"
+
     sign_out(browser)
     browser.get(link)
     assert STAFF["email"] in browser.page_source
@@ -122,6 +166,8 @@ def test_an_invitation_is_accepted_through_the_outbox(server, browser):
     fill(browser, password=STAFF["password"], password_confirmation=STAFF["password"])
     submit(browser)
     assert browser.find_element(By.TAG_NAME, "h1").text == ADMIN["org"]
+    # The request log names the route, never the one-time token of the link.
+    assert token not in open(server["log"]).read(), "the invitation token is in the server log"
     state["staff_signed_in"] = True
 
 
