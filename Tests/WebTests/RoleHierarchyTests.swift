@@ -123,6 +123,27 @@ struct RoleHierarchyTests {
         }
     }
 
+    @Test func nobodyChangesARoleHoldingAPermissionTheyLack() async throws {
+        try await withApp { t in
+            // setup: an owner-made role with the security rules, held by someone
+            let tenant = try await t.makeTenant("Alpha Net")
+            let made = try await t.api(.POST, "/api/v1/roles", token: tenant.token,
+                                       json: ["name": "Security officer", "permissions": ["security.manage", "settings.read", "audit.read"]])
+            let roleID = try #require(made.json["id"] as? String)
+            try await t.makeUser(in: tenant, role: .branchAdmin, email: "boss@alpha.test")
+            let boss = try await t.makeToken(email: "boss@alpha.test", abilities: ["*"])
+            // MUT: the branch admin strips the role (which would demote its holders)
+            let stripped = try await t.api(.PATCH, "/api/v1/roles/\(roleID)", token: boss, json: ["permissions": ["audit.read"]])
+            // validate
+            #expect(stripped.status == .forbidden)
+            let role = try #require(try await Role.find(UUID(uuidString: roleID), on: t.db))
+            #expect(role.permissions.contains(.securityManage))
+            // Roles within their reach stay theirs to change.
+            let support = try #require(try await Role.query(on: t.db).filter(\.$organizationID == tenant.id).filter(\.$key == "support").first())
+            #expect(try await t.api(.PATCH, "/api/v1/roles/\(support.id!)", token: boss, json: ["name": "Helpdesk"]).status == .ok)
+        }
+    }
+
     @Test func branchLimitedStaffGrantOnlyTheirOwnBranchesAndNeverWidenTheirOwn() async throws {
         try await withApp { t in
             // setup: a branch admin limited to Head office; a second branch they may not see

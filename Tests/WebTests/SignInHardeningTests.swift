@@ -20,6 +20,15 @@ struct SignInHardeningTests {
         return totp
     }
 
+    /// Five wrong passwords for `email`, each from a fresh browser: the account's failure limit.
+    static func guessPasswords(for email: String, _ t: TestApp) async throws {
+        for guess in 0..<5 {
+            let attacker = Browser(t.app)
+            _ = try await attacker.get("/login")
+            _ = try await attacker.post("/login", [("email", email), ("password", "wrong guess number \(guess)")])
+        }
+    }
+
     @Test func nextNeverSplitsTheResponseNorLeavesTheSite() async throws {
         try await withApp { t in
             // setup
@@ -178,12 +187,8 @@ struct SignInHardeningTests {
             try await owner.signIn(tenant.admin.email)
             #expect(owner.cookies["meghna_device"] != nil)
             _ = try await owner.post("/logout", [])
-            // MUT: someone else types wrong passwords from several addresses... here, five in a row
-            for _ in 0..<5 {
-                let attacker = Browser(t.app)
-                _ = try await attacker.get("/login")
-                _ = try await attacker.post("/login", [("email", tenant.admin.email), ("password", "wrong guess number")])
-            }
+            // MUT: someone else types five wrong passwords for the account
+            try await Self.guessPasswords(for: tenant.admin.email, t)
             // validate: a new browser with the right password is still slowed; the owner's is not
             let stranger = Browser(t.app)
             _ = try await stranger.get("/login")
@@ -196,11 +201,7 @@ struct SignInHardeningTests {
             // With two-factor on, the right password plus a valid code gets through from anywhere.
             let user = try #require(try await User.find(tenant.admin.id, on: t.db))
             let totp = try await Self.enrol(user, t)
-            for _ in 0..<5 {
-                let attacker = Browser(t.app)
-                _ = try await attacker.get("/login")
-                _ = try await attacker.post("/login", [("email", tenant.admin.email), ("password", "wrong guess again")])
-            }
+            try await Self.guessPasswords(for: tenant.admin.email, t)
             let traveller = Browser(t.app)
             _ = try await traveller.get("/login")
             let password = try await traveller.post("/login", [("email", tenant.admin.email), ("password", testPassword)])

@@ -141,6 +141,14 @@ public enum Branches {
         try await visible(ctx, on: db).sort(\.$name).all()
     }
 
+    /// Branches the actor may grant to staff: every branch they may see before any branch switch
+    /// (the user form lists these, so a narrowed view never drops someone's other branches).
+    public static func grantable(_ ctx: TenantContext, on db: any Database) async throws -> [Branch] {
+        let query = Branch.scoped(to: ctx, on: db).sort(\.$name)
+        if let allowed = ctx.allowedBranchIDs { query.filter(\.$id ~~ allowed) }
+        return try await query.all()
+    }
+
     public static func count(_ ctx: TenantContext, on db: any Database) async throws -> Int {
         try await visible(ctx, on: db).count()
     }

@@ -76,6 +76,12 @@ public enum Roles {
         try ctx.require(.rolesManage)
         let role = try await Role.find(id, in: ctx, on: db)
         if role.isSuperAdmin { throw DomainError.conflict("The super admin role always holds every permission and cannot be changed.") }
+        // Taking permissions away from a role demotes everyone who holds it: only someone who
+        // holds all of them may change it.
+        let beyond = role.permissions.subtracting(ctx.permissions)
+        if !beyond.isEmpty {
+            throw DomainError.forbidden("\(role.name) holds permissions you do not have (\(beyond.sorted().prefix(3).map(\.rawValue).joined(separator: ", "))), so you cannot change it.")
+        }
         var v = Validator()
         let name = v.text("name", input.name, required: false, max: 80)
         let perms = permissions(input.permissions, ctx: ctx, into: &v)

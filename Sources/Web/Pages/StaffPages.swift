@@ -216,7 +216,7 @@ enum StaffPages {
         let chosenRole = form.values["role_id"]
         let roles = try await Roles.all(ctx, on: req.db)
             .map { Choice(value: $0.id!.uuidString, label: $0.name, checked: $0.id!.uuidString == chosenRole) }
-        let branches = try await Branches.all(ctx, on: req.db)
+        let branches = try await Branches.grantable(ctx, on: req.db)
             .map { Choice(value: $0.id!.uuidString, label: $0.name, checked: selected.contains($0.id!.uuidString)) }
         return try await req.view.render("staff/user-form", UserForm(
             page: try await req.page(user?.user.name ?? "Invite a user", section: "users"), form: form, roles: roles, branches: branches,
