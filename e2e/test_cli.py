@@ -44,6 +44,13 @@ def test_create_admin_then_sign_in_over_the_api():
     assert "Created super admin owner@padma.test in Padma Net" in ok.stdout
     again = run("user", "create-admin", "--email", "owner@padma.test", "--organization", "Padma Net", "--password", "hilsa fish season 24", **env)
     assert again.returncode != 0 and "already belongs to a user" in again.stderr
+    # The operator of the installation, made the way the README's production section says.
+    operator = run("user", "create-admin", "--env", "production", "--email", "noc@meghna-host.test", "--organization", "Meghna Host",
+                   "--password", "hilsa fish season 24", "--platform-admin", **env)
+    assert operator.returncode == 0, operator.stderr
+    assert "Created platform administrator and super admin noc@meghna-host.test" in operator.stdout
+    migrated = run("migrate", "--env", "production", **env)
+    assert migrated.returncode == 0 and "Database is up to date" in migrated.stdout, migrated.stderr
 
 
 def test_demo_prints_how_to_sign_in_and_the_password_works():
@@ -59,6 +66,7 @@ def test_demo_prints_how_to_sign_in_and_the_password_works():
         emails = {u["email"] for u in json.loads(body)["data"]}
         assert {"admin@demo.test", "branch@demo.test", "billing@demo.test", "network@demo.test", "support@demo.test"} <= emails
         status, body = api(base, "GET", "/api/v1/organizations", token=token)
-        assert len(json.loads(body)["data"]) >= 2
+        assert len(json.loads(body)["data"]) >= 2  # the demo's admin is the platform administrator
+        assert json.loads(api(base, "GET", "/api/v1/me", token=token)[1])["user"]["platform_admin"] is True
     finally:
         meghna.stop()

@@ -60,11 +60,12 @@ struct FormsAndHeadersTests {
             await #expect(throws: DomainError.self) {
                 _ = try await CustomerImports.upload(ctx, fileName: "long.csv", bytes: Array(longCell.utf8), services: t.services, on: t.db)
             }
-            // The page says so and keeps the form.
+            // The page says so and keeps the form (a narrower file: the rule is the same, the test quicker).
             let browser = Browser(t.app)
             try await browser.signIn(tenant.admin.email)
             _ = try await browser.get("/customers/import")
-            let page = try await browser.upload("/customers/import", file: "file", fileName: "wide.csv", contents: wide)
+            let narrower = (0..<5_000).map { "c\($0)" }.joined(separator: ",") + "\n" + Array(repeating: "x", count: 5_000).joined(separator: ",") + "\n"
+            let page = try await browser.upload("/customers/import", file: "file", fileName: "wide.csv", contents: narrower)
             #expect(page.status == .unprocessableEntity)
             #expect(page.text.contains("columns in its header"))
             #expect(page.text.utf8.count < 200_000)

@@ -6,7 +6,7 @@ import Vapor
 extension Meghna {
     /// The executable's whole life: read configuration, log setup, configure, run the command, shut down.
     public static func main() async throws {
-        var env = try Environment.detect()
+        let env = try Environment.detect()
         let configuration: AppConfiguration
         do {
             configuration = try AppConfiguration.fromEnvironment(isDevelopment: !env.isRelease)
@@ -21,8 +21,8 @@ extension Meghna {
             handler.logLevel = level
             return handler
         }
-        // Vapor reads its own flags from the arguments; ours are parsed by the commands.
-        env.arguments = CommandLine.arguments
+        // `detect()` took `--env` off the arguments; the commands parse the rest. (Putting every
+        // argument back made `meghna serve --env production` fail with "Input not recognized".)
         let app = try await Application.make(env)
         do {
             try await configure(app, ConfigureOptions(configuration: configuration))
