@@ -229,7 +229,8 @@ def test_a_5000_row_csv_is_uploaded_checked_and_imported(demo, page, tmp_path):
     shot(page, "large-02-import-dry-run")
 
     # The button carries data-confirm; accept the question if the page asks it.
-    click_and_wait(page, "#mapping-form button[value=start]", confirm=f"Import {ROWS} customers")
+    asked = click_and_wait(page, "#mapping-form button[value=start]", confirm=f"Import {ROWS} customers")
+    assert asked, "importing thousands of customers must ask first (button[data-confirm])"
     assert "Import started" in flash(page), flash(page)
     first = import_status(page)
     assert first in ("queued", "running", "completed"), first

@@ -2,7 +2,7 @@ import FluentKit
 import Foundation
 import MeghnaCore
 
-/// Creating and changing organizations (platform super admin) and their branches and roles.
+/// Creating and changing organizations (platform administrators) and their branches and roles.
 public enum Organizations {
     public struct Input: Sendable {
         public var name: String?
@@ -37,7 +37,7 @@ public enum Organizations {
     }
 
     /// Creates an organization with its system roles and a head-office branch. Used by first-run
-    /// setup, the CLI and platform super admins.
+    /// setup, the CLI and platform administrators.
     public static func create(_ input: Input, services: PlatformServices, on db: any Database) async throws -> Organization {
         let valid = try validate(input, creating: true)
         if try await Organization.query(on: db).filter(\.$slug == valid.slug!).first() != nil {
@@ -53,7 +53,7 @@ public enum Organizations {
         return org
     }
 
-    /// A super admin creates another organization.
+    /// A platform administrator creates another organization.
     public static func create(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> Organization {
         try ctx.require(.organizationsManage)
         return try await db.transaction { tx in
@@ -64,7 +64,7 @@ public enum Organizations {
         }
     }
 
-    /// Organizations the actor may see: all for a platform super admin, else its own.
+    /// Organizations the actor may see: all for a platform administrator, else its own.
     public static func list(_ ctx: TenantContext, page: CursorRequest, on db: any Database) async throws -> CursorPage<Organization> {
         let query = Organization.query(on: db)
         if !ctx.can(.organizationsManage) { query.filter(\.$id == ctx.organizationID) }

@@ -45,7 +45,7 @@ public enum Roles {
             result.insert(permission)
         }
         if result.contains(.organizationsManage) {
-            v.add("permissions", "organizations.manage belongs to the platform super admin role only")
+            v.add("permissions", "organizations.manage belongs to platform administrators only and is never part of a role")
         }
         return result
     }

@@ -50,7 +50,7 @@ public final class StaffSession: Model, @unchecked Sendable {
     @ID(key: .id) public var id: UUID?
     @Field(key: "token_hash") public var tokenHash: String
     @Field(key: "user_id") public var userID: UUID
-    /// The organization the session acts in (a super admin may switch).
+    /// The organization the session acts in (a platform administrator may switch).
     @Field(key: "organization_id") public var organizationID: UUID
     @Field(key: "epoch") public var epoch: Int
     @Field(key: "two_factor_passed") public var twoFactorPassed: Bool

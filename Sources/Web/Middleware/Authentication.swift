@@ -42,7 +42,7 @@ extension Request {
     }
 }
 
-/// Bearer tokens for `/api/v1`. `X-Organization` (slug or id) lets a super admin act in another
+/// Bearer tokens for `/api/v1`. `X-Organization` (slug or id) lets a platform administrator act in another
 /// organization; each such request is audited.
 struct APIAuthenticationMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {

@@ -408,7 +408,7 @@ enum OperationsPages {
 }
 
 extension Request {
-    /// Whose jobs the Jobs page shows: every job for a platform super admin at home, otherwise
+    /// Whose jobs the Jobs page shows: every job for a platform administrator at home, otherwise
     /// only the organization's own (job errors can carry customer data).
     func jobScope() throws -> UUID? {
         let ctx = try ctx
