@@ -55,6 +55,7 @@ struct SettingsAndInputTests {
         (#"{"security": {"require_2fa_roles": "billing_ops"}}"#, "security.require_2fa_roles"),
         (#"{"security": {"idle_timeout_minutes": 99999999999999999999999}}"#, "security.idle_timeout_minutes"),
         (#"{"security": {"idle_timeout_minutes": 30.5}}"#, "security.idle_timeout_minutes"),
+        (#"{"network": {"use_tls": "yes"}}"#, "network.use_tls"),
     ])
     func invalidSettingsAreRefusedNamingTheField(_ patch: String, field: String) async throws {
         try await withApp { t in

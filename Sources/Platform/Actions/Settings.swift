@@ -251,11 +251,9 @@ public enum Settings {
             guard range.contains(number) else { v.add(path, "must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
             return .int(number)
         case .boolean:
-            if let b = value.bool { return .bool(b) }
-            if let s = value.string, ["true", "on", "1", "yes"].contains(s.lowercased()) { return .bool(true) }
-            if let s = value.string, ["false", "off", "0", "no", ""].contains(s.lowercased()) { return .bool(false) }
-            v.add(path, "must be true or false")
-            return nil
+            // The page turns its check boxes into true/false; the API sends JSON booleans.
+            guard let b = value.bool else { v.add(path, "must be true or false"); return nil }
+            return .bool(b)
         case .text(let max):
             guard let s = value.string ?? (value == .none ? "" : nil) else { v.add(path, "must be text"); return nil }
             let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
