@@ -6,6 +6,9 @@ public enum JobsMigrations {
 }
 
 struct CreateJobs: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Jobs.CreateJobs" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("jobs")
             .id()
@@ -39,6 +42,9 @@ struct CreateJobs: AsyncMigration {
 }
 
 struct CreateLeasesAndWorkers: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Jobs.CreateLeasesAndWorkers" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("leases")
             .field("name", .string, .identifier(auto: false))

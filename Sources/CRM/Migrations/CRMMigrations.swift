@@ -7,6 +7,9 @@ public enum CRMMigrations {
 }
 
 struct CreateAreasAndResellers: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.CreateAreasAndResellers" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("areas")
             .id()
@@ -52,6 +55,9 @@ struct CreateAreasAndResellers: AsyncMigration {
 }
 
 struct CreateCustomers: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.CreateCustomers" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("customers")
             .id()
@@ -153,6 +159,9 @@ struct CreateCustomers: AsyncMigration {
 }
 
 struct CreateLeads: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.CreateLeads" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("leads")
             .id()
@@ -194,6 +203,9 @@ struct CreateLeads: AsyncMigration {
 }
 
 struct CreateImports: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.CreateImports" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("customer_imports")
             .id()
@@ -227,6 +239,9 @@ struct CreateImports: AsyncMigration {
 /// index.
 /// Existing token rows are carried over, then the token table is dropped.
 struct CreateCustomerSearch: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.CreateCustomerSearch" }
+
     func prepare(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
         let sqlite = sql.dialect.name == "sqlite"

@@ -66,6 +66,9 @@ public enum NotificationsMigrations {
 }
 
 struct CreateOutbox: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Notifications.CreateOutbox" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("outbox_messages")
             .id()
@@ -102,6 +105,9 @@ struct CreateOutbox: AsyncMigration {
 /// Messages carrying a one-time link keep it sealed; staff read the text with the link hidden.
 /// Messages queued before this keep what they had (their links expire within 7 days).
 struct AddOutboxSealedBody: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Notifications.AddOutboxSealedBody" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("outbox_messages").field("sealed_body", .string).update()
     }

@@ -41,6 +41,9 @@ public enum NumberSequences {
 }
 
 struct CreateNumberSequences: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateNumberSequences" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("number_sequences")
             .field("organization_id", .uuid, .required, .references("organizations", "id"))

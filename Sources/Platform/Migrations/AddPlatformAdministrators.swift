@@ -9,6 +9,9 @@ import SQLKit
 /// demo or the first `create-admin` made) become platform administrators; the super admins of
 /// every later organization keep all rights inside their own organization only.
 struct AddPlatformAdministrators: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.AddPlatformAdministrators" }
+
     func prepare(on database: any Database) async throws {
         try await (database as! any SQLDatabase).raw("ALTER TABLE users ADD COLUMN platform_admin BOOLEAN NOT NULL DEFAULT FALSE").run()
         guard let first = try await Organization.query(on: database).sort(\.$createdAt).sort(\.$id).first() else { return }

@@ -9,6 +9,9 @@ public enum PlatformMigrations {
 }
 
 struct CreateOrganizations: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateOrganizations" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("organizations")
             .id()
@@ -52,6 +55,9 @@ struct CreateOrganizations: AsyncMigration {
 }
 
 struct CreateUsers: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateUsers" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("users")
             .id()
@@ -108,6 +114,9 @@ struct CreateUsers: AsyncMigration {
 }
 
 struct CreateAccessTables: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateAccessTables" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("api_tokens")
             .id()
@@ -158,6 +167,9 @@ struct CreateAccessTables: AsyncMigration {
 }
 
 struct CreateAuditAndSettings: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateAuditAndSettings" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("audit_events")
             .id()
@@ -195,6 +207,9 @@ struct CreateAuditAndSettings: AsyncMigration {
 /// Reseller staff: a `reseller_id` on users and the reseller system role in every existing
 /// organization (new organizations get it from `Organizations.create`).
 struct AddResellerStaff: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.AddResellerStaff" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("users").field("reseller_id", .uuid).update()
         let role = SystemRole.reseller
@@ -214,6 +229,9 @@ struct AddResellerStaff: AsyncMigration {
 }
 
 struct CreateActivities: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateActivities" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("activities")
             .id()

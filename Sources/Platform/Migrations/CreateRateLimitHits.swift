@@ -4,6 +4,9 @@ import SQLKit
 /// Hits counted by `RateLimits` (password-reset requests, the public interest form, reset emails
 /// per account), kept apart from sign-in failures.
 struct CreateRateLimitHits: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "Platform.CreateRateLimitHits" }
+
     func prepare(on database: any Database) async throws {
         try await database.schema("rate_limit_hits")
             .id()

@@ -42,6 +42,8 @@ public struct Meghna: Sendable {
     public var schedules: [ScheduledJob]
     public var metrics: Metrics
     public var transports: NotificationTransports
+    /// The names of every migration `configure` gave Fluent, in order.
+    public var migrationNames: [String]
 }
 
 extension Application {
@@ -78,10 +80,9 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     case .postgres(let url):
         app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
     }
-    app.migrations.add(JobsMigrations.all)
-    app.migrations.add(PlatformMigrations.all)
-    app.migrations.add(NotificationsMigrations.all)
-    app.migrations.add(CRMMigrations.all)
+    // One list: what Fluent runs is what /readyz checks.
+    let migrations: [any Migration] = JobsMigrations.all + PlatformMigrations.all + NotificationsMigrations.all + CRMMigrations.all
+    app.migrations.add(migrations)
 
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
@@ -115,7 +116,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     ]
 
     app.meghna = Meghna(configuration: config, services: services, registry: registry, schedules: schedules,
-                        metrics: Metrics(), transports: transports)
+                        metrics: Metrics(), transports: transports, migrationNames: migrations.map(\.name))
 
     app.middleware = Middlewares()
     app.middleware.use(RequestContextMiddleware())

@@ -1,4 +1,3 @@
-import CRM
 import Fluent
 import Foundation
 import Jobs
@@ -93,7 +92,7 @@ enum Health {
         let sql = app.db as! any SQLDatabase
         let rows = try await sql.raw("SELECT name FROM _fluent_migrations").all()
         let applied = Set(try rows.map { try $0.decode(column: "name", as: String.self) })
-        return (JobsMigrations.all + PlatformMigrations.all + NotificationsMigrations.all + CRMMigrations.all).map(\.name).filter { !applied.contains($0) }
+        return app.meghna.migrationNames.filter { !applied.contains($0) }
     }
 }
 
