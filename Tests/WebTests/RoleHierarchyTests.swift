@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Jobs
 import MeghnaCore
+import Notifications
 import Platform
 import SQLKit
 import Testing
@@ -86,6 +87,7 @@ struct RoleHierarchyTests {
                         (.PATCH, "/api/v1/users/\(id)", ["branch_ids": [branch.id!.uuidString]]),
                         (.PATCH, "/api/v1/users/\(id)", ["platform_admin": false]),
                         (.POST, "/api/v1/users/\(id)/invitation", nil),
+                        (.POST, "/api/v1/users/\(id)/password-reset", nil),
                         (.DELETE, "/api/v1/users/\(id)/sessions", nil),
                         (.DELETE, "/api/v1/auth/tokens/\(tokenID)", nil),
                     ]
@@ -99,7 +101,8 @@ struct RoleHierarchyTests {
                     #expect(try await Self.snapshot(target.user, t) == before, "\(actor.label) changed \(target.label)")
                 }
             }
-            #expect(walked >= 8 * 10)
+            #expect(walked >= 9 * 10)
+            #expect(try await JobRecordState.count(kind: "platform.send_password_reset", t) == 0)
 
             // The same through the pages, for the branch admin against the super admin.
             let branchAdmin = Browser(t.app)
@@ -108,7 +111,8 @@ struct RoleHierarchyTests {
             let before = try await Self.snapshot(owner.user, t)
             _ = try await branchAdmin.get("/users/\(owner.user.id!)")
             for (path, fields) in [("/users/\(owner.user.id!)", [("name", "Taken Over"), ("role_id", weakest.id!.uuidString), ("status", "disabled")]),
-                                   ("/users/\(owner.user.id!)/sessions", []), ("/users/\(owner.user.id!)/invitation", [])] {
+                                   ("/users/\(owner.user.id!)/sessions", []), ("/users/\(owner.user.id!)/invitation", []),
+                                   ("/users/\(owner.user.id!)/password-reset", [])] {
                 let result = try await branchAdmin.post(path, fields)
                 #expect([.forbidden, .unprocessableEntity].contains(result.status), "\(path): \(result.status)")
             }
@@ -117,6 +121,11 @@ struct RoleHierarchyTests {
             // Control: a less powerful person is still managed as before.
             let support = try #require(staff.first { $0.label == "support" })
             let admin = try #require(staff.first { $0.label == "branch_admin" })
+            // An admin helps someone locked out by sending a reset link, which they never see.
+            #expect(try await t.api(.POST, "/api/v1/users/\(support.user.id!)/password-reset", token: admin.token).status == .accepted)
+            try await t.drainJobs()
+            let reset = try #require(try await OutboxMessage.query(on: t.db).filter(\.$purpose == "password_reset").first())
+            #expect(reset.recipient == support.user.email && !reset.body.contains("/password-reset/"))
             #expect(try await t.api(.PATCH, "/api/v1/users/\(support.user.id!)", token: admin.token, json: ["status": "disabled"]).status == .ok)
             let ended = try await t.api(.DELETE, "/api/v1/users/\(support.user.id!)/sessions", token: admin.token)
             #expect(ended.status == .noContent)
@@ -255,5 +264,9 @@ struct RoleHierarchyTests {
 enum JobRecordState {
     static func of(_ id: UUID, _ t: TestApp) async throws -> String? {
         try await Jobs.JobRecord.find(id, on: t.db)?.state
+    }
+
+    static func count(kind: String, _ t: TestApp) async throws -> Int {
+        try await Jobs.JobRecord.query(on: t.db).filter(\.$kind == kind).count()
     }
 }

@@ -36,6 +36,7 @@ struct TenantIsolationTests {
                 "/users/{id}": bUser.id!.uuidString,
                 "/users/{id}/invitation": bUser.id!.uuidString,
                 "/users/{id}/sessions": bUser.id!.uuidString,
+                "/users/{id}/password-reset": bUser.id!.uuidString,
                 "/organizations/{id}": b.id.uuidString,
             ]
             fixtures.merge(crm.fixtures) { a, _ in a }

@@ -219,6 +219,12 @@ public enum Credentials {
         public var email: String
         public var ip: String
         public var userAgent: String?
+
+        public init(email: String, ip: String, userAgent: String?) {
+            self.email = email
+            self.ip = ip
+            self.userAgent = userAgent
+        }
     }
 
     public static let passwordResetJob = "platform.send_password_reset"

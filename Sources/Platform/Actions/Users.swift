@@ -299,4 +299,21 @@ public enum Users {
             return count
         }
     }
+
+    /// Emails the person a password reset link (an admin helps someone locked out without ever
+    /// seeing the link). The same per-account limit as a request from the sign-in page applies.
+    public static func sendPasswordReset(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> User {
+        try ctx.require(.usersManage)
+        let user = try await User.find(id, in: ctx, on: db)
+        try await requireManageable(ctx, user, on: db)
+        guard user.status == .active else { throw DomainError.conflict("\(user.email) is \(user.status.rawValue); only active accounts get a reset link.") }
+        return try await db.transaction { tx in
+            try await services.jobs.enqueue(Credentials.passwordResetJob,
+                                            payload: Credentials.PasswordResetRequest(email: user.email, ip: ctx.ipAddress ?? "admin", userAgent: ctx.userAgent),
+                                            queue: "notifications", maxAttempts: 3, on: tx)
+            try await Audit.record("user.password_reset_sent", "Sent \(user.email) a password reset link", ctx: ctx, target: .init("user", user.id),
+                                   at: services.clock.now(), on: tx)
+            return user
+        }
+    }
 }

@@ -214,6 +214,11 @@ enum PlatformAPI {
                                               services: req.services, on: req.db)
             return try apiResponse(UserDTO(user, branchIDs: try await Users.details(of: user, on: req.db).branchIDs))
         }
+        api.add(APIOperation(method: .POST, path: "/users/{id}/password-reset", summary: "Email a staff member a password reset link",
+                             tag: "users", permission: .usersManage, success: 202, response: UserDTO.schema)) { req in
+            let user = try await Users.sendPasswordReset(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
+            return try apiResponse(UserDTO(user), status: .accepted)
+        }
         api.add(APIOperation(method: .DELETE, path: "/users/{id}/sessions", summary: "Sign a staff member out of every browser", tag: "users",
                              permission: .usersManage, success: 204)) { req in
             try await Users.endSessions(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)

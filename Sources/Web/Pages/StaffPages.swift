@@ -118,6 +118,10 @@ enum StaffPages {
             let count = try await Users.endSessions(try req.ctx, id, services: req.services, on: req.db)
             return redirect(req, to: "/users/\(id ?? "")", flash: "Signed out of \(count) browser session(s).")
         }
+        routes.post("users", ":id", "password-reset") { req async throws -> Response in
+            let user = try await Users.sendPasswordReset(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
+            return redirect(req, to: "/users/\(user.id!)", flash: "A password reset link is on its way to \(user.email); only they can open it.")
+        }
         routes.post("users", ":id", "invitation") { req async throws -> Response in
             let user = try await Users.resendInvitation(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)
             return redirect(req, to: "/users/\(user.id!)", flash: "A new invitation is on its way to \(user.email).")
