@@ -12,6 +12,10 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 from selenium.webdriver.chrome.service import Service
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -126,6 +130,28 @@ def browser():
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+def click_and_wait(driver, selector, timeout=15):
+    """Clicks and waits until the browser has loaded the next page completely. Chromedriver now and
+    then reports the button as "not in the document" when the previous page was still settling; the
+    click did not happen then, so it is tried once more."""
+    for attempt in range(2):
+        old = driver.find_element(By.TAG_NAME, "html")
+        try:
+            driver.find_element(By.CSS_SELECTOR, selector).click()
+            break
+        except (StaleElementReferenceException, WebDriverException) as error:
+            settling = isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+            if attempt == 1 or not settling:
+                raise
+            time.sleep(0.5)
+    WebDriverWait(driver, timeout).until(EC.staleness_of(old))
+    wait_until_loaded(driver, timeout)
+
+
+def wait_until_loaded(driver, timeout=15):
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def shot(driver, name):

@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+import conftest
 from conftest import Meghna, shot
 
 PASSWORD = "tea garden sylhet 2026"
@@ -63,10 +64,8 @@ def choose(driver, name, text):
 
 
 def click_and_wait(driver, selector):
-    """Clicks and waits until the browser has loaded the next page."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(old))
+    """Clicks and waits until the browser has loaded the next page, which must be one of ours."""
+    conftest.click_and_wait(driver, selector)
     assert_app_page(driver)
 
 

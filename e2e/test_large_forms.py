@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import Meghna, shot
+from conftest import Meghna, shot, wait_until_loaded
 
 PASSWORD = "padma bridge monsoon 2026"
 ROWS = 5000
@@ -132,6 +132,7 @@ def click_and_wait(driver, selector, confirm=None):
             assert confirm in asked, asked
             alert.accept()
     WebDriverWait(driver, 60).until(EC.staleness_of(old))
+    wait_until_loaded(driver, 60)
     assert_app_page(driver)
     return asked
 

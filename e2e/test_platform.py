@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import SMTPPeer, api, shot
+from conftest import SMTPPeer, api, click_and_wait, shot
 
 ADMIN = {"org": "Jamuna Net", "name": "Farhana Kabir", "email": "farhana@jamuna.test", "password": "monsoon river ferry 2026"}
 STAFF = {"name": "Rubel Mia", "email": "rubel@jamuna.test", "password": "green chilli market 88"}
@@ -27,13 +27,6 @@ def fill(driver, **fields):
         box = driver.find_element(By.NAME, name)
         box.clear()
         box.send_keys(value)
-
-
-def click_and_wait(driver, selector):
-    """Clicks and waits until the browser has loaded the next page."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(old))
 
 
 def submit(driver, selector="form.form button[type=submit]"):
