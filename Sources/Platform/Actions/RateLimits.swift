@@ -23,16 +23,18 @@ public enum RateLimits {
     }
 
     /// Counts one hit for `key`; false (and nothing counted) when the key already used its limit
-    /// in the window.
+    /// in the window. The hit is written first and counted after: inside a transaction on SQLite,
+    /// a read before the first write would have to upgrade its snapshot to a write lock, which fails
+    /// at once ("database is locked") when another writer committed meanwhile.
     public static func allow(_ key: String, _ rule: Rule, now: Date, on db: any Database) async throws -> Bool {
-        let key = String(key.prefix(250))
-        let recent = try await RateLimitHit.query(on: db).filter(\.$key == key).filter(\.$at > now.addingTimeInterval(-rule.window)).count()
-        guard recent < rule.limit else { return false }
         let hit = RateLimitHit()
-        hit.key = key
+        hit.key = String(key.prefix(250))
         hit.at = now
         try await hit.create(on: db)
-        return true
+        let recent = try await RateLimitHit.query(on: db).filter(\.$key == hit.key).filter(\.$at > now.addingTimeInterval(-rule.window)).count()
+        guard recent > rule.limit else { return true }
+        try await hit.delete(on: db)
+        return false
     }
 
     /// Like `allow`, but throws `throttled` with a retry time instead of answering false.
