@@ -150,7 +150,7 @@ public enum Addresses {
         try v.check()
         let existing = try await ServiceAddress.scoped(to: ctx, on: db).filter(\.$customerID == customer.id!).count()
         if existing >= 50 { throw DomainError.conflict("A customer may have at most 50 service addresses.") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await insert(ctx, customer: customer, valid, primary: input.isPrimary ?? (existing == 0), services: services, on: tx)
         }
     }
@@ -162,7 +162,7 @@ public enum Addresses {
         var v = Validator()
         let valid = try await validate(ctx, input, creating: false, v: &v, on: db)
         try v.check()
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let oldArea = try await address.areaID.asyncMap { try await Area.find($0, in: ctx, on: tx).fullName }
             let before = snapshot(address, areaName: oldArea)
             if let x = valid.label { address.label = x }
@@ -199,7 +199,7 @@ public enum Addresses {
     public static func delete(_ ctx: TenantContext, customerID: String?, _ id: String?, services: CRMServices, on db: any Database) async throws {
         try ctx.require(.customersWrite)
         let (customer, address) = try await find(ctx, customerID: customerID, id, on: db)
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             try await address.delete(on: tx)
             if address.isPrimary,
                let next = try await ServiceAddress.scoped(to: ctx, on: tx).filter(\.$customerID == customer.id!).sort(\.$createdAt).first() {
@@ -312,7 +312,7 @@ public enum Contacts {
         try v.check()
         let existing = try await Contact.scoped(to: ctx, on: db).filter(\.$customerID == customer.id!).count()
         if existing >= 50 { throw DomainError.conflict("A customer may have at most 50 contacts.") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await insert(ctx, customer: customer, valid, primary: input.isPrimary ?? (existing == 0), services: services, on: tx)
         }
     }
@@ -324,7 +324,7 @@ public enum Contacts {
         var v = Validator()
         let valid = validate(input, creating: false, v: &v)
         try v.check()
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let before = snapshot(contact)
             if let x = valid.name { contact.name = x }
             if let x = valid.role { contact.role = x }
@@ -349,7 +349,7 @@ public enum Contacts {
     public static func delete(_ ctx: TenantContext, customerID: String?, _ id: String?, services: CRMServices, on db: any Database) async throws {
         try ctx.require(.customersWrite)
         let (customer, contact) = try await find(ctx, customerID: customerID, id, on: db)
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             try await contact.delete(on: tx)
             try await Activities.record(ctx, subject: .init("customer", customer.id!), kind: "updated", summary: "Removed contact \(contact.name)",
                                         changes: [FieldChange(field: "contact.name", before: contact.name, after: nil)],

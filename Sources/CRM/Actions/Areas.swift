@@ -69,7 +69,7 @@ public enum Areas {
         if let parent, parent.depth >= 5 { v.add("parent_id", "the tree may be at most 6 levels deep") }
         try v.check()
         let chosenParent = parent
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let parent = chosenParent
             if try await sibling(ctx, named: name!, parent: parent?.id, except: nil, on: tx) {
                 throw DomainError.invalid("name", "is already used by another area at this level")
@@ -119,7 +119,7 @@ public enum Areas {
         }
         try v.check()
         let newParent = chosen
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let before = snapshot(area)
             let parentID = newParent.map { $0?.id } ?? area.parentID
             if try await sibling(ctx, named: name ?? area.name, parent: parentID, except: area.id, on: tx) {
@@ -169,7 +169,7 @@ public enum Areas {
         let used = try await ServiceAddress.scoped(to: ctx, on: db).filter(\.$areaID == area.id!).count()
             + Lead.scoped(to: ctx, on: db).filter(\.$areaID == area.id!).count()
         if used > 0 { throw DomainError.conflict("\(area.fullName) is used by \(used) addresses or leads; move them first.") }
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             try await area.delete(on: tx)
             try await Audit.record("area.deleted", "Deleted area \(area.fullName)", ctx: ctx, target: .init("area", area.id),
                                    at: services.clock.now(), on: tx)

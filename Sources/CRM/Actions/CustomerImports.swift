@@ -478,7 +478,7 @@ public enum CustomerImports {
         if item.mapping["display_name"] == nil || item.mapping["phone"] == nil {
             throw DomainError.invalid("mapping", "map the name and phone columns first")
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             item.status = "queued"
             try await item.save(on: tx)
             try await services.jobs.enqueue(jobKind, payload: Payload(importID: item.id!, userID: user), organizationID: ctx.organizationID,
@@ -541,7 +541,7 @@ public enum CustomerImports {
             item.reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
             let fileName = item.fileName
             do {
-                try await db.transaction { tx in
+                try await db.writeTransaction { tx in
                     try await write(ctx, chunkPrepared, fileName: fileName, now: now, on: tx)
                     try await item.save(on: tx)
                 }

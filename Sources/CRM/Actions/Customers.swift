@@ -213,7 +213,7 @@ public enum Customers {
         try await checkDuplicates(ctx, phones: valid.phones ?? [], nationalID: valid.nationalID ?? nil, except: nil,
                                   allow: input.allowDuplicate, on: db)
         let now = services.clock.now()
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let number = try await NumberSequences.next("customer", organizationID: ctx.organizationID, on: tx)
             let customer = build(ctx, valid, number: number, now: now)
             try await customer.create(on: tx)
@@ -308,7 +308,7 @@ public enum Customers {
         let newPhones = (valid.phones ?? customer.phones).filter { !customer.phones.contains($0) }
         let newNID = (valid.nationalID ?? nil).flatMap { $0 == customer.nationalID ? nil : $0 }
         try await checkDuplicates(ctx, phones: newPhones, nationalID: newNID, except: customer.id, allow: input.allowDuplicate, on: db)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let before = try await snapshot(customer, ctx: ctx, on: tx)
             if let kind = valid.kind { customer.kind = kind }
             if let name = valid.displayName { customer.displayName = name; customer.sortName = SearchText.fold(name) }
@@ -349,7 +349,7 @@ public enum Customers {
         try ctx.require(.customersWrite)
         let customer = try await Customer.find(id, in: ctx, on: db)
         guard (customer.archivedAt != nil) != archived else { return customer }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             customer.archivedAt = archived ? services.clock.now() : nil
             try await customer.save(on: tx)
             try await Activities.record(ctx, subject: .init("customer", customer.id!), kind: archived ? "archived" : "restored",

@@ -160,7 +160,7 @@ public enum Leads {
         if valid.status == .lost, (valid.lostReason ?? nil) == nil { v.add("lost_reason", "is required when a lead is lost") }
         try v.check()
         let now = services.clock.now()
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let number = try await NumberSequences.next("lead", organizationID: ctx.organizationID, on: tx)
             let lead = Lead()
             lead.id = UUID()
@@ -253,7 +253,7 @@ public enum Leads {
         let finalStatus = valid.status ?? lead.status
         if finalStatus == .lost, (valid.lostReason ?? lead.lostReason) == nil { v.add("lost_reason", "is required when a lead is lost") }
         try v.check()
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let before = try await snapshot(lead, ctx: ctx, on: tx)
             let previousAssignee = lead.assignedUserID
             if let x = valid.name { lead.name = x; lead.sortName = SearchText.fold(x) }
@@ -308,7 +308,7 @@ public enum Leads {
         let lead = try await Lead.find(id, in: ctx, on: db)
         guard lead.status != .converted else { throw DomainError.conflict("\(lead.numberText) is already converted.") }
         guard lead.archivedAt == nil else { throw DomainError.conflict("\(lead.numberText) is archived.") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let address = lead.address.map { Addresses.Input(line1: $0, areaID: lead.areaID?.uuidString) }
             let contact = Contacts.Input(name: lead.name, role: ContactRole.primary.rawValue, phones: lead.phones, email: lead.email ?? "")
             let customer = try await Customers.create(ctx, .init(
@@ -336,7 +336,7 @@ public enum Leads {
         try ctx.require(.leadsWrite)
         let lead = try await Lead.find(id, in: ctx, on: db)
         if lead.archivedAt != nil { return lead }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             lead.archivedAt = services.clock.now()
             try await lead.save(on: tx)
             try await Activities.record(ctx, subject: .init("lead", lead.id!), kind: "archived", summary: "Archived the lead",

@@ -121,7 +121,7 @@ public enum Resellers {
         let branch = try await resolveBranch(ctx, input.branchID, fallback: parent?.branchID, into: &v, on: db)
         try v.check()
         let (chosenParent, chosenPhone, chosenStatus) = (parent, phone, status)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let (parent, phone, status) = (chosenParent, chosenPhone, chosenStatus)
             let reseller = Reseller()
             reseller.id = UUID()
@@ -218,7 +218,7 @@ public enum Resellers {
         let branch = input.branchID.nonBlank == nil ? nil : try await resolveBranch(ctx, input.branchID, fallback: nil, into: &v, on: db)
         try v.check()
         let (chosenEmail, chosenPhone, chosenStatus, chosenParent) = (email, phone, status, newParent)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let (email, phone, status, newParent) = (chosenEmail, chosenPhone, chosenStatus, chosenParent)
             let before = try await snapshot(reseller, ctx: ctx, on: tx)
             if let name { reseller.name = name; reseller.sortName = SearchText.fold(name) }
@@ -263,7 +263,7 @@ public enum Resellers {
         if children > 0 { throw DomainError.conflict("\(reseller.name) still has \(children) sub-resellers; move or archive them first.") }
         let customers = try await Customer.scoped(to: ctx, on: db).filter(\.$resellerID == reseller.id!).filter(\.$archivedAt == nil).count()
         if customers > 0 { throw DomainError.conflict("\(reseller.name) still has \(customers) customers; move them to another reseller first.") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             reseller.archivedAt = services.clock.now()
             reseller.status = .terminated
             try await reseller.save(on: tx)

@@ -86,7 +86,7 @@ public enum CRMSeeder {
                                   areaNames: area.map { [$0.fullName] } ?? []))
             }
             let chunkRows = rows
-            try await db.transaction { tx in
+            try await db.writeTransaction { tx in
                 try await CustomerImports.write(ctx, chunkRows, fileName: "seed data", now: now, on: tx)
             }
             done += size

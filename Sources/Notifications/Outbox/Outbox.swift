@@ -127,7 +127,7 @@ public enum Outbox {
             message.sentAt = now
             message.attempts = attempt
             message.lastError = nil
-            try await db.transaction { tx in
+            try await db.writeTransaction { tx in
                 try await message.save(on: tx)
                 try await log(message, attempt: attempt, succeeded: true, detail: detail, at: now, on: tx)
             }
@@ -137,7 +137,7 @@ public enum Outbox {
             message.attempts = attempt
             message.lastError = String(text.prefix(1000))
             message.state = isLastAttempt || !retryable ? .failed : .retrying
-            try await db.transaction { tx in
+            try await db.writeTransaction { tx in
                 try await message.save(on: tx)
                 try await log(message, attempt: attempt, succeeded: false, detail: text, at: now, on: tx)
             }
@@ -202,7 +202,7 @@ public enum Outbox {
             query.filter(\.$id == message.id!)
         }
         let messages = try await query.filter(\.$sealedBody == nil).limit(1000).all()
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             for message in messages {
                 message.state = .queued
                 message.lastError = nil

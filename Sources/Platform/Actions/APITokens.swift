@@ -21,7 +21,7 @@ public enum APITokens {
             guard let otp, !otp.isEmpty else { throw DomainError.invalid("otp", "is required because this account uses two-factor authentication") }
             _ = try await TwoFactor.verifySignIn(user, code: otp, origin: origin, services: services, on: db)
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await Credentials.recordSignIn(user, method: "api token", origin: origin, services: services, on: tx)
             let plaintext = "mgh_" + SecureToken.generate(bytes: 30)
             let token = APIToken(organizationID: user.organizationID, userID: user.id!, name: tokenName!, tokenHash: SecureToken.sha256Hex(plaintext),
@@ -75,7 +75,7 @@ public enum APITokens {
         if token.userID != ctx.actor.userID, let owner = try await User.find(token.userID, on: db) {
             try await Users.requireManageable(ctx, owner, on: db)
         }
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             token.revokedAt = services.clock.now()
             try await token.save(on: tx)
             try await Audit.record("api_token.revoked", "Revoked API token \(token.name)", ctx: ctx, target: .init("api_token", token.id),

@@ -133,7 +133,7 @@ public enum Credentials {
             throw DomainError.invalid("current_password", "is not correct")
         }
         try await setPassword(user, to: new, services: services, on: db)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await user.save(on: tx)
             let others = StaffSession.query(on: tx).filter(\.$userID == user.id!)
             if let keepSessionID { others.filter(\.$id != keepSessionID) }
@@ -201,7 +201,7 @@ public enum Credentials {
                                         on db: any Database) async throws -> User {
         let (record, user) = try await redeemable(token, purpose: .invitation, services: services, on: db)
         try await setPassword(user, to: password, services: services, on: db)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             user.status = .active
             user.emailVerifiedAt = services.clock.now()
             try await user.save(on: tx)
@@ -249,7 +249,7 @@ public enum Credentials {
     public static func sendPasswordReset(_ request: PasswordResetRequest, services: PlatformServices, on db: any Database) async throws {
         guard let user = try await User.query(on: db).filter(\.$email == request.email).first(), user.status == .active else { return }
         let origin = Origin(ip: request.ip, userAgent: request.userAgent)
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             guard try await RateLimits.allow("password-reset:user:\(user.id!)", .resetEmailsPerAccount, now: services.clock.now(), on: tx) else {
                 try await Audit.record("auth.password_reset_suppressed", "A reset link was asked for again within the hour; none sent",
                                        organizationID: user.organizationID, actorUserID: user.id, actorLabel: user.email, ip: origin.ip,
@@ -280,7 +280,7 @@ public enum Credentials {
                                      on db: any Database) async throws -> (user: User, revokedTokens: Int) {
         let (record, user) = try await redeemable(token, purpose: .passwordReset, services: services, on: db)
         try await setPassword(user, to: password, services: services, on: db)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await user.save(on: tx)
             record.usedAt = services.clock.now()
             try await record.save(on: tx)
@@ -294,7 +294,7 @@ public enum Credentials {
     }
 
     public static func sendVerification(to user: User, services: PlatformServices, on db: any Database) async throws {
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             let token = try await issueToken(for: user, purpose: .emailVerification, services: services, on: tx)
             let link = "\(services.baseURL)/verify-email/\(token)"
             try await services.outbox.queueEmail(OutgoingEmail(
@@ -311,7 +311,7 @@ public enum Credentials {
 
     public static func verifyEmail(token: String?, origin: Origin, services: PlatformServices, on db: any Database) async throws -> User {
         let (record, user) = try await redeemable(token, purpose: .emailVerification, services: services, on: db)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             user.emailVerifiedAt = services.clock.now()
             if user.status == .invited, user.passwordHash != nil { user.status = .active }
             try await user.save(on: tx)

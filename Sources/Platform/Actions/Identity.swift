@@ -125,7 +125,7 @@ public enum Setup {
         for problem in problems { v.add("password", problem) }
         try v.check()
         let hash = try await services.hasher.hash(input.password!)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             if onlyOnFirstRun, try await !isFirstRun(on: tx) {
                 throw DomainError.conflict("Meghna is already set up. Sign in instead.")
             }

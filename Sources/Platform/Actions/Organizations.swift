@@ -56,7 +56,7 @@ public enum Organizations {
     /// A platform administrator creates another organization.
     public static func create(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> Organization {
         try ctx.require(.organizationsManage)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let org = try await create(input, services: services, on: tx)
             try await Audit.record("organization.created", "Created organization \(org.name)", ctx: ctx,
                                    target: .init("organization", org.id), at: services.clock.now(), on: tx)
@@ -90,7 +90,7 @@ public enum Organizations {
            try await Organization.query(on: db).filter(\.$slug == slug).first() != nil {
             throw DomainError.invalid("slug", "is already used by another organization")
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             var changes: [String: String] = [:]
             if let name = valid.name, name != org.name { changes["name"] = "\(org.name) → \(name)"; org.name = name }
             if let slug = valid.slug, slug != org.slug { changes["slug"] = "\(org.slug) → \(slug)"; org.slug = slug }
@@ -171,7 +171,7 @@ public enum Branches {
         if try await Branch.scoped(to: ctx, on: db).filter(\.$code == code!).first() != nil {
             throw DomainError.invalid("code", "is already used by another branch")
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let branch = Branch(organizationID: ctx.organizationID, name: name!, code: code!, address: address, phone: phone)
             try await branch.create(on: tx)
             try await Audit.record("branch.created", "Created branch \(branch.name)", ctx: ctx, target: .init("branch", branch.id),
@@ -193,7 +193,7 @@ public enum Branches {
         if let code, code != branch.code, try await Branch.scoped(to: ctx, on: db).filter(\.$code == code).first() != nil {
             throw DomainError.invalid("code", "is already used by another branch")
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             if let name { branch.name = name }
             if let code { branch.code = code }
             if input.address != nil { branch.address = address }

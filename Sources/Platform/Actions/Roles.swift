@@ -62,7 +62,7 @@ public enum Roles {
         if try await Role.scoped(to: ctx, on: db).filter(\.$key == key).first() != nil {
             throw DomainError.invalid("name", "is already used by another role")
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let role = Role(organizationID: ctx.organizationID, key: key, name: name!, permissions: perms ?? [], isSystem: false)
             try await role.create(on: tx)
             try await Audit.record("role.created", "Created role \(role.name)", ctx: ctx, target: .init("role", role.id),
@@ -86,7 +86,7 @@ public enum Roles {
         let name = v.text("name", input.name, required: false, max: 80)
         let perms = permissions(input.permissions, ctx: ctx, into: &v)
         try v.check()
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let before = role.permissionsJSON
             if let name { role.name = name }
             if let perms { role.permissions = perms }

@@ -198,7 +198,7 @@ public enum Settings {
         try v.check()
         let before = try await load(organizationID: ctx.organizationID, services: services, on: db)
         let changes = clean
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             var changed: [String: String] = [:]
             for (sectionKey, fields) in changes {
                 let row = try await OrganizationSetting.query(on: tx).filter(\.$organizationID == ctx.organizationID)

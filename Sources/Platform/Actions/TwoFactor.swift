@@ -43,7 +43,7 @@ public enum TwoFactor {
             throw DomainError.invalid("code", "is not the current code from your authenticator app")
         }
         let codes = RecoveryCodes.generate()
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             user.totpSecret = pending
             user.totpPendingSecret = nil
             user.totpEnabledAt = services.clock.now()
@@ -112,7 +112,7 @@ public enum TwoFactor {
             throw DomainError.invalid("password", "is not correct")
         }
         _ = try await verifySignIn(user, code: code, origin: origin, services: services, on: db)
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             user.totpSecret = nil
             user.totpEnabledAt = nil
             user.totpPendingSecret = nil

@@ -167,7 +167,7 @@ public enum Users {
         if try await User.query(on: db).filter(\.$email == email!).first() != nil {
             throw DomainError.invalid("email", "already belongs to a user")
         }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let user = User(organizationID: ctx.organizationID, roleID: role!.id!, email: email!, name: name!, status: .invited)
             user.resellerID = reseller
             try await user.create(on: tx)
@@ -188,7 +188,7 @@ public enum Users {
         try await requireManageable(ctx, user, on: db)
         guard user.status == .invited else { throw DomainError.conflict("\(user.email) has already accepted the invitation.") }
         guard let role = try await Role.find(user.roleID, on: db) else { throw DomainError.notFound("Role") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await sendInvitation(to: user, role: role, ctx: ctx, services: services, on: tx)
             try await Audit.record("user.invitation_resent", "Sent a new invitation to \(user.email)", ctx: ctx, target: .init("user", user.id),
                                    at: services.clock.now(), on: tx)
@@ -249,7 +249,7 @@ public enum Users {
         }
         try v.check()
         let newStatus = status
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             var changes: [String: String] = [:]
             if let name, name != user.name { changes["name"] = "\(user.name) → \(name)"; user.name = name }
             if let role, role.id != user.roleID { changes["role"] = role.key; user.roleID = role.id! }
@@ -291,7 +291,7 @@ public enum Users {
         try ctx.require(.usersManage)
         let user = try await User.find(id, in: ctx, on: db)
         try await requireManageable(ctx, user, on: db)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let count = try await StaffSession.query(on: tx).filter(\.$userID == user.id!).count()
             try await StaffSession.query(on: tx).filter(\.$userID == user.id!).delete()
             try await Audit.record("user.sessions_ended", "Signed \(user.email) out of \(count) session(s)", ctx: ctx, target: .init("user", user.id),
@@ -307,7 +307,7 @@ public enum Users {
         let user = try await User.find(id, in: ctx, on: db)
         try await requireManageable(ctx, user, on: db)
         guard user.status == .active else { throw DomainError.conflict("\(user.email) is \(user.status.rawValue); only active accounts get a reset link.") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             try await services.jobs.enqueue(Credentials.passwordResetJob,
                                             payload: Credentials.PasswordResetRequest(email: user.email, ip: ctx.ipAddress ?? "admin", userAgent: ctx.userAgent),
                                             queue: "notifications", maxAttempts: 3, on: tx)
