@@ -109,7 +109,9 @@ struct ErrorRenderingMiddleware: AsyncMiddleware {
         var (status, title, detail, fieldErrors, headers) = classify(error)
         let requestID = request.logger[metadataKey: "request_id"].map { "\($0)" }
         if status.code >= 500 {
-            request.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
+            // Method and path (one-time tokens hidden) say where, even when request lines are not logged.
+            request.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error)), "method": .string(request.method.rawValue),
+                                                              "path": .string(RequestContextMiddleware.loggedPath(request))])
             // Internal details stay in the log; people get the reference.
             title = "Internal server error"
             detail = "Something went wrong on our side. It has been logged."
