@@ -121,6 +121,14 @@ public enum Users {
         return permissions
     }
 
+    /// The user `id` of the organization, when the actor may manage them (`requireManageable`).
+    static func manageable(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> User {
+        try ctx.require(.usersManage)
+        let user = try await User.find(id, in: ctx, on: db)
+        try await requireManageable(ctx, user, on: db)
+        return user
+    }
+
     /// Staff may change, disable, sign out, re-invite or revoke the tokens of only those who are
     /// not more powerful than themselves: every permission of the other person's role must be
     /// theirs too, and staff limited to branches may act only on people limited to their branches.
@@ -183,9 +191,7 @@ public enum Users {
 
     /// Emails a fresh invitation link (the old one stops working).
     public static func resendInvitation(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> User {
-        try ctx.require(.usersManage)
-        let user = try await User.find(id, in: ctx, on: db)
-        try await requireManageable(ctx, user, on: db)
+        let user = try await manageable(ctx, id, on: db)
         guard user.status == .invited else { throw DomainError.conflict("\(user.email) has already accepted the invitation.") }
         guard let role = try await Role.find(user.roleID, on: db) else { throw DomainError.notFound("Role") }
         return try await db.writeTransaction { tx in
@@ -217,9 +223,7 @@ public enum Users {
 
     public static func update(_ ctx: TenantContext, _ id: String?, _ input: UpdateInput, services: PlatformServices,
                               on db: any Database) async throws -> User {
-        try ctx.require(.usersManage)
-        let user = try await User.find(id, in: ctx, on: db)
-        try await requireManageable(ctx, user, on: db)
+        let user = try await manageable(ctx, id, on: db)
         var v = Validator()
         let name = v.text("name", input.name, required: false, max: 120)
         let role = try await resolveRole(ctx, input.roleID, field: "role_id", into: &v, on: db)
@@ -288,9 +292,7 @@ public enum Users {
     /// Returns how many sessions ended.
     @discardableResult
     public static func endSessions(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> Int {
-        try ctx.require(.usersManage)
-        let user = try await User.find(id, in: ctx, on: db)
-        try await requireManageable(ctx, user, on: db)
+        let user = try await manageable(ctx, id, on: db)
         return try await db.writeTransaction { tx in
             let count = try await StaffSession.query(on: tx).filter(\.$userID == user.id!).count()
             try await StaffSession.query(on: tx).filter(\.$userID == user.id!).delete()
@@ -303,9 +305,7 @@ public enum Users {
     /// Emails the person a password reset link (an admin helps someone locked out without ever
     /// seeing the link). The same per-account limit as a request from the sign-in page applies.
     public static func sendPasswordReset(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> User {
-        try ctx.require(.usersManage)
-        let user = try await User.find(id, in: ctx, on: db)
-        try await requireManageable(ctx, user, on: db)
+        let user = try await manageable(ctx, id, on: db)
         guard user.status == .active else { throw DomainError.conflict("\(user.email) is \(user.status.rawValue); only active accounts get a reset link.") }
         return try await db.writeTransaction { tx in
             try await services.jobs.enqueue(Credentials.passwordResetJob,
