@@ -240,7 +240,12 @@ public enum Credentials {
         let now = services.clock.now()
         try await RateLimits.check("password-reset:ip:\(origin.ip)", .resetRequestsPerAddress,
                                    message: "Too many reset requests from this address. Try again later.", now: now, on: db)
-        try await services.jobs.enqueue(passwordResetJob, payload: PasswordResetRequest(email: email!, ip: origin.ip, userAgent: origin.userAgent),
+        try await queuePasswordReset(email: email!, origin: origin, services: services, on: db)
+    }
+
+    /// Queues `platform.send_password_reset` (the sign-in page's request and an admin's both go through it).
+    static func queuePasswordReset(email: String, origin: Origin, services: PlatformServices, on db: any Database) async throws {
+        try await services.jobs.enqueue(passwordResetJob, payload: PasswordResetRequest(email: email, ip: origin.ip, userAgent: origin.userAgent),
                                         queue: "notifications", maxAttempts: 3, on: db)
     }
 

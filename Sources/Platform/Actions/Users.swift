@@ -308,9 +308,8 @@ public enum Users {
         let user = try await manageable(ctx, id, on: db)
         guard user.status == .active else { throw DomainError.conflict("\(user.email) is \(user.status.rawValue); only active accounts get a reset link.") }
         return try await db.writeTransaction { tx in
-            try await services.jobs.enqueue(Credentials.passwordResetJob,
-                                            payload: Credentials.PasswordResetRequest(email: user.email, ip: ctx.ipAddress ?? "admin", userAgent: ctx.userAgent),
-                                            queue: "notifications", maxAttempts: 3, on: tx)
+            try await Credentials.queuePasswordReset(email: user.email, origin: .init(ip: ctx.ipAddress ?? "admin", userAgent: ctx.userAgent),
+                                                     services: services, on: tx)
             try await Audit.record("user.password_reset_sent", "Sent \(user.email) a password reset link", ctx: ctx, target: .init("user", user.id),
                                    at: services.clock.now(), on: tx)
             return user
