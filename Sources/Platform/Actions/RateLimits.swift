@@ -31,17 +31,21 @@ public enum RateLimits {
         hit.key = String(key.prefix(250))
         hit.at = now
         try await hit.create(on: db)
-        let recent = try await RateLimitHit.query(on: db).filter(\.$key == hit.key).filter(\.$at > now.addingTimeInterval(-rule.window)).count()
+        let recent = try await hits(hit.key, rule, now: now, on: db).count()
         guard recent > rule.limit else { return true }
         try await hit.delete(on: db)
         return false
     }
 
+    /// The hits of `key` inside the rule's window.
+    static func hits(_ key: String, _ rule: Rule, now: Date, on db: any Database) -> QueryBuilder<RateLimitHit> {
+        RateLimitHit.query(on: db).filter(\.$key == String(key.prefix(250))).filter(\.$at > now.addingTimeInterval(-rule.window))
+    }
+
     /// Like `allow`, but throws `throttled` with a retry time instead of answering false.
     public static func check(_ key: String, _ rule: Rule, message: String, now: Date, on db: any Database) async throws {
         guard try await !allow(key, rule, now: now, on: db) else { return }
-        let oldest = try await RateLimitHit.query(on: db).filter(\.$key == String(key.prefix(250)))
-            .filter(\.$at > now.addingTimeInterval(-rule.window)).sort(\.$at).first()?.at ?? now
+        let oldest = try await hits(key, rule, now: now, on: db).sort(\.$at).first()?.at ?? now
         let seconds = max(Int(oldest.addingTimeInterval(rule.window).timeIntervalSince(now).rounded(.up)), 1)
         throw DomainError.throttled(retryAfter: seconds, message)
     }
