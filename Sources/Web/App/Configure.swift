@@ -70,15 +70,16 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
         app.directory = DirectoryConfiguration(workingDirectory: root)
     }
 
+    // Every database counts its statements per request (`StatementCounter`).
     switch config.database {
     case .sqliteMemory:
-        app.databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1), as: .sqlite)
+        app.databases.use(CountingDatabaseConfiguration.wrapping(.sqlite(.memory, maxConnectionsPerEventLoop: 1)), as: .sqlite)
     case .sqliteFile(let path):
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1), as: .sqlite)
+        app.databases.use(CountingDatabaseConfiguration.wrapping(.sqlite(.file(path), maxConnectionsPerEventLoop: 1)), as: .sqlite)
     case .postgres(let url):
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+        app.databases.use(CountingDatabaseConfiguration.wrapping(try .postgres(url: url, maxConnectionsPerEventLoop: 4)), as: .psql)
     }
     // One list: what Fluent runs is what /readyz checks.
     let migrations: [any Migration] = JobsMigrations.all + PlatformMigrations.all + NotificationsMigrations.all + CRMMigrations.all

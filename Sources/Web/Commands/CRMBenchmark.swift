@@ -23,50 +23,9 @@ struct CRMBenchmarkCommand: AsyncCommand {
         let queries = signature.queries ?? 1000
         guard (100...2_000_000).contains(target) else { throw CommandFailure("--customers must be between 100 and 2000000.") }
         guard (10...100_000).contains(queries) else { throw CommandFailure("--queries must be between 10 and 100000.") }
-        let services = app.meghna.services
         let db = app.db
-        let org: Organization
-        if let existing = try await Organization.query(on: db).filter(\.$slug == "crm-benchmark").first() {
-            org = existing
-        } else {
-            org = try await Organizations.create(.init(name: "CRM Benchmark", slug: "crm-benchmark"), services: services, on: db)
-        }
-        let ctx = TenantContext.system("benchmark", organizationID: org.id!)
-        var areas = try await Area.scoped(to: ctx, on: db).all()
-        if areas.isEmpty {
-            areas = try await CRMSeeder.areas(ctx, zones: ["Dhaka North", "Dhaka South", "Gazipur", "Narayanganj", "Savar"],
-                                              perZone: ["Mirpur", "Uttara", "Badda", "Mohammadpur", "Dhanmondi", "Banani", "Rampura", "Khilgaon"],
-                                              perArea: 5, services: services, on: db)
-        }
-        var resellers = try await Reseller.scoped(to: ctx, on: db).all()
-        if resellers.isEmpty {
-            for i in 1...12 {
-                let top = try await Resellers.create(ctx, .init(name: "Franchise \(i)", commissionRate: "10"), services: services, on: db)
-                resellers.append(top)
-                resellers.append(try await Resellers.create(ctx, .init(name: "Building Operator \(i)", parentID: top.id!.uuidString),
-                                                            services: services, on: db))
-            }
-        }
-        let branches = try await Branch.scoped(to: ctx, on: db).all()
-        let have = try await Customer.scoped(to: ctx, on: db).count()
-        // Fresh planner statistics after seeding, as a maintained database has them (SQLite:
-        // `PRAGMA optimize` at every start and in the nightly maintenance job; PostgreSQL:
-        // autovacuum, which also sets the visibility map that index-only scans rely on).
-        let (database, statistics): (String, SQLQueryString) = switch app.meghna.configuration.database {
-        case .postgres: ("PostgreSQL", "VACUUM (ANALYZE)")
-        default: ("SQLite", "ANALYZE")
-        }
-        if have < target {
-            context.console.print("\(database): seeding \(target - have) customers (\(have) already there)…")
-            let started = ContinuousClock.now
-            let console = context.console
-            try await CRMSeeder.customers(ctx, count: target - have, from: have, branches: branches, areas: areas, resellers: resellers,
-                                          now: services.clock.now(), on: db) { done in
-                if done % 20_000 == 0 { console.print("  \(done) written") }
-            }
-            context.console.print(String(format: "  seeded in %.1f s", seconds(ContinuousClock.now - started)))
-            try await (db as! any SQLDatabase).raw(statistics).run()
-        }
+        let bench = try await BenchmarkOrganization.prepare(app, customers: target, console: context.console)
+        let (ctx, resellers, database) = (bench.context, bench.resellers, bench.databaseName)
         let total = try await Customer.scoped(to: ctx, on: db).count()
 
         // 1,000 mixed queries, in the proportions a support desk types them.

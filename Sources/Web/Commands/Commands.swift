@@ -19,6 +19,9 @@ enum Commands {
         var crm = AsyncCommands()
         crm.use(CRMBenchmarkCommand(), as: "benchmark")
         app.asyncCommands.use(crm.group(help: "Customers and leads"), as: "crm")
+        var web = AsyncCommands()
+        web.use(WebBenchmarkCommand(), as: "benchmark")
+        app.asyncCommands.use(web.group(help: "Pages and the API"), as: "web")
     }
 }
 

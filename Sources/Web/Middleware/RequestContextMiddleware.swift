@@ -11,8 +11,12 @@ struct RequestContextMiddleware: AsyncMiddleware {
         request.logger[metadataKey: "request-id"] = nil
         request.logger[metadataKey: "request_id"] = .string(requestID)
         let started = ContinuousClock.now
-        let response = try await next.respond(to: request)
+        let statements = StatementCounter()
+        let response = try await StatementCounter.$current.withValue(statements) { try await next.respond(to: request) }
         response.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        if !request.application.environment.isRelease {
+            response.headers.replaceOrAdd(name: "X-SQL-Statements", value: String(statements.count))
+        }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
@@ -22,6 +26,7 @@ struct RequestContextMiddleware: AsyncMiddleware {
             request.logger.info("request", metadata: [
                 "method": .string(request.method.rawValue), "path": .string(Self.loggedPath(request)), "route": .string(route),
                 "status": .stringConvertible(response.status.code), "duration_ms": .stringConvertible(Int(seconds * 1000)),
+                "sql_statements": .stringConvertible(statements.count),
             ])
         }
         return response

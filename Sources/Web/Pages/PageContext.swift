@@ -7,7 +7,7 @@ import Vapor
 struct PageContext: Encodable {
     struct NavItem: Encodable {
         var label: String
-        var href: String
+        var href: Link
         var active: Bool
     }
 
@@ -86,18 +86,19 @@ extension Request {
     func page(_ title: String, section: String) async throws -> PageContext {
         let identity = try identity
         let ctx = identity.context
-        var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: "/", active: section == "dashboard")]
-        let items: [(String, String, Permission?)] = [
-            ("Customers", "/customers", .customersRead), ("Leads", "/leads", .leadsRead), ("Resellers", "/resellers", .resellersRead),
-            ("Areas", "/areas", .areasManage),
-            ("Users", "/users", .usersRead), ("Roles", "/roles", .rolesRead), ("Branches", "/branches", .branchesRead),
-            ("Settings", "/settings", .settingsRead), ("Jobs", "/jobs", .jobsRead), ("Outbox", "/outbox", .outboxRead),
-            ("Audit", "/audit", .auditRead), ("Organizations", "/organizations", .organizationsManage),
+        var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: PlatformRoutes.dashboard.link, active: section == "dashboard")]
+        let items: [(String, Link, Permission?)] = [
+            ("Customers", CRMRoutes.customers.link, .customersRead), ("Leads", CRMRoutes.leads.link, .leadsRead),
+            ("Resellers", CRMRoutes.resellers.link, .resellersRead), ("Areas", CRMRoutes.areas.link, .areasManage),
+            ("Users", PlatformRoutes.users.link, .usersRead), ("Roles", PlatformRoutes.roles.link, .rolesRead),
+            ("Branches", PlatformRoutes.branches.link, .branchesRead), ("Settings", PlatformRoutes.settings.link, .settingsRead),
+            ("Jobs", PlatformRoutes.jobs.link, .jobsRead), ("Outbox", PlatformRoutes.outbox.link, .outboxRead),
+            ("Audit", PlatformRoutes.audit.link, .auditRead), ("Organizations", PlatformRoutes.organizations.link, .organizationsManage),
         ]
         for (label, href, permission) in items where permission.map(ctx.can) ?? true {
             nav.append(.init(label: label, href: href, active: section == label.lowercased()))
         }
-        nav.append(.init(label: "Account", href: "/account", active: section == "account"))
+        nav.append(.init(label: "Account", href: PlatformRoutes.account.link, active: section == "account"))
         let orgs = try await Identities.switchable(identity, on: db)
         let branches = try await Identities.switchableBranches(identity, on: db)
         let current = staffSession?.branchID

@@ -1,0 +1,180 @@
+import Foundation
+import MeghnaCore
+import Vapor
+
+/// A path inside Meghna. Only typed routes (and `Link.asset`) make one, so a page cannot link
+/// to a route that does not exist: the route that registers a handler also builds its links
+/// and its redirects.
+struct Link: Equatable, Sendable, CustomStringConvertible, Encodable {
+    let path: String
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(path)
+    }
+
+    fileprivate init(path: String) { self.path = path }
+
+    var description: String { path }
+
+    /// A file under Public/ (CSS, JavaScript).
+    static func asset(_ file: StaticString) -> Link { Link(path: "/" + file.description) }
+
+    /// The link with a query: empty and nil values are left out.
+    func query(_ items: [(String, String?)]) -> Link {
+        var components = URLComponents()
+        components.queryItems = items.compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
+        guard let query = components.percentEncodedQuery, !query.isEmpty else { return self }
+        return Link(path: path + (path.contains("?") ? "&" : "?") + query)
+    }
+
+    /// The link with `#fragment`, a literal of our source.
+    func fragment(_ name: StaticString) -> Link { Link(path: path + "#" + name.description) }
+}
+
+/// A value that can stand in a path: ids and short names.
+protocol PathParameter: Sendable {
+    var pathValue: String { get }
+    init?(pathValue: String)
+}
+
+extension UUID: PathParameter {
+    var pathValue: String { uuidString }
+    init?(pathValue: String) { self.init(uuidString: pathValue) }
+}
+
+extension String: PathParameter {
+    var pathValue: String { self }
+    init?(pathValue: String) { self = pathValue }
+}
+
+/// One part of a route's path.
+enum Segment: ExpressibleByStringLiteral, Sendable {
+    case constant(String)
+    case parameter(String)
+
+    init(stringLiteral value: String) { self = .constant(value) }
+
+    /// The id-like parameter of most routes.
+    static var id: Segment { .parameter("id") }
+
+    var component: PathComponent {
+        switch self {
+        case .constant(let text): .constant(text)
+        case .parameter(let name): .parameter(name)
+        }
+    }
+}
+
+/// The path shared by the typed routes below: its segments and how a link fills them.
+struct RoutePath: Sendable {
+    let segments: [Segment]
+
+    init(_ segments: [Segment]) { self.segments = segments }
+
+    var components: [PathComponent] { segments.map(\.component) }
+    var parameterNames: [String] { segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } } }
+
+    func link(_ values: [String]) -> Link {
+        var iterator = values.makeIterator()
+        var path = ""
+        for segment in segments {
+            path += "/"
+            switch segment {
+            case .constant(let text): path += text
+            case .parameter: path += (iterator.next() ?? "").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? ""
+            }
+        }
+        return Link(path: path.isEmpty ? "/" : path)
+    }
+
+    /// The parameter named `name` of a matched request, typed; anything that does not parse is
+    /// a page that does not exist.
+    func value<P: PathParameter>(_ name: String, of request: Request, as type: P.Type) throws -> P {
+        guard let raw = request.parameters.get(name), let value = P(pathValue: raw) else { throw DomainError.notFound("Page") }
+        return value
+    }
+}
+
+/// A route without parameters.
+struct Route0: Sendable {
+    let path: RoutePath
+    init(_ segments: Segment...) { path = RoutePath(segments) }
+    var link: Link { path.link([]) }
+}
+
+/// A route with one parameter.
+struct Route1<A: PathParameter>: Sendable {
+    let path: RoutePath
+    init(_ segments: Segment...) {
+        path = RoutePath(segments)
+        precondition(path.parameterNames.count == 1, "Route1 needs one parameter")
+    }
+    func link(_ a: A) -> Link { path.link([a.pathValue]) }
+}
+
+/// A route with two parameters.
+struct Route2<A: PathParameter, B: PathParameter>: Sendable {
+    let path: RoutePath
+    init(_ segments: Segment...) {
+        path = RoutePath(segments)
+        precondition(path.parameterNames.count == 2, "Route2 needs two parameters")
+    }
+    func link(_ a: A, _ b: B) -> Link { path.link([a.pathValue, b.pathValue]) }
+}
+
+extension RoutesBuilder {
+    // A page's GET and the form it posts share a path; the method is chosen where the handler
+    // is registered.
+
+    @discardableResult
+    func get(_ route: Route0, use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
+        on(.GET, route.path.components, use: handler)
+    }
+
+    @discardableResult
+    func post(_ route: Route0, use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
+        on(.POST, route.path.components, use: handler)
+    }
+
+    @discardableResult
+    func get<A>(_ route: Route1<A>, use handler: @escaping @Sendable (Request, A) async throws -> Response) -> Route {
+        on(.GET, route, use: handler)
+    }
+
+    @discardableResult
+    func post<A>(_ route: Route1<A>, use handler: @escaping @Sendable (Request, A) async throws -> Response) -> Route {
+        on(.POST, route, use: handler)
+    }
+
+    @discardableResult
+    func get<A, B>(_ route: Route2<A, B>, use handler: @escaping @Sendable (Request, A, B) async throws -> Response) -> Route {
+        on(.GET, route, use: handler)
+    }
+
+    @discardableResult
+    func post<A, B>(_ route: Route2<A, B>, use handler: @escaping @Sendable (Request, A, B) async throws -> Response) -> Route {
+        on(.POST, route, use: handler)
+    }
+
+    private func on<A>(_ method: HTTPMethod, _ route: Route1<A>, use handler: @escaping @Sendable (Request, A) async throws -> Response) -> Route {
+        let path = route.path
+        let names = path.parameterNames
+        return on(method, path.components) { req async throws -> Response in
+            try await handler(req, try path.value(names[0], of: req, as: A.self))
+        }
+    }
+
+    private func on<A, B>(_ method: HTTPMethod, _ route: Route2<A, B>, use handler: @escaping @Sendable (Request, A, B) async throws -> Response) -> Route {
+        let path = route.path
+        let names = path.parameterNames
+        return on(method, path.components) { req async throws -> Response in
+            try await handler(req, try path.value(names[0], of: req, as: A.self), try path.value(names[1], of: req, as: B.self))
+        }
+    }
+}
+
+/// A redirect to a typed route, with an optional flash message.
+func redirect(_ request: Request, to link: Link, flash: String? = nil, kind: String = "ok") -> Response {
+    redirect(request, to: link.path, flash: flash, kind: kind)
+}

@@ -1,0 +1,104 @@
+import FluentKit
+import Foundation
+import Logging
+import NIOCore
+import SQLKit
+
+/// Counts the SQL statements a request sends. `configure` wraps the database driver, so every
+/// statement (Fluent queries, raw SQL, inside transactions or not) passes `StatementCounter`;
+/// the request middleware gives each request its own counter through a task local. The count
+/// goes into the request's log line (`sql_statements`) and, outside production, into the
+/// `X-SQL-Statements` response header that tests and `meghna web benchmark` read.
+final class StatementCounter: @unchecked Sendable {
+    @TaskLocal static var current: StatementCounter?
+
+    private let lock = NSLock()
+    private var _count = 0
+
+    var count: Int { lock.withLock { _count } }
+    func increment() { lock.withLock { _count += 1 } }
+}
+
+/// A database configuration whose databases count their statements.
+struct CountingDatabaseConfiguration: DatabaseConfiguration {
+    var inner: any DatabaseConfiguration
+
+    var middleware: [any AnyModelMiddleware] {
+        get { inner.middleware }
+        set { inner.middleware = newValue }
+    }
+
+    func makeDriver(for databases: Databases) -> any DatabaseDriver {
+        CountingDriver(inner: inner.makeDriver(for: databases))
+    }
+
+    static func wrapping(_ factory: DatabaseConfigurationFactory) -> DatabaseConfigurationFactory {
+        DatabaseConfigurationFactory { CountingDatabaseConfiguration(inner: factory.make()) }
+    }
+}
+
+struct CountingDriver: DatabaseDriver {
+    let inner: any DatabaseDriver
+
+    func makeDatabase(with context: DatabaseContext) -> any Database {
+        StatementCountingDatabase(inner.makeDatabase(with: context))
+    }
+
+    func shutdown() { inner.shutdown() }
+    func shutdownAsync() async { await inner.shutdownAsync() }
+}
+
+/// Passes everything to the driver's database, counting each statement for the current request.
+struct StatementCountingDatabase: Database, SQLDatabase {
+    let inner: any Database
+
+    init(_ inner: any Database) { self.inner = inner }
+
+    private var sql: any SQLDatabase { inner as! any SQLDatabase }
+
+    var context: DatabaseContext { inner.context }
+    var inTransaction: Bool { inner.inTransaction }
+
+    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> ()) -> EventLoopFuture<Void> {
+        StatementCounter.current?.increment()
+        return inner.execute(query: query, onOutput: onOutput)
+    }
+
+    func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
+        StatementCounter.current?.increment()
+        return inner.execute(schema: schema)
+    }
+
+    func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> {
+        StatementCounter.current?.increment()
+        return inner.execute(enum: `enum`)
+    }
+
+    func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        inner.transaction { closure(StatementCountingDatabase($0)) }
+    }
+
+    func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        inner.withConnection { closure(StatementCountingDatabase($0)) }
+    }
+
+    var logger: Logger { inner.context.logger }
+    var eventLoop: any EventLoop { inner.context.eventLoop }
+    var dialect: any SQLDialect { sql.dialect }
+    var version: (any SQLDatabaseReportedVersion)? { sql.version }
+    var queryLogLevel: Logger.Level? { sql.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        StatementCounter.current?.increment()
+        return sql.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        StatementCounter.current?.increment()
+        try await sql.execute(sql: query, onRow)
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await sql.withSession(closure)
+    }
+}
