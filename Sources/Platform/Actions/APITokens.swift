@@ -46,21 +46,6 @@ public enum APITokens {
         return Array(Set(abilities)).sorted()
     }
 
-    /// The token for a bearer string, or nil when unknown, revoked or expired.
-    public static func resolve(_ bearer: String, services: PlatformServices, on db: any Database) async throws -> APIToken? {
-        guard bearer.count <= 200,
-              let token = try await APIToken.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(bearer)).first(),
-              token.revokedAt == nil
-        else { return nil }
-        let now = services.clock.now()
-        if let expires = token.expiresAt, expires < now { return nil }
-        if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            token.lastUsedAt = now
-            try await token.save(on: db)
-        }
-        return token
-    }
-
     /// The actor's own tokens; with users.manage, every token in the organization.
     public static func list(_ ctx: TenantContext, page: CursorRequest, on db: any Database) async throws -> CursorPage<APIToken> {
         let query = APIToken.scoped(to: ctx, on: db).filter(\.$revokedAt == nil)

@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import MeghnaCore
+import SQLKit
 
 /// A signed-in person (by session or token), resolved once per request into a TenantContext.
 public struct Identity: Sendable {
@@ -14,6 +15,12 @@ public struct Identity: Sendable {
     public let mustEnrolTwoFactor: Bool
     /// The branches this person may see before any branch switch; nil means every branch.
     public let allowedBranchIDs: Set<UUID>?
+    /// The home organization's settings, loaded with the identity.
+    public let settings: ResolvedSettings
+    /// Branches the person may switch between (their assigned ones, or all of the organization), by name.
+    public let branchChoices: [(id: UUID, name: String)]
+    /// Organizations a platform administrator can switch to (loaded when asked for), else the home one.
+    public let organizationChoices: [(id: UUID, name: String)]
 
     /// The operator of the installation (not merely an organization's super admin).
     public var isPlatformAdmin: Bool { user.platformAdmin }
@@ -27,29 +34,122 @@ public enum Identities {
     /// outside the user's set, or of another organization, is ignored.
     public static func resolve(user: User, acting: String?, token: APIToken?, branch: UUID? = nil, origin: Credentials.Origin,
                                services: PlatformServices, on db: any Database) async throws -> Identity {
-        guard let role = try await Role.find(user.roleID, on: db),
-              let home = try await Organization.find(user.organizationID, on: db)
+        guard let row = try await User.query(on: db).filter(\.$id == user.id!)
+                .join(Role.self, on: \User.$roleID == \Role.$id)
+                .join(Organization.self, on: \User.$organizationID == \Organization.$id).first()
         else { throw DomainError.unauthorized("This account is not set up completely.") }
+        return try await build(user: user, role: try row.joined(Role.self), home: try row.joined(Organization.self), acting: acting, token: token,
+                               branch: branch, origin: origin, withOrganizations: false, services: services, on: db)
+    }
+
+    /// The page session for a cookie token with everything a signed-in page needs, in two
+    /// statements: the session, person, role and home organization joined; then the home
+    /// organization's settings, the branches (marking the person's own) and, for a platform
+    /// administrator, the organizations to switch to. Acting in another organization and a
+    /// reseller's subtree cost one more each. Nil when the token is unknown, the session expired
+    /// (idle limit: the organization's `security.idle_timeout_minutes`; absolute limit), or the
+    /// password changed since. The last-seen time is written at most once a minute.
+    public static func resumeSession(_ token: String?, origin: Credentials.Origin, services: PlatformServices,
+                                     on db: any Database) async throws -> (StaffSession, Identity)? {
+        guard let token, !token.isEmpty, token.count <= 128,
+              let session = try await StaffSession.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(token))
+                .join(User.self, on: \StaffSession.$userID == \User.$id)
+                .join(Role.self, on: \User.$roleID == \Role.$id)
+                .join(Organization.self, on: \User.$organizationID == \Organization.$id).first()
+        else { return nil }
+        let user = try session.joined(User.self)
+        let acting = session.organizationID == user.organizationID ? nil : session.organizationID.uuidString
+        let identity = try await build(user: user, role: try session.joined(Role.self), home: try session.joined(Organization.self), acting: acting,
+                                       token: nil, branch: session.branchID, origin: origin, withOrganizations: true, services: services, on: db)
+        let now = services.clock.now()
+        let idle = TimeInterval(identity.settings.int("security", "idle_timeout_minutes") * 60)
+        guard user.status == .active,
+              session.epoch == user.sessionEpoch,
+              now.timeIntervalSince(session.createdAt) < services.policy.absoluteSessionSeconds,
+              now.timeIntervalSince(session.lastSeenAt) < idle
+        else {
+            try await StaffSession.query(on: db).filter(\.$id == session.id!).delete()
+            return nil
+        }
+        // Writing on every request would cost a write per page; a minute's precision is enough.
+        if now.timeIntervalSince(session.lastSeenAt) > 60 {
+            try await StaffSession.query(on: db).filter(\.$id == session.id!).set(\.$lastSeenAt, to: now).update()
+            session.lastSeenAt = now
+        }
+        return (session, identity)
+    }
+
+    /// The identity behind an API bearer token: token, person, role and home organization joined
+    /// in one statement, settings and branches in a second. Nil when the token is unknown,
+    /// revoked or expired, or its person is not active. `last_used_at` is written at most once a minute.
+    public static func resolveToken(_ bearer: String, acting: String?, origin: Credentials.Origin, services: PlatformServices,
+                                    on db: any Database) async throws -> Identity? {
+        guard bearer.count <= 200,
+              let token = try await APIToken.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(bearer))
+                .join(User.self, on: \APIToken.$userID == \User.$id)
+                .join(Role.self, on: \User.$roleID == \Role.$id)
+                .join(Organization.self, on: \User.$organizationID == \Organization.$id).first(),
+              token.revokedAt == nil
+        else { return nil }
+        let user = try token.joined(User.self)
+        let now = services.clock.now()
+        guard user.status == .active else { return nil }
+        if let expires = token.expiresAt, expires < now { return nil }
+        let identity = try await build(user: user, role: try token.joined(Role.self), home: try token.joined(Organization.self), acting: acting,
+                                       token: token, branch: nil, origin: origin, withOrganizations: false, services: services, on: db)
+        if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try await APIToken.query(on: db).filter(\.$id == token.id!).set(\.$lastUsedAt, to: now).update()
+        }
+        return identity
+    }
+
+    static func build(user: User, role: Role, home: Organization, acting: String?, token: APIToken?, branch: UUID?, origin: Credentials.Origin,
+                      withOrganizations: Bool, services: PlatformServices, on db: any Database) async throws -> Identity {
         var organization = home
         if let acting, !acting.isEmpty, acting != home.slug, acting != home.id?.uuidString {
+            guard user.platformAdmin else { throw DomainError.notFound("Organization") }
             let other: Organization?
             if let uuid = UUID(uuidString: acting) {
                 other = try await Organization.find(uuid, on: db)
             } else {
                 other = try await Organization.query(on: db).filter(\.$slug == acting.lowercased()).first()
             }
-            guard user.platformAdmin, let other else { throw DomainError.notFound("Organization") }
+            guard let other else { throw DomainError.notFound("Organization") }
             organization = other
         }
         let crossing = organization.id != home.id
         var permissions = role.permissions
         if user.platformAdmin { permissions.insert(.organizationsManage) }
         if let token { permissions = token.grants(permissions) }
-        let assigned = try await UserBranch.query(on: db).filter(\.$userID == user.id!).all().map(\.branchID)
+
+        // Settings of the home organization, the acting organization's branches (with the
+        // person's own marked) and, for a platform administrator's pages, every organization.
+        let sql = db as! any SQLDatabase
+        var query: SQLQueryString = """
+            SELECT 's' AS kind, organization_id AS id, section AS name, \(ident: "values") AS a, secrets AS b
+              FROM organization_settings WHERE organization_id = \(bind: home.id!)
+            UNION ALL SELECT 'b' AS kind, br.id, br.name, CASE WHEN ub.user_id IS NULL THEN '0' ELSE '1' END, ''
+              FROM branches br LEFT JOIN user_branches ub ON ub.branch_id = br.id AND ub.user_id = \(bind: user.id!)
+             WHERE br.organization_id = \(bind: organization.id!)
+            """
+        if withOrganizations && user.platformAdmin { query += " UNION ALL SELECT 'o' AS kind, id, name, '', '' FROM organizations" }
+        var settingRows: [(section: String, values: String, secrets: String)] = []
+        var branches: [(id: UUID, name: String, assigned: Bool)] = []
+        var organizations: [(id: UUID, name: String)] = []
+        for row in try await sql.raw(query).all() {
+            let id = try row.decode(column: "id", as: UUID.self), name = try row.decode(column: "name", as: String.self)
+            let a = try row.decode(column: "a", as: String.self)
+            switch try row.decode(column: "kind", as: String.self) {
+            case "s": settingRows.append((name, a, try row.decode(column: "b", as: String.self)))
+            case "b": branches.append((id, name, a == "1"))
+            default: organizations.append((id, name))
+            }
+        }
+        let settings = Settings.resolve(settingRows, services: services)
+        let assigned = branches.filter(\.assigned).map(\.id)
         let allowed: Set<UUID>? = crossing || assigned.isEmpty ? nil : Set(assigned)
         var branchIDs = allowed
-        if let branch, allowed?.contains(branch) ?? true,
-           try await Branch.query(on: db).filter(\.$id == branch).filter(\.$organizationID == organization.id!).first() != nil {
+        if let branch, allowed?.contains(branch) ?? true, branches.contains(where: { $0.id == branch }) {
             branchIDs = [branch]
         }
         // A person linked to a reseller, or holding the reseller role, sees only that reseller's
@@ -67,10 +167,12 @@ public enum Identities {
             organizationID: organization.id!, actor: actor, permissions: permissions,
             branchIDs: branchIDs, allowedBranchIDs: .some(allowed), resellerIDs: resellerIDs, timeZone: organization.timeZone, currency: organization.currency,
             isCrossingTenant: crossing, ipAddress: origin.ip, userAgent: origin.userAgent)
-        let settings = try await Settings.load(organizationID: home.id!, services: services, on: db)
         let mustEnrol = settings.list("security", "require_2fa_roles").contains(role.key) && !user.twoFactorEnabled
+        let switchable = branches.filter { allowed?.contains($0.id) ?? true }.sorted { $0.name < $1.name }.map { (id: $0.id, name: $0.name) }
         return Identity(user: user, role: role, homeOrganization: home, organization: organization, context: context,
-                        mustEnrolTwoFactor: mustEnrol, allowedBranchIDs: allowed)
+                        mustEnrolTwoFactor: mustEnrol, allowedBranchIDs: allowed, settings: settings, branchChoices: switchable,
+                        organizationChoices: user.platformAdmin && withOrganizations ? organizations.sorted { $0.name < $1.name }
+                            : [(home.id!, home.name)])
     }
 
     /// Branches the person may switch between: their assigned ones, or all of the organization.
@@ -78,12 +180,6 @@ public enum Identities {
         let query = Branch.query(on: db).filter(\.$organizationID == identity.organization.id!).sort(\.$name)
         if let allowed = identity.allowedBranchIDs { query.filter(\.$id ~~ allowed) }
         return try await query.limit(200).all()
-    }
-
-    /// Organizations a platform administrator can switch to (all), or just the home one.
-    public static func switchable(_ identity: Identity, on db: any Database) async throws -> [Organization] {
-        guard identity.isPlatformAdmin else { return [identity.homeOrganization] }
-        return try await Organization.query(on: db).sort(\.$name).limit(200).all()
     }
 }
 

@@ -22,32 +22,6 @@ public enum Sessions {
         return (token, session)
     }
 
-    /// The live session for a cookie token, or nil when unknown, expired, or from before a password change.
-    /// The idle limit is the user's organization's `security.idle_timeout_minutes`.
-    public static func resume(_ token: String?, services: PlatformServices, on db: any Database) async throws -> (StaffSession, User)? {
-        guard let token, !token.isEmpty, token.count <= 128,
-              let session = try await StaffSession.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(token)).first()
-        else { return nil }
-        let now = services.clock.now()
-        guard let user = try await User.find(session.userID, on: db) else { return nil }
-        let settings = try await Settings.load(organizationID: user.organizationID, services: services, on: db)
-        let idle = TimeInterval(settings.int("security", "idle_timeout_minutes") * 60)
-        guard user.status == .active,
-              session.epoch == user.sessionEpoch,
-              now.timeIntervalSince(session.createdAt) < services.policy.absoluteSessionSeconds,
-              now.timeIntervalSince(session.lastSeenAt) < idle
-        else {
-            try await session.delete(on: db)
-            return nil
-        }
-        // Writing on every request would cost a write per page; a minute's precision is enough.
-        if now.timeIntervalSince(session.lastSeenAt) > 60 {
-            session.lastSeenAt = now
-            try await session.save(on: db)
-        }
-        return (session, user)
-    }
-
     public static func end(_ token: String?, on db: any Database) async throws {
         guard let token, !token.isEmpty else { return }
         try await StaffSession.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(token)).delete()

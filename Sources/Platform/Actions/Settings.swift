@@ -148,6 +148,11 @@ public enum Settings {
     /// Loads without a permission check: for internal use (sending mail, sessions).
     public static func load(organizationID: UUID, services: PlatformServices, on db: any Database) async throws -> ResolvedSettings {
         let rows = try await OrganizationSetting.query(on: db).filter(\.$organizationID == organizationID).all()
+        return resolve(rows.map { ($0.section, $0.values, $0.secrets) }, services: services)
+    }
+
+    /// Settings from stored rows (section, values JSON, sealed secrets JSON), defaults filled in.
+    static func resolve(_ rows: [(section: String, values: String, secrets: String)], services: PlatformServices) -> ResolvedSettings {
         var values: [String: [String: SettingValue]] = [:]
         var sealed: [String: [String: String]] = [:]
         for row in rows {

@@ -45,7 +45,7 @@ enum CustomerListPage {
                           resellers: Choice.list(known.resellers, selected: filter.resellerID, blank: "Any reseller"),
                           canWrite: ctx.can(.customersWrite), showBranch: known.branches.count > 1, error: error)
         var html = HTML()
-        render(model, page: try await req.page("Customers", section: "customers"), into: &html)
+        render(model, page: try req.page("Customers", section: "customers"), into: &html)
         return html.response()
     }
 

@@ -50,11 +50,9 @@ struct APIAuthenticationMiddleware: AsyncMiddleware {
             throw DomainError.unauthorized("Send an API token as Authorization: Bearer <token>. Create one with POST /api/v1/auth/tokens.")
         }
         let services = request.services
-        guard let token = try await APITokens.resolve(bearer, services: services, on: request.db),
-              let user = try await User.find(token.userID, on: request.db), user.status == .active
+        guard let identity = try await Identities.resolveToken(bearer, acting: request.headers.first(name: "X-Organization"), origin: request.origin,
+                                                               services: services, on: request.db)
         else { throw DomainError.unauthorized("The API token is not valid, or it was revoked.") }
-        let identity = try await Identities.resolve(user: user, acting: request.headers.first(name: "X-Organization"), token: token,
-                                                    origin: request.origin, services: services, on: request.db)
         if identity.mustEnrolTwoFactor, !request.url.path.hasPrefix("/api/v1/me") {
             throw DomainError.forbidden("Your organization requires two-factor authentication for your role. Turn it on with POST /api/v1/me/two-factor.")
         }
@@ -74,19 +72,15 @@ struct PageAuthenticationMiddleware: AsyncMiddleware {
     static let cookieName = "meghna_session"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let services = request.services
-        guard let (session, user) = try await Sessions.resume(request.cookies[Self.cookieName]?.string, services: services, on: request.db) else {
-            throw DomainError.unauthorized("Sign in first.")
-        }
+        guard let (session, identity) = try await Identities.resumeSession(request.cookies[Self.cookieName]?.string, origin: request.origin,
+                                                                           services: request.services, on: request.db)
+        else { throw DomainError.unauthorized("Sign in first.") }
         request.storage[Request.SessionKey.self] = session
         let path = request.url.path
         if !session.twoFactorPassed {
             if path.hasPrefix("/login/two-factor") || path == "/logout" { return try await next.respond(to: request) }
             return request.redirect(to: "/login/two-factor")
         }
-        let acting = session.organizationID == user.organizationID ? nil : session.organizationID.uuidString
-        let identity = try await Identities.resolve(user: user, acting: acting, token: nil, branch: session.branchID, origin: request.origin,
-                                                    services: services, on: request.db)
         request.attach(identity)
         if identity.mustEnrolTwoFactor, !(path.hasPrefix("/account/two-factor") || path == "/logout") {
             return request.redirect(to: "/account/two-factor?required=1")

@@ -11,31 +11,6 @@ enum CRMPages {
 
     // MARK: View contexts
 
-    struct CustomerList: Encodable {
-        var page: PageContext
-        var rows: [Row]
-        var nextCursor: String?
-        var filterQuery: String
-        var q: String
-        var statuses: [Choice]
-        var sorts: [Choice]
-        var branches: [Choice]
-        var areas: [Choice]
-        var resellers: [Choice]
-        var tag: String
-        var archived: Bool
-        var canWrite: Bool
-        var showBranch: Bool
-        var error: String?
-        var isEmpty: Bool
-
-        struct Row: Encodable {
-            var id, number, name, status, kind: String
-            var phone, email, area, reseller, branch: String?
-            var tags: String
-        }
-    }
-
     struct CustomerForm: Encodable {
         var page: PageContext
         var form: FormState
@@ -196,52 +171,10 @@ enum CRMPages {
     // MARK: Routes
 
     static func register(_ routes: any RoutesBuilder) {
-        registerCustomerList(routes)
+        CustomerListPage.register(routes)
         registerCustomerForms(routes)
         registerCustomerPage(routes)
         CRMMorePages.register(routes)
-    }
-
-    static func registerCustomerList(_ routes: any RoutesBuilder) {
-        // The list's Export button: the same CSV as the API, for the signed-in person.
-        routes.get("customers", "export") { req async throws -> Response in
-            try req.ctx.require(.customersRead)
-            return try await CSVExport.customers(req, filter: CRMAPI.directoryFilter(req))
-        }
-        routes.get("customers") { req async throws -> View in
-            let ctx = try req.ctx
-            try ctx.require(.customersRead)
-            let filter = CRMAPI.directoryFilter(req)
-            var error: String?
-            var page = CursorPage<CustomerDirectory.Row>(items: [], nextCursor: nil)
-            do {
-                page = try await CustomerDirectory.search(ctx, filter, page: try req.pageRequest(), on: req.db)
-            } catch let e as DomainError {
-                error = e.description
-            }
-            let known = try await CustomerDirectory.choices(ctx, on: req.db)
-            var query = URLComponents()
-            query.queryItems = [("q", filter.query), ("status", filter.status), ("branch_id", filter.branchID), ("area_id", filter.areaID),
-                                ("reseller_id", filter.resellerID), ("tag", filter.tag), ("sort", filter.sort),
-                                ("archived", filter.archived ? "true" : nil)]
-                .compactMap { k, v in v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) } }
-            let rows = page.items.map {
-                CustomerList.Row(id: $0.id.uuidString, number: $0.numberText, name: $0.displayName, status: $0.status, kind: $0.kind,
-                                 phone: $0.primaryPhone.map(displayPhone), email: $0.email, area: $0.areaName, reseller: $0.resellerName,
-                                 branch: $0.branchName, tags: $0.tags.joined(separator: ", "))
-            }
-            return try await req.view.render("crm/customers", CustomerList(
-                page: try await req.page("Customers", section: "customers"), rows: rows, nextCursor: page.nextCursor,
-                filterQuery: query.percentEncodedQuery ?? "", q: filter.query ?? "",
-                statuses: enumChoices(CustomerStatus.allCases.map(\.rawValue), selected: filter.status, blank: "Any status"),
-                sorts: [("name", "Name"), ("newest", "Newest"), ("number", "Customer number"), ("joined", "Date joined")]
-                    .map { Choice(value: $0.0, label: $0.1, checked: $0.0 == (filter.sort ?? "name")) },
-                branches: choices(known.branches, selected: filter.branchID, blank: "Any branch"),
-                areas: choices(known.areas, selected: filter.areaID, blank: "Any area"),
-                resellers: choices(known.resellers, selected: filter.resellerID, blank: "Any reseller"),
-                tag: filter.tag ?? "", archived: filter.archived, canWrite: ctx.can(.customersWrite), showBranch: known.branches.count > 1,
-                error: error, isEmpty: rows.isEmpty))
-        }
     }
 
     static func renderCustomerForm(_ req: Request, form: FormState, details: Customers.Details?, status: HTTPStatus = .ok) async throws -> Response {
@@ -249,7 +182,7 @@ enum CRMPages {
         let known = try await CustomerDirectory.choices(ctx, on: req.db)
         let v = form.values
         let context = CustomerForm(
-            page: try await req.page(details == nil ? "New customer" : "Edit \(details!.customer.numberText)", section: "customers"),
+            page: try req.page(details == nil ? "New customer" : "Edit \(details!.customer.numberText)", section: "customers"),
             form: form, customer: details.map(view),
             kinds: enumChoices(CustomerKind.allCases.map(\.rawValue), selected: v["kind"] ?? "individual"),
             statuses: enumChoices(["active", "prospect"], selected: v["status"] ?? "active"),
@@ -331,7 +264,7 @@ enum CRMPages {
                         isPrimary: $0.isPrimary)
         }
         let context = CustomerPage(
-            page: try await req.page("\(d.customer.numberText) \(d.customer.displayName)", section: "customers"), customer: view(d),
+            page: try req.page("\(d.customer.numberText) \(d.customer.displayName)", section: "customers"), customer: view(d),
             addresses: addresses, contacts: contacts, timeline: activityViews(timeline.items, req: req), timelineCursor: timeline.nextCursor,
             areas: choices(areas.map { ($0.id!, $0.fullName) }, selected: addressForm.values["area_id"], blank: "Choose an area"),
             roles: enumChoices(ContactRole.allCases.map(\.rawValue), selected: contactForm.values["role"] ?? "other"),

@@ -83,7 +83,7 @@ enum Flash {
 
 extension Request {
     /// Builds the layout context for the signed-in user.
-    func page(_ title: String, section: String) async throws -> PageContext {
+    func page(_ title: String, section: String) throws -> PageContext {
         let identity = try identity
         let ctx = identity.context
         var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: PlatformRoutes.dashboard.link, active: section == "dashboard")]
@@ -99,17 +99,16 @@ extension Request {
             nav.append(.init(label: label, href: href, active: section == label.lowercased()))
         }
         nav.append(.init(label: "Account", href: PlatformRoutes.account.link, active: section == "account"))
-        let orgs = try await Identities.switchable(identity, on: db)
-        let branches = try await Identities.switchableBranches(identity, on: db)
+        let orgs = identity.organizationChoices
         let current = staffSession?.branchID
         let flash = Flash.take(from: self)
         return PageContext(title: title, csrf: csrfToken, flash: flash?.0, flashKind: flash?.1, userName: identity.user.name,
                            userEmail: identity.user.email, roleName: identity.role.name, organizationName: identity.organization.name,
                            crossing: ctx.isCrossingTenant, nav: nav,
-                           organizations: orgs.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == identity.organization.id) },
+                           organizations: orgs.map { .init(id: $0.id.uuidString, name: $0.name, current: $0.id == identity.organization.id) },
                            canSwitch: identity.isPlatformAdmin && orgs.count > 1,
-                           branches: branches.map { .init(id: $0.id!.uuidString, name: $0.name, current: $0.id == current) },
-                           allBranches: current == nil, canSwitchBranch: branches.count > 1)
+                           branches: identity.branchChoices.map { .init(id: $0.id.uuidString, name: $0.name, current: $0.id == current) },
+                           allBranches: current == nil, canSwitchBranch: identity.branchChoices.count > 1)
     }
 
     /// Layout context for pages without a signed-in user (login, setup, invitations).
