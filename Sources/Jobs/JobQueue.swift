@@ -92,3 +92,32 @@ public struct JobRegistry: Sendable {
 
     public var kinds: [String] { handlers.keys.sorted() }
 }
+
+/// A job's name with its payload type, declared once where the job belongs and used by the side
+/// that enqueues and the side that handles it, so the two cannot disagree on the payload. A
+/// job that crosses areas (billing enqueues, network handles) declares its kind in the shared
+/// contracts of the lower target both import.
+public struct JobKind<Payload: Codable & Sendable>: Sendable {
+    public let name: String
+
+    public init(_ name: String) { self.name = name }
+}
+
+extension JobQueue {
+    @discardableResult
+    public func enqueue<Payload>(
+        _ kind: JobKind<Payload>, _ payload: Payload, queue: String = "default", organizationID: UUID? = nil, uniqueKey: String? = nil,
+        runAt: Date? = nil, maxAttempts: Int = JobQueue.defaultMaxAttempts, priority: Int = 0, on db: any Database
+    ) async throws -> UUID? {
+        try await enqueue(kind.name, payload: payload, queue: queue, organizationID: organizationID, uniqueKey: uniqueKey, runAt: runAt,
+                          maxAttempts: maxAttempts, priority: priority, on: db)
+    }
+}
+
+extension JobRegistry {
+    /// Registers the handler of a typed job: its payload arrives decoded (a payload that does not
+    /// decode discards the job with the reason).
+    public mutating func register<Payload>(_ kind: JobKind<Payload>, handler: @escaping @Sendable (Payload, JobContext) async throws -> Void) {
+        register(kind.name) { job in try await handler(try job.decode(Payload.self), job) }
+    }
+}

@@ -38,6 +38,20 @@ public enum CustomerDirectory {
             self.archived = archived
             self.sort = sort
         }
+
+        /// The filter from list parameters (`q`, `status`, `kind`, `branch_id`, `reseller_id`,
+        /// `area_id`, `tag`, `archived=true`, `sort`), as the customer list, its export and
+        /// `GET /api/v1/customers` all read them.
+        public init(parameters value: (String) -> String?) {
+            self.init(query: value("q"), status: value("status"), kind: value("kind"), branchID: value("branch_id"), resellerID: value("reseller_id"),
+                      areaID: value("area_id"), tag: value("tag"), archived: value("archived") == "true", sort: value("sort"))
+        }
+
+        /// The filter as list parameters again (paging, export and links keep it).
+        public var parameters: [(String, String?)] {
+            [("q", query), ("status", status), ("kind", kind), ("branch_id", branchID), ("area_id", areaID), ("reseller_id", resellerID),
+             ("tag", tag), ("sort", sort), ("archived", archived ? "true" : nil)]
+        }
     }
 
     /// One line of the list.

@@ -54,7 +54,7 @@ public final class CustomerImport: TenantOwned, @unchecked Sendable {
 /// progress. Each row is all-or-nothing; rows already imported (same external id, phone or
 /// national ID) are skipped, so importing a file twice creates nothing new.
 public enum CustomerImports {
-    public static let jobKind = "crm.import_customers"
+    static let jobKind = JobKind<Payload>("crm.import_customers")
     public static let maxBytes = 10 * 1024 * 1024
     public static let maxRows = 50_000
     /// A customer file has a few dozen columns; more is a wrong file, and every page that shows
@@ -481,7 +481,7 @@ public enum CustomerImports {
         return try await db.writeTransaction { tx in
             item.status = "queued"
             try await item.save(on: tx)
-            try await services.jobs.enqueue(jobKind, payload: Payload(importID: item.id!, userID: user), organizationID: ctx.organizationID,
+            try await services.jobs.enqueue(jobKind, Payload(importID: item.id!, userID: user), organizationID: ctx.organizationID,
                                             uniqueKey: "import:\(item.id!)", maxAttempts: 3, on: tx)
             try await Audit.record("customers.import_started", "Started importing \(item.fileName)", ctx: ctx,
                                    target: .init("customer_import", item.id), at: services.clock.now(), on: tx)
@@ -490,8 +490,7 @@ public enum CustomerImports {
     }
 
     public static func register(into registry: inout JobRegistry, services: CRMServices) {
-        registry.register(jobKind) { job in
-            let payload = try job.decode(Payload.self)
+        registry.register(jobKind) { payload, job in
             guard let user = try await User.find(payload.userID, on: job.db) else { return }
             let identity = try await Identities.resolve(user: user, acting: nil, token: nil, origin: .init(ip: "worker", userAgent: "import job"),
                                                         services: services, on: job.db)

@@ -68,6 +68,19 @@ public enum Leads {
             self.overdue = overdue
             self.includeArchived = includeArchived
         }
+
+        /// The filter from list parameters (`q`, `status`, `assigned_user_id`, `tag`, `area_id`,
+        /// `overdue=true`), as the leads page and `GET /api/v1/leads` both read them.
+        public init(parameters value: (String) -> String?) {
+            self.init(query: value("q"), status: value("status"), assignedUserID: value("assigned_user_id"), tag: value("tag"),
+                      areaID: value("area_id"), overdue: value("overdue") == "true")
+        }
+
+        /// The filter as list parameters again (paging and links keep it).
+        public var parameters: [(String, String?)] {
+            [("q", query), ("status", status), ("assigned_user_id", assignedUserID), ("tag", tag), ("area_id", areaID),
+             ("overdue", overdue ? "true" : nil)]
+        }
     }
 
     struct Valid {
@@ -381,7 +394,7 @@ public enum Leads {
             query.filter(\.$tagsJSON, .custom("LIKE"), "%\(encoded)%")
         }
         if filter.overdue {
-            query.filter(\.$nextFollowUpOn < today).filter(\.$status ~~ [.new, .contacted, .qualified])
+            query.filter(\.$nextFollowUpOn < today).filter(\.$status ~~ LeadStatus.open)
         }
         if let text = filter.query.nonBlank {
             let digits = text.filter(\.isNumber)
@@ -447,5 +460,12 @@ extension QueryBuilder where Model == Lead {
         let items = Array(rows.prefix(page.limit))
         let next = rows.count > page.limit ? items.last.map { CursorRequest.Cursor(key: String($0.number), id: $0.id!).encoded } : nil
         return CursorPage(items: items, nextCursor: next)
+    }
+}
+
+extension Lead {
+    /// Still open and its follow-up date (`today` in the organization's zone) has passed.
+    public func isOverdue(today: String) -> Bool {
+        status.isOpen && (nextFollowUpOn.map { $0 < today } ?? false)
     }
 }

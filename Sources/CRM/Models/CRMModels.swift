@@ -201,6 +201,13 @@ public final class Contact: TenantOwned, @unchecked Sendable {
 public enum LeadStatus: String, Codable, Sendable, CaseIterable {
     case new, contacted, qualified, converted, lost
 
+    /// Still in the pipeline: neither converted nor lost.
+    public static let open: [LeadStatus] = [.new, .contacted, .qualified]
+    /// What staff may set by hand: `converted` is reached only by converting.
+    public static let settable: [LeadStatus] = [.new, .contacted, .qualified, .lost]
+
+    public var isOpen: Bool { Self.open.contains(self) }
+
     public var title: String {
         switch self {
         case .new: "New"

@@ -18,7 +18,7 @@ public struct NotificationTransports: Sendable {
 }
 
 public enum Outbox {
-    public static let deliverJob = "notifications.deliver"
+    static let deliverJob = JobKind<DeliverPayload>("notifications.deliver")
     static let maxAttempts = 8
 
     /// Shown instead of a one-time link or code to everyone but the recipient.
@@ -43,7 +43,7 @@ public enum Outbox {
         message.attempts = 0
         message.createdAt = jobs.clock.now()
         try await message.create(on: db)
-        try await jobs.enqueue(deliverJob, payload: DeliverPayload(messageID: message.id!), queue: "notifications", organizationID: org,
+        try await jobs.enqueue(deliverJob, DeliverPayload(messageID: message.id!), queue: "notifications", organizationID: org,
                                maxAttempts: maxAttempts, on: db)
         return message
     }
@@ -61,7 +61,7 @@ public enum Outbox {
         message.attempts = 0
         message.createdAt = jobs.clock.now()
         try await message.create(on: db)
-        try await jobs.enqueue(deliverJob, payload: DeliverPayload(messageID: message.id!), queue: "notifications",
+        try await jobs.enqueue(deliverJob, DeliverPayload(messageID: message.id!), queue: "notifications",
                                organizationID: organizationID, maxAttempts: maxAttempts, on: db)
         return message
     }
@@ -78,8 +78,7 @@ public enum Outbox {
 
     /// Registers the delivery job.
     public static func register(into registry: inout JobRegistry, services: PlatformServices, transports: NotificationTransports) {
-        registry.register(deliverJob) { job in
-            let payload = try job.decode(DeliverPayload.self)
+        registry.register(deliverJob) { payload, job in
             try await deliver(payload.messageID, attempt: job.attempt, isLastAttempt: job.attempt >= job.maxAttempts,
                               services: services, transports: transports, on: job.db)
         }
@@ -207,7 +206,7 @@ public enum Outbox {
                 message.state = .queued
                 message.lastError = nil
                 try await message.save(on: tx)
-                try await services.jobs.enqueue(deliverJob, payload: DeliverPayload(messageID: message.id!), queue: "notifications",
+                try await services.jobs.enqueue(deliverJob, DeliverPayload(messageID: message.id!), queue: "notifications",
                                                 organizationID: ctx.organizationID, maxAttempts: maxAttempts, on: tx)
             }
             if !messages.isEmpty {

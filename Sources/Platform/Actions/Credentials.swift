@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import Jobs
 import MeghnaCore
 
 /// Passwords, login, throttling, emailed links (invitation, reset, verification).
@@ -227,7 +228,7 @@ public enum Credentials {
         }
     }
 
-    public static let passwordResetJob = "platform.send_password_reset"
+    public static let passwordResetJob = JobKind<PasswordResetRequest>("platform.send_password_reset")
 
     /// Asks for a reset link. Known and unknown addresses get the same answer in the same time:
     /// this only checks the address form and the asking address's limit and queues a job; the
@@ -245,7 +246,7 @@ public enum Credentials {
 
     /// Queues `platform.send_password_reset` (the sign-in page's request and an admin's both go through it).
     static func queuePasswordReset(email: String, origin: Origin, services: PlatformServices, on db: any Database) async throws {
-        try await services.jobs.enqueue(passwordResetJob, payload: PasswordResetRequest(email: email, ip: origin.ip, userAgent: origin.userAgent),
+        try await services.jobs.enqueue(passwordResetJob, PasswordResetRequest(email: email, ip: origin.ip, userAgent: origin.userAgent),
                                         queue: "notifications", maxAttempts: 3, on: db)
     }
 

@@ -151,11 +151,7 @@ enum CRMAPI {
     }
 
     static func directoryFilter(_ req: Request) -> CustomerDirectory.Filter {
-        CustomerDirectory.Filter(query: req.query[String.self, at: "q"], status: req.query[String.self, at: "status"],
-                                 kind: req.query[String.self, at: "kind"], branchID: req.query[String.self, at: "branch_id"],
-                                 resellerID: req.query[String.self, at: "reseller_id"], areaID: req.query[String.self, at: "area_id"],
-                                 tag: req.query[String.self, at: "tag"], archived: req.query[String.self, at: "archived"] == "true",
-                                 sort: req.query[String.self, at: "sort"])
+        CustomerDirectory.Filter(parameters: req.queryValue)
     }
 
     static let directoryParameters: [(String, Schema, String)] = [
@@ -328,9 +324,7 @@ enum CRMAPI {
                                               ("overdue", .string(enumValues: ["true", "false"]), "Follow-up date passed and still open")],
                              response: .list(LeadDTO.schema))) { req in
             let ctx = try req.ctx
-            let filter = Leads.Filter(query: req.query[String.self, at: "q"], status: req.query[String.self, at: "status"],
-                                      assignedUserID: req.query[String.self, at: "assigned_user_id"], tag: req.query[String.self, at: "tag"],
-                                      areaID: req.query[String.self, at: "area_id"], overdue: req.query[String.self, at: "overdue"] == "true")
+            let filter = Leads.Filter(parameters: req.queryValue)
             let page = try await Leads.list(ctx, filter, page: try req.pageRequest(), now: req.services.clock.now(), on: req.db)
             return try apiResponse(ListBody(data: page.items.map(LeadDTO.init), nextCursor: page.nextCursor))
         }

@@ -82,7 +82,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
         app.databases.use(CountingDatabaseConfiguration.wrapping(try .postgres(url: url, maxConnectionsPerEventLoop: 4)), as: .psql)
     }
     // One list: what Fluent runs is what /readyz checks.
-    let migrations: [any Migration] = JobsMigrations.all + PlatformMigrations.all + NotificationsMigrations.all + CRMMigrations.all
+    let migrations = AreaModules.all.flatMap(\.migrations)
     app.migrations.add(migrations)
 
     app.views.use(.leaf)
@@ -102,19 +102,12 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     let transports = options.transports ?? .live(eventLoopGroup: app.eventLoopGroup, httpClient: app.http.client.shared)
 
     var registry = JobRegistry()
-    Outbox.register(into: &registry, services: services, transports: transports)
-    CustomerImports.register(into: &registry, services: services)
-    let platformServices = services
-    registry.register(Credentials.passwordResetJob) { job in
-        try await Credentials.sendPasswordReset(try job.decode(Credentials.PasswordResetRequest.self), services: platformServices, on: job.db)
+    let environment = AreaEnvironment(services: services, transports: transports, clock: options.clock)
+    var schedules: [ScheduledJob] = []
+    for area in AreaModules.all {
+        area.registerJobs(into: &registry, environment)
+        schedules += try area.schedules()
     }
-    registry.register("platform.prune") { job in
-        try await Maintenance.prune(now: options.clock.now(), on: job.db)
-        if (job.db as? any SQLDatabase)?.dialect.name == "sqlite" { try await (job.db as! any SQLDatabase).raw("PRAGMA optimize").run() }
-    }
-    let schedules = [
-        ScheduledJob(name: "platform.prune", cron: try CronExpression("17 3 * * *"), kind: "platform.prune", queue: "default"),
-    ]
 
     app.meghna = Meghna(configuration: config, services: services, registry: registry, schedules: schedules,
                         metrics: Metrics(), transports: transports, migrationNames: migrations.map(\.name))

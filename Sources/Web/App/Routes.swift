@@ -9,8 +9,7 @@ import Vapor
 
 func routes(_ app: Application) throws {
     let api = APIRouter(app: app)
-    PlatformAPI.register(api)
-    CRMAPI.register(api)
+    for area in AreaModules.all { area.registerAPI(api) }
     let operations = api.operations
     api.open.get("openapi.json") { req -> Response in
         let document = OpenAPIDocument.build(operations, serverURL: req.services.baseURL)

@@ -45,20 +45,14 @@ enum CustomerListPage {
                           resellers: Choice.list(known.resellers, selected: filter.resellerID, blank: "Any reseller"),
                           canWrite: ctx.can(.customersWrite), showBranch: known.branches.count > 1, error: error)
         var html = HTML()
-        render(model, page: try req.page("Customers", section: "customers"), into: &html)
+        render(model, page: try req.page("Customers"), into: &html)
         return html.response()
     }
 
     static let sorts: [(String, String)] = [("name", "Name"), ("newest", "Newest"), ("number", "Customer number"), ("joined", "Date joined")]
 
-    /// The filters as query items, so export and paging keep them.
-    static func query(_ f: CustomerDirectory.Filter) -> [(String, String?)] {
-        [("q", f.query), ("status", f.status), ("branch_id", f.branchID), ("area_id", f.areaID), ("reseller_id", f.resellerID), ("tag", f.tag),
-         ("sort", f.sort), ("archived", f.archived ? "true" : nil)]
-    }
-
     static func render(_ m: Model, page: PageContext, into html: inout HTML) {
-        let filters = query(m.filter)
+        let filters = m.filter.parameters
         html.appLayout(page) { h in
             h.el("div", [.class("page-head")]) { h in
                 h.el("h1", text: "Customers")

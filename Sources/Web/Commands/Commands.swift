@@ -13,15 +13,7 @@ enum Commands {
         var user = AsyncCommands()
         user.use(CreateAdminCommand(), as: "create-admin")
         app.asyncCommands.use(user.group(help: "Manage staff accounts"), as: "user")
-        var jobs = AsyncCommands()
-        jobs.use(JobsBenchmarkCommand(), as: "benchmark")
-        app.asyncCommands.use(jobs.group(help: "Background jobs"), as: "jobs")
-        var crm = AsyncCommands()
-        crm.use(CRMBenchmarkCommand(), as: "benchmark")
-        app.asyncCommands.use(crm.group(help: "Customers and leads"), as: "crm")
-        var web = AsyncCommands()
-        web.use(WebBenchmarkCommand(), as: "benchmark")
-        app.asyncCommands.use(web.group(help: "Pages and the API"), as: "web")
+        for area in AreaModules.all { area.registerCommands(&app.asyncCommands) }
     }
 }
 

@@ -49,7 +49,8 @@ enum DemoData {
             user.sessionEpoch += 1
             try await user.save(on: db)
         }
-        try await seedCRM(org, roles: roles, hash: hash, services: services, on: db)
+        let demo = DemoSeed(organization: org, roles: roles, passwordHash: hash, services: services)
+        for area in AreaModules.all { try await area.seedDemo(demo, on: db) }
         return password
     }
 

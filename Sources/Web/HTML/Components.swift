@@ -11,13 +11,7 @@ extension HTML {
         raw("<body>")
         el("header", [.classes(page.crossing ? "topbar crossing" : "topbar")]) { h in
             h.el("a", [.class("brand"), .href(PlatformRoutes.dashboard.link)], text: "Meghna")
-            h.raw(#"<button class="nav-toggle" type="button" aria-label="Menu">☰</button>"#)
-            h.el("nav", [.class("nav")]) { h in
-                for item in page.nav {
-                    h.el("a", [.href(item.href), .attr("class", item.active ? "active" : nil), .attr("aria-current", item.active ? "page" : nil)],
-                         text: item.label)
-                }
-            }
+            h.raw(#"<button class="nav-toggle" type="button" aria-controls="sidebar" aria-expanded="false" aria-label="Menu">☰</button>"#)
             h.el("div", [.class("topbar-right")]) { h in
                 if page.canSwitch {
                     h.switcher(PlatformRoutes.switchOrganization.link, name: "organization_id", label: "Organization", csrf: page.csrf) { h in
@@ -33,8 +27,7 @@ extension HTML {
                     }
                 }
                 h.el("span", [.class("who")]) { h in
-                    h.text(page.userName)
-                    h.raw(" ")
+                    h.el("a", [.href(PlatformRoutes.account.link)], text: page.userName ?? "")
                     h.el("small", text: page.roleName ?? "")
                 }
                 h.el("form", [.class("inline"), .attr("method", literal: "post"), .action(PlatformRoutes.logout.link)]) { h in
@@ -50,11 +43,40 @@ extension HTML {
                 h.raw(", not your own organization. Everything you do here is audited.")
             }
         }
-        el("main", [.class("container")]) { h in
-            h.flash(page)
-            content(&h)
+        el("div", [.class("shell")]) { h in
+            h.sidebar(page.nav)
+            h.el("main", [.class("container")]) { h in
+                h.flash(page)
+                content(&h)
+            }
         }
         raw(#"<footer class="foot">Meghna ISP management</footer></body></html>"#)
+    }
+
+    /// The navigation: ungrouped entries (dashboard, account) and each area group's entries
+    /// under its title; the entry of the current route marked.
+    private mutating func sidebar(_ items: [PageContext.NavItem]) {
+        el("nav", [.class("nav sidebar"), .id("sidebar"), .label("Main")]) { h in
+            var index = 0
+            while index < items.count {
+                guard let group = items[index].group else {
+                    h.navLink(items[index])
+                    index += 1
+                    continue
+                }
+                h.el("div", [.class("nav-group")]) { h in
+                    h.el("p", [.class("nav-title")], text: group)
+                    while index < items.count, items[index].group == group {
+                        h.navLink(items[index])
+                        index += 1
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func navLink(_ item: PageContext.NavItem) {
+        el("a", [.href(item.href), .attr("class", item.active ? "active" : nil), .attr("aria-current", item.active ? "page" : nil)], text: item.label)
     }
 
     /// The layout of pages without a signed-in person (sign-in, setup, invitations, the interest form).

@@ -87,7 +87,7 @@ enum AccountPages {
         let tokens = try await APITokens.list(try req.ctx, page: try CursorRequest(limit: 200), on: req.db).items
             .filter { $0.userID == identity.user.id }
         return try await req.view.render("account/index", AccountPage(
-            page: try req.page("Your account", section: "account"), form: form, twoFactorEnabled: identity.user.twoFactorEnabled,
+            page: try req.page("Your account"), form: form, twoFactorEnabled: identity.user.twoFactorEnabled,
             recoveryCodesLeft: try await TwoFactor.remainingRecoveryCodes(identity.user, on: req.db), tokens: tokens.map { TokenDTO($0) }))
     }
 
@@ -97,7 +97,7 @@ enum AccountPages {
         let pending = codes == nil ? try TwoFactor.pending(user, issuer: req.services.productName, services: req.services) : nil
         let svg = try pending.map { try QRCode(text: $0.otpauthURI, errorCorrection: .medium).svg(moduleSize: 5) }
         return try await req.view.render("account/two-factor", TwoFactorPage(
-            page: try req.page("Two-factor authentication", section: "account"), form: form, enabled: user.twoFactorEnabled,
+            page: try req.page("Two-factor authentication"), form: form, enabled: user.twoFactorEnabled,
             required: identity.mustEnrolTwoFactor, pending: pending != nil, secret: pending?.secret, otpauthURI: pending?.otpauthURI,
             qrSVG: svg, recoveryCodes: codes))
     }

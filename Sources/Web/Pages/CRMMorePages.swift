@@ -189,7 +189,7 @@ enum CRMMorePages {
                                 ("area_id", filter.areaID), ("overdue", filter.overdue ? "true" : nil)]
                 .compactMap { k, v in v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) } }
             return try await req.view.render("crm/leads", LeadsPage(
-                page: try req.page("Leads", section: "leads"), board: board, columns: columns, rows: rows, nextCursor: next,
+                page: try req.page("Leads"), board: board, columns: columns, rows: rows, nextCursor: next,
                 filterQuery: query.percentEncodedQuery ?? "", q: filter.query ?? "", tag: filter.tag ?? "", overdue: filter.overdue,
                 statuses: CRMPages.enumChoices(LeadStatus.allCases.map(\.rawValue), selected: filter.status, blank: "Any status"),
                 assignees: [Choice(value: "", label: "Anyone", checked: (filter.assignedUserID ?? "").isEmpty),
@@ -306,7 +306,7 @@ enum CRMMorePages {
         let v = form.values
         let statusValues = lead?.status == .converted ? ["converted"] : ["new", "contacted", "qualified", "lost"]
         let context = LeadForm(
-            page: try req.page(lead.map { "\($0.numberText) \($0.name)" } ?? "New lead", section: "leads"), form: form,
+            page: try req.page(lead.map { "\($0.numberText) \($0.name)" } ?? "New lead"), form: form,
             lead: lead.map { card($0, names: names, areas: areas, today: today) },
             statuses: CRMPages.enumChoices(statusValues, selected: v["status"] ?? "new"),
             sources: CRMPages.enumChoices(Leads.sources, selected: v["source"]) { $0.replacingOccurrences(of: "_", with: " ").capitalized },
@@ -338,7 +338,7 @@ enum CRMMorePages {
                               branch: branchNames[$0.branchID])
         }
         return try await req.view.render("crm/resellers", ResellersPage(
-            page: try req.page("Resellers", section: "resellers"), rows: rows, form: form,
+            page: try req.page("Resellers"), rows: rows, form: form,
             parents: CRMPages.choices(tree.map { ($0.id!, String(repeating: "— ", count: $0.depth) + $0.name) }, selected: form.values["parent_id"],
                                       blank: "None (top level)"),
             branches: CRMPages.choices(branches.map { ($0.id!, $0.name) }, selected: form.values["branch_id"]),
@@ -357,7 +357,7 @@ enum CRMMorePages {
             "status": reseller.status.rawValue])
         let timeline = try await Activities.list(ctx, subject: .init("reseller", reseller.id!), page: try CursorRequest(limit: 50), on: req.db)
         return try await req.view.render("crm/reseller", ResellerForm(
-            page: try req.page(reseller.name, section: "resellers"), form: state, reseller: ResellerDTO(reseller),
+            page: try req.page(reseller.name), form: state, reseller: ResellerDTO(reseller),
             parents: CRMPages.choices(tree.filter { !$0.path.hasPrefix(reseller.path) }.map { ($0.id!, String(repeating: "— ", count: $0.depth) + $0.name) },
                                       selected: state.values["parent_id"], blank: "None (top level)"),
             branches: CRMPages.choices(branches.map { ($0.id!, $0.name) }, selected: state.values["branch_id"]),
@@ -414,7 +414,7 @@ enum CRMMorePages {
         }
         let parentsSource = all.filter { a in editing.map { !a.path.hasPrefix($0.path) } ?? true }
         return try await req.view.render("crm/areas", AreasPage(
-            page: try req.page("Areas", section: "areas"), rows: all.map(row), form: form,
+            page: try req.page("Areas"), rows: all.map(row), form: form,
             parents: CRMPages.choices(parentsSource.map { ($0.id!, $0.fullName) },
                                       selected: editing != nil ? editForm.values["parent_id"] : form.values["parent_id"], blank: "None (top level)"),
             canManage: ctx.can(.areasManage), editing: editing.map(row), editForm: editForm)).encodeResponse(status: status, for: req)
@@ -483,7 +483,7 @@ enum CRMMorePages {
         let problems = dryRun?.problems ?? item.map { $0.status == "uploaded" || running ? [] : $0.report } ?? []
         let recent = item == nil ? try await CustomerImports.recent(ctx, on: req.db).map { summary($0, req: req) } : []
         return try await req.view.render("crm/import", ImportPage(
-            page: try req.page(item.map { "Import \($0.fileName)" } ?? "Import customers", section: "customers"), form: form,
+            page: try req.page(item.map { "Import \($0.fileName)" } ?? "Import customers"), form: form,
             recent: recent,
             item: item.map { summary($0, req: req) }, mappings: mappings,
             branches: CRMPages.choices(branches.map { ($0.id!, $0.name) }, selected: item?.branchID?.uuidString, blank: "Use the file's branch column"),

@@ -182,7 +182,7 @@ enum CRMPages {
         let known = try await CustomerDirectory.choices(ctx, on: req.db)
         let v = form.values
         let context = CustomerForm(
-            page: try req.page(details == nil ? "New customer" : "Edit \(details!.customer.numberText)", section: "customers"),
+            page: try req.page(details == nil ? "New customer" : "Edit \(details!.customer.numberText)"),
             form: form, customer: details.map(view),
             kinds: enumChoices(CustomerKind.allCases.map(\.rawValue), selected: v["kind"] ?? "individual"),
             statuses: enumChoices(["active", "prospect"], selected: v["status"] ?? "active"),
@@ -264,7 +264,7 @@ enum CRMPages {
                         isPrimary: $0.isPrimary)
         }
         let context = CustomerPage(
-            page: try req.page("\(d.customer.numberText) \(d.customer.displayName)", section: "customers"), customer: view(d),
+            page: try req.page("\(d.customer.numberText) \(d.customer.displayName)"), customer: view(d),
             addresses: addresses, contacts: contacts, timeline: activityViews(timeline.items, req: req), timelineCursor: timeline.nextCursor,
             areas: choices(areas.map { ($0.id!, $0.fullName) }, selected: addressForm.values["area_id"], blank: "Choose an area"),
             roles: enumChoices(ContactRole.allCases.map(\.rawValue), selected: contactForm.values["role"] ?? "other"),

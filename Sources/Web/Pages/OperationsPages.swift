@@ -9,16 +9,6 @@ import Vapor
 
 /// Dashboard, settings, jobs, outbox, audit and organizations.
 enum OperationsPages {
-    struct Dashboard: Encodable {
-        var page: PageContext
-        var cards: [Card]
-        struct Card: Encodable {
-            var label: String
-            var value: String
-            var href: String
-        }
-    }
-
     struct SettingsPage: Encodable {
         struct Field: Encodable {
             var name: String
@@ -128,25 +118,6 @@ enum OperationsPages {
     }
 
     static func register(_ routes: any RoutesBuilder) {
-        routes.get { req async throws -> View in
-            let ctx = try req.ctx
-            var cards: [Dashboard.Card] = []
-            if ctx.can(.usersRead) {
-                cards.append(.init(label: "Staff", value: String(try await Users.count(ctx, on: req.db)), href: "/users"))
-            }
-            if ctx.can(.branchesRead) {
-                cards.append(.init(label: "Branches", value: String(try await Branches.count(ctx, on: req.db)), href: "/branches"))
-            }
-            if ctx.can(.outboxRead) {
-                cards.append(.init(label: "Messages in outbox", value: String(try await Outbox.count(ctx, on: req.db)), href: "/outbox"))
-            }
-            if ctx.can(.jobsRead) {
-                let failed = try await JobStats.counts(organization: try req.jobScope(), on: req.db).filter { $0.state == "discarded" }.reduce(0) { $0 + $1.count }
-                cards.append(.init(label: "Failed jobs", value: String(failed), href: "/jobs"))
-            }
-            return try await req.view.render("dashboard", Dashboard(page: try req.page("Dashboard", section: "dashboard"), cards: cards))
-        }
-
         routes.get("settings") { req async throws -> View in
             try await renderSettings(req, form: FormState())
         }
@@ -228,7 +199,7 @@ enum OperationsPages {
             }
             let workers = try await JobStats.workers(freshSince: now.addingTimeInterval(-90), on: req.db)
             return try await req.view.render("ops/jobs", JobsPage(
-                page: try req.page("Jobs", section: "jobs"),
+                page: try req.page("Jobs"),
                 counts: counts.map { ["queue": $0.queue, "state": $0.state, "count": String($0.count)] },
                 running: try await JobStats.running(organization: scope, on: req.db).map(row),
                 failures: try await JobStats.recentFailures(organization: scope, on: req.db).map(row),
@@ -262,7 +233,7 @@ enum OperationsPages {
                 OutboxPage.Row(id: $0.id!.uuidString, channel: $0.channel.rawValue, recipient: $0.recipient, subject: $0.subject ?? $0.body.prefix(60) + "",
                                purpose: $0.purpose, state: $0.state.rawValue, createdAt: req.shortDate($0.createdAt))
             }
-            return try await req.view.render("ops/outbox", OutboxPage(page: try req.page("Outbox", section: "outbox"), rows: rows,
+            return try await req.view.render("ops/outbox", OutboxPage(page: try req.page("Outbox"), rows: rows,
                                                                       nextCursor: page.nextCursor, state: filter.state, q: filter.query,
                                                                       canSendAgain: try req.ctx.can(.settingsManage)))
         }
@@ -280,7 +251,7 @@ enum OperationsPages {
                          "state": message.state.rawValue, "purpose": message.purpose, "created": req.shortDate(message.createdAt)]
             if let error = message.lastError, !error.isEmpty { facts["error"] = error }
             return try await req.view.render("ops/message", MessagePage(
-                page: try req.page(message.subject ?? "Message", section: "outbox"),
+                page: try req.page(message.subject ?? "Message"),
                 message: facts,
                 body: message.body,
                 attempts: attempts.map { ["attempt": String($0.attempt), "ok": $0.succeeded ? "yes" : "no", "detail": $0.detail, "at": req.shortDate($0.at)] },
@@ -300,7 +271,7 @@ enum OperationsPages {
             let rows = page.items.map {
                 AuditPage.Row(when: req.shortDate($0.createdAt), actor: $0.actorLabel, action: $0.action, summary: $0.summary, ip: $0.ip)
             }
-            return try await req.view.render("ops/audit", AuditPage(page: try req.page("Audit trail", section: "audit"), rows: rows,
+            return try await req.view.render("ops/audit", AuditPage(page: try req.page("Audit trail"), rows: rows,
                                                                     nextCursor: page.nextCursor, action: filter.action, actor: filter.actor,
                                                                     from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"]))
         }
@@ -393,7 +364,7 @@ enum OperationsPages {
         }
         let orgForm = organizationForm ?? FormState(values: ["name": organization.name, "currency": organization.currency,
                                                              "time_zone": organization.timeZoneIdentifier])
-        return try await req.view.render("ops/settings", SettingsPage(page: try req.page("Settings", section: "settings"), sections: sections,
+        return try await req.view.render("ops/settings", SettingsPage(page: try req.page("Settings"), sections: sections,
                                                                       form: form, canManage: ctx.can(.settingsManage),
                                                                       organization: OrganizationDTO(organization), organizationForm: orgForm))
     }
@@ -402,7 +373,7 @@ enum OperationsPages {
         let ctx = try req.ctx
         try ctx.require(.organizationsManage)
         let page = try await Organizations.list(ctx, page: try CursorRequest(limit: 200), on: req.db)
-        return try await req.view.render("ops/organizations", OrganizationsPage(page: try req.page("Organizations", section: "organizations"),
+        return try await req.view.render("ops/organizations", OrganizationsPage(page: try req.page("Organizations"),
                                                                                 rows: page.items.map(OrganizationDTO.init), form: form))
     }
 }
@@ -420,12 +391,6 @@ enum Pages {
     static func register(_ app: Application) throws {
         let pages = app.grouped(FlashMiddleware(), CSRFMiddleware())
         let signedIn = pages.grouped(PageAuthenticationMiddleware())
-        AuthPages.register(pages, signedIn: signedIn)
-        AccountPages.register(signedIn)
-        StaffPages.register(signedIn)
-        OperationsPages.register(signedIn)
-        OperationsPages.registerBranchSwitcher(signedIn)
-        CRMPages.register(signedIn)
-        InterestForm.register(pages)
+        for area in AreaModules.all { area.registerPages(pages: pages, signedIn: signedIn) }
     }
 }

@@ -6,6 +6,7 @@ import Vapor
 /// What every signed-in page's layout needs.
 struct PageContext: Encodable {
     struct NavItem: Encodable {
+        var group: String?
         var label: String
         var href: Link
         var active: Bool
@@ -83,22 +84,21 @@ enum Flash {
 
 extension Request {
     /// Builds the layout context for the signed-in user.
-    func page(_ title: String, section: String) throws -> PageContext {
+    /// The layout context for the signed-in person: navigation from every area's entries they
+    /// may use, grouped, the entry of the current route marked; switchers and flash.
+    func page(_ title: String) throws -> PageContext {
         let identity = try identity
         let ctx = identity.context
-        var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: PlatformRoutes.dashboard.link, active: section == "dashboard")]
-        let items: [(String, Link, Permission?)] = [
-            ("Customers", CRMRoutes.customers.link, .customersRead), ("Leads", CRMRoutes.leads.link, .leadsRead),
-            ("Resellers", CRMRoutes.resellers.link, .resellersRead), ("Areas", CRMRoutes.areas.link, .areasManage),
-            ("Users", PlatformRoutes.users.link, .usersRead), ("Roles", PlatformRoutes.roles.link, .rolesRead),
-            ("Branches", PlatformRoutes.branches.link, .branchesRead), ("Settings", PlatformRoutes.settings.link, .settingsRead),
-            ("Jobs", PlatformRoutes.jobs.link, .jobsRead), ("Outbox", PlatformRoutes.outbox.link, .outboxRead),
-            ("Audit", PlatformRoutes.audit.link, .auditRead), ("Organizations", PlatformRoutes.organizations.link, .organizationsManage),
-        ]
-        for (label, href, permission) in items where permission.map(ctx.can) ?? true {
-            nav.append(.init(label: label, href: href, active: section == label.lowercased()))
+        let path = url.path
+        var nav: [PageContext.NavItem] = [.init(label: "Dashboard", href: PlatformRoutes.dashboard.link, active: path == "/")]
+        let entries = AreaModules.all.flatMap(\.navigation).filter { $0.permission.map(ctx.can) ?? true }
+        for group in NavigationEntry.Group.allCases {
+            for entry in entries where entry.group == group {
+                let active = path == entry.link.path || path.hasPrefix(entry.link.path + "/")
+                nav.append(.init(group: group.title, label: entry.label, href: entry.link, active: active))
+            }
         }
-        nav.append(.init(label: "Account", href: PlatformRoutes.account.link, active: section == "account"))
+        nav.append(.init(label: "Account", href: PlatformRoutes.account.link, active: path.hasPrefix("/account")))
         let orgs = identity.organizationChoices
         let current = staffSession?.branchID
         let flash = Flash.take(from: self)

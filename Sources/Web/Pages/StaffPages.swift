@@ -70,7 +70,7 @@ enum StaffPages {
                 UserRow(id: $0.id!.uuidString, name: $0.name, email: $0.email, role: roles[$0.roleID] ?? "—", status: $0.status.rawValue,
                         twoFactor: $0.twoFactorEnabled, lastLogin: $0.lastLoginAt.map(req.shortDate))
             }
-            return try await req.view.render("staff/users", ListPage(page: try req.page("Users", section: "users"), rows: rows,
+            return try await req.view.render("staff/users", ListPage(page: try req.page("Users"), rows: rows,
                                                                      nextCursor: page.nextCursor, q: q, canManage: ctx.can(.usersManage)))
         }
         routes.get("users", "invite") { req async throws -> View in
@@ -129,7 +129,7 @@ enum StaffPages {
         routes.get("roles") { req async throws -> View in
             let ctx = try req.ctx
             let page = try await Roles.list(ctx, page: try req.pageRequest(), on: req.db)
-            return try await req.view.render("staff/roles", ListPage(page: try req.page("Roles", section: "roles"), rows: page.items.map(RoleDTO.init),
+            return try await req.view.render("staff/roles", ListPage(page: try req.page("Roles"), rows: page.items.map(RoleDTO.init),
                                                                      nextCursor: page.nextCursor, canManage: ctx.can(.rolesManage)))
         }
         routes.get("roles", "new") { req async throws -> View in
@@ -169,12 +169,12 @@ enum StaffPages {
             let ctx = try req.ctx
             let q = req.query[String.self, at: "q"]
             let page = try await Branches.list(ctx, page: try req.pageRequest(), query: q, on: req.db)
-            return try await req.view.render("staff/branches", ListPage(page: try req.page("Branches", section: "branches"),
+            return try await req.view.render("staff/branches", ListPage(page: try req.page("Branches"),
                                                                         rows: page.items.map(BranchDTO.init), nextCursor: page.nextCursor, q: q,
                                                                         canManage: ctx.can(.branchesManage)))
         }
         routes.get("branches", "new") { req async throws -> View in
-            try await req.view.render("staff/branch-form", BranchForm(page: try req.page("New branch", section: "branches"), form: FormState()))
+            try await req.view.render("staff/branch-form", BranchForm(page: try req.page("New branch"), form: FormState()))
         }
         routes.post("branches", "new") { req async throws -> Response in
             struct Form: Decodable { var name, code, address, phone: String? }
@@ -184,7 +184,7 @@ enum StaffPages {
                                               services: req.services, on: req.db)
                 return redirect(req, to: "/branches", flash: "Branch created.")
             } catch let error as DomainError {
-                return try await req.view.render("staff/branch-form", BranchForm(page: try req.page("New branch", section: "branches"),
+                return try await req.view.render("staff/branch-form", BranchForm(page: try req.page("New branch"),
                                                                                  form: FormState(values: req.formValues(), error: error)))
                     .encodeResponse(status: .unprocessableEntity, for: req)
             }
@@ -192,7 +192,7 @@ enum StaffPages {
         routes.get("branches", ":id") { req async throws -> View in
             let branch = try await Branches.find(try req.ctx, req.parameters.get("id"), on: req.db)
             return try await req.view.render("staff/branch-form", BranchForm(
-                page: try req.page(branch.name, section: "branches"),
+                page: try req.page(branch.name),
                 form: FormState(values: ["name": branch.name, "code": branch.code, "address": branch.address ?? "", "phone": branch.phone ?? ""]),
                 branch: BranchDTO(branch)))
         }
@@ -206,7 +206,7 @@ enum StaffPages {
                 return redirect(req, to: "/branches", flash: "Branch saved.")
             } catch let error as DomainError {
                 let branch = try await Branches.find(ctx, req.parameters.get("id"), on: req.db)
-                return try await req.view.render("staff/branch-form", BranchForm(page: try req.page(branch.name, section: "branches"),
+                return try await req.view.render("staff/branch-form", BranchForm(page: try req.page(branch.name),
                                                                                  form: FormState(values: req.formValues(), error: error),
                                                                                  branch: BranchDTO(branch)))
                     .encodeResponse(status: .unprocessableEntity, for: req)
@@ -223,7 +223,7 @@ enum StaffPages {
         let branches = try await Branches.grantable(ctx, on: req.db)
             .map { Choice(value: $0.id!.uuidString, label: $0.name, checked: selected.contains($0.id!.uuidString)) }
         return try await req.view.render("staff/user-form", UserForm(
-            page: try req.page(user?.user.name ?? "Invite a user", section: "users"), form: form, roles: roles, branches: branches,
+            page: try req.page(user?.user.name ?? "Invite a user"), form: form, roles: roles, branches: branches,
             user: user.map { UserDTO($0.user, branchIDs: $0.branchIDs) }, isNew: user == nil,
             canGrantPlatform: ctx.can(.organizationsManage) && user?.user.id != ctx.actor.userID))
     }
@@ -233,7 +233,7 @@ enum StaffPages {
         try ctx.require(role == nil ? .rolesManage : .rolesRead)
         let choices = Permission.allCases.map { RoleForm.Choice(name: $0.rawValue, summary: $0.summary, checked: checked.contains($0.rawValue)) }
         return try await req.view.render("staff/role-form", RoleForm(
-            page: try req.page(role?.name ?? "New role", section: "roles"), form: form, role: role.map(RoleDTO.init), permissions: choices,
+            page: try req.page(role?.name ?? "New role"), form: form, role: role.map(RoleDTO.init), permissions: choices,
             readOnly: role?.isSuperAdmin ?? false || !ctx.can(.rolesManage)))
     }
 }
