@@ -66,6 +66,6 @@ struct CRMArea: AreaModule {
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {
-        try await DemoData.seedCRM(demo.organization, roles: demo.roles, hash: demo.passwordHash, services: demo.services, on: db)
+        try await CRMDemo.seed(demo.organization, roles: demo.roles, hash: demo.passwordHash, services: demo.services, on: db)
     }
 }
