@@ -62,3 +62,10 @@ extension JSONEncoder {
         return e
     }()
 }
+
+extension JobState {
+    /// Staff may run the job again (`JobStats.retry`).
+    public var canRetry: Bool { self == .retryable || self == .discarded || self == .cancelled }
+    /// Staff may stop the job (`JobStats.discard`).
+    public var canDiscard: Bool { self == .available || self == .retryable }
+}

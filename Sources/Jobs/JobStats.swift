@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import MeghnaCore
 import SQLKit
 
 /// Read models for the Jobs page and metrics, and the page's two staff actions.
@@ -92,7 +93,9 @@ public enum JobStats {
         return try rows.map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "heartbeat_at", as: Date.self)) }
     }
 
-    /// Staff action: run a failed or discarded job again now.
+    /// Staff action: run a failed or discarded job again now. False when the job is in a state
+    /// that does not allow it; a job outside `organization` is not found (404), as any other
+    /// tenant's row.
     public static func retry(_ id: UUID, organization: UUID? = nil, now: Date, on db: any Database) async throws -> Bool {
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
@@ -100,17 +103,26 @@ public enum JobStats {
                    max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
             WHERE id = \(bind: id) AND state IN ('retryable', 'discarded', 'cancelled')\(scope(organization)) RETURNING id
             """).all()
-        return !rows.isEmpty
+        return try await changed(rows, id, organization: organization, on: sql)
     }
 
-    /// Staff action: stop a waiting job.
+    /// Staff action: stop a waiting job. False when its state does not allow it; a job outside
+    /// `organization` is not found.
     public static func discard(_ id: UUID, organization: UUID? = nil, now: Date, on db: any Database) async throws -> Bool {
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
             UPDATE jobs SET state = 'cancelled', discarded_at = \(bind: now)
             WHERE id = \(bind: id) AND state IN ('available', 'retryable')\(scope(organization)) RETURNING id
             """).all()
-        return !rows.isEmpty
+        return try await changed(rows, id, organization: organization, on: sql)
+    }
+
+    private static func changed(_ rows: [any SQLRow], _ id: UUID, organization: UUID?, on sql: any SQLDatabase) async throws -> Bool {
+        if !rows.isEmpty { return true }
+        guard try await sql.raw("SELECT id FROM jobs WHERE id = \(bind: id)\(scope(organization))").first() != nil else {
+            throw DomainError.notFound("Job")
+        }
+        return false
     }
 
     public static func prune(olderThan date: Date, on db: any Database) async throws {

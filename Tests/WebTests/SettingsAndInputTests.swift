@@ -94,7 +94,7 @@ struct SettingsAndInputTests {
             let nested = try await t.api(.POST, "/api/v1/users", token: tenant.token,
                                          json: ["email": "a@alpha.test", "name": "A", "role_id": UUID().uuidString, "branch_ids": ["x", 5]])
             #expect(nested.status == .unprocessableEntity)
-            #expect(nested.errorFields == ["branch_ids[1]"])
+            #expect(Set(nested.errorFields) == ["branch_ids[0]", "branch_ids[1]"])
 
             let notJSON = try await t.api(.POST, "/api/v1/branches", token: tenant.token, rawBody: "name=x", contentType: "application/x-www-form-urlencoded")
             #expect(notJSON.status == .unsupportedMediaType)
@@ -103,9 +103,14 @@ struct SettingsAndInputTests {
             #expect(tooLong.status == .unprocessableEntity)
             #expect(tooLong.errorFields == ["name"])
 
+            // What the document forbids is refused before anything else is looked at; then the rules it lists.
             let badEmail = try await t.api(.POST, "/api/v1/users", token: tenant.token, json: ["email": "nope", "name": "A", "role_id": UUID().uuidString])
             #expect(badEmail.status == .unprocessableEntity)
-            #expect(Set(badEmail.errorFields) == ["email", "role_id"])
+            #expect(badEmail.errorFields == ["email"])
+            let unknownRole = try await t.api(.POST, "/api/v1/users", token: tenant.token,
+                                              json: ["email": "a@alpha.test", "name": "A", "role_id": UUID().uuidString])
+            #expect(unknownRole.status == .unprocessableEntity)
+            #expect(unknownRole.errorFields == ["role_id"])
 
             let badPhone = try await t.api(.POST, "/api/v1/branches", token: tenant.token, json: ["name": "Sylhet", "phone": "0123"])
             #expect(badPhone.errorFields == ["phone"])
@@ -157,6 +162,8 @@ struct OpenAPITests {
             }
             var routed = Set<String>()
             for route in t.app.routes.all where route.path.first?.description == "api" {
+                // The catch-alls below /api/v1 only answer undeclared methods (405 with Allow, or 404).
+                if route.path.contains(where: { if case .catchall = $0 { true } else { false } }) { continue }
                 let path = "/" + route.path.map { component -> String in
                     if case .parameter(let name) = component { return "{\(name)}" }
                     return component.description

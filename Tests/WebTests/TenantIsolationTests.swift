@@ -49,7 +49,7 @@ struct TenantIsolationTests {
                 if op.path.contains("{") {
                     let id = try #require(fixtures[op.path], "no other-tenant fixture for \(op.method) \(op.path): add one to this test")
                     let path = "/api/v1" + CRMFixtures.fill(op.path, id)
-                    let result = try await t.api(op.method, path, token: aToken, json: op.body == nil ? nil : bodies)
+                    let result = try await t.api(op.method, path, token: aToken, json: try fittingBody(for: op, from: bodies))
                     #expect(result.status == .notFound, "\(op.method) \(op.path) with another organization's id answered \(result.status): \(result.text)")
                     walked += 1
                 } else if op.method == .GET {
@@ -93,7 +93,7 @@ struct TenantIsolationTests {
             var walked = 0
             for op in t.app.apiOperations where op.authenticated && op.path.contains("{") {
                 guard let id = crm.resellerScopedFixtures[op.path] else { continue }
-                let result = try await t.api(op.method, "/api/v1" + CRMFixtures.fill(op.path, id), token: token, json: op.body == nil ? nil : bodies)
+                let result = try await t.api(op.method, "/api/v1" + CRMFixtures.fill(op.path, id), token: token, json: try fittingBody(for: op, from: bodies))
                 #expect(result.status == .notFound || result.status == .forbidden,
                         "reseller staff: \(op.method) \(op.path) answered \(result.status): \(result.text)")
                 walked += 1

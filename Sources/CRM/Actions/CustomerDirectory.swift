@@ -89,9 +89,9 @@ public enum CustomerDirectory {
         var resellerCondition: SQLQueryString = "archived_at IS NULL"
         if let resellers = ctx.resellerIDs { resellerCondition += " AND " + SQLFragments.isIn("id", resellers) }
         let query: SQLQueryString = """
-            SELECT 'branch' AS kind, id, name AS label FROM branches WHERE organization_id = \(bind: org) AND \(branchCondition)
-            UNION ALL SELECT 'area' AS kind, id, full_name AS label FROM areas WHERE organization_id = \(bind: org)
-            UNION ALL SELECT 'reseller' AS kind, id, name AS label FROM resellers WHERE organization_id = \(bind: org) AND \(resellerCondition)
+            SELECT 'branch' AS kind, id, name AS label FROM branches WHERE \(TenantSQL.organization(org)) AND \(branchCondition)
+            UNION ALL SELECT 'area' AS kind, id, full_name AS label FROM areas WHERE \(TenantSQL.organization(org))
+            UNION ALL SELECT 'reseller' AS kind, id, name AS label FROM resellers WHERE \(TenantSQL.organization(org)) AND \(resellerCondition)
             """
         var out = Choices()
         for row in try await db.sql.raw(query).all() {
@@ -113,8 +113,8 @@ public enum CustomerDirectory {
     /// The ids of a tree node (area or reseller) and everything below it, by materialised path.
     static func subtree(_ table: String, of id: UUID, organizationID org: UUID) -> SQLQueryString {
         """
-        SELECT s.id FROM \(ident: table) s JOIN \(ident: table) p ON s.path LIKE p.path || '%' AND s.organization_id = p.organization_id \
-        WHERE p.organization_id = \(bind: org) AND p.id = \(bind: id)
+        SELECT s.id FROM \(ident: table) s JOIN \(ident: table) p ON s.path LIKE p.path || '%' AND \(TenantSQL.sameOrganization("s", "p")) \
+        WHERE \(TenantSQL.organization(org, alias: "p")) AND p.id = \(bind: id)
         """
     }
 
@@ -126,7 +126,7 @@ public enum CustomerDirectory {
         if let raw = filter.sort.nonBlank {
             if let chosen = Sort(rawValue: raw) { sort = chosen } else { v.add("sort", "must be one of name, number, newest, joined") }
         }
-        var conditions: [SQLQueryString] = ["c.organization_id = \(bind: org)"]
+        var conditions: [SQLQueryString] = [TenantSQL.organization(org, alias: "c")]
         if let branches = ctx.branchIDs { conditions.append(SQLFragments.isIn("c.branch_id", branches)) }
         if let resellers = ctx.resellerIDs { conditions.append(SQLFragments.isIn("c.reseller_id", resellers)) }
         conditions.append(filter.archived ? "c.archived_at IS NOT NULL" : "c.archived_at IS NULL")
@@ -216,7 +216,7 @@ public enum CustomerDirectory {
         switch match {
         case .phone(let e164):
             // A number belongs to a handful of customers at most.
-            var conditions: [SQLQueryString] = ["c.id IN (SELECT customer_id FROM customer_phones WHERE organization_id = \(bind: org) AND e164 = \(bind: e164))"]
+            var conditions: [SQLQueryString] = ["c.id IN (SELECT customer_id FROM customer_phones WHERE \(TenantSQL.organization(org)) AND e164 = \(bind: e164))"]
             if !terms.isEmpty { conditions.append(SearchIndex.condition(org, terms, on: db.sql)) }
             return (true, conditions)
         case .words(let words):

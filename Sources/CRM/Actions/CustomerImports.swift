@@ -351,19 +351,19 @@ public enum CustomerImports {
             let phones = (column("phone") + column("phone2")).compactMap { try? PhoneNumber(parsing: $0).e164 }
             let nids = column("national_id").map(Customers.normaliseID)
             for chunk in refs.chunked(500) {
-                for c in try await Customer.query(on: db).filter(\.$organizationID == org).filter(\.$externalRef ~~ chunk).all() {
+                for c in try await Customer.inOrganization(org, on: db).filter(\.$externalRef ~~ chunk).all() {
                     byRef[c.externalRef!] = c.numberText
                 }
             }
             for chunk in phones.chunked(500) {
                 let rows = try await db.sql.raw("""
                     SELECT p.e164, c.number_text FROM customer_phones p JOIN customers c ON c.id = p.customer_id
-                    WHERE p.organization_id = \(bind: org) AND p.contact_id IS NULL AND c.archived_at IS NULL AND p.e164 IN (\(binds: chunk))
+                    WHERE \(TenantSQL.organization(org, alias: "p")) AND p.contact_id IS NULL AND c.archived_at IS NULL AND p.e164 IN (\(binds: chunk))
                     """).all()
                 for row in rows { byPhone[try row.decode(column: "e164", as: String.self)] = try row.decode(column: "number_text", as: String.self) }
             }
             for chunk in nids.chunked(500) {
-                for c in try await Customer.query(on: db).filter(\.$organizationID == org).filter(\.$nationalID ~~ chunk).filter(\.$archivedAt == nil).all() {
+                for c in try await Customer.inOrganization(org, on: db).filter(\.$nationalID ~~ chunk).filter(\.$archivedAt == nil).all() {
                     byNID[c.nationalID!] = c.numberText
                 }
             }

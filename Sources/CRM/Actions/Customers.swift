@@ -165,7 +165,7 @@ public enum Customers {
             let rows = try await CustomerPhone.scoped(to: ctx, on: db).filter(\.$e164 ~~ phones).all()
             let ids = Set(rows.map(\.customerID)).subtracting(except.map { [$0] } ?? [])
             if !ids.isEmpty {
-                let customers = try await Customer.query(on: db).filter(\.$organizationID == ctx.organizationID).filter(\.$id ~~ ids)
+                let customers = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ ids)
                     .filter(\.$archivedAt == nil).all()
                 for customer in customers {
                     let shared = rows.first { $0.customerID == customer.id }?.e164 ?? ""
@@ -175,7 +175,7 @@ public enum Customers {
             }
         }
         if let nationalID {
-            let query = Customer.query(on: db).filter(\.$organizationID == ctx.organizationID).filter(\.$nationalID == nationalID)
+            let query = Customer.inOrganization(ctx.organizationID, on: db).filter(\.$nationalID == nationalID)
                 .filter(\.$archivedAt == nil)
             if let except { query.filter(\.$id != except) }
             for customer in try await query.limit(5).all() { found.append(("national_id", customer)) }
@@ -206,7 +206,7 @@ public enum Customers {
         let address = try await input.address.asyncMap { try await Addresses.validate(ctx, $0, creating: true, prefix: "address.", v: &v, on: db) }
         let contact = input.contact.map { Contacts.validate($0, creating: true, prefix: "contact.", v: &v) }
         if let ref = valid.externalRef ?? nil,
-           try await Customer.query(on: db).filter(\.$organizationID == ctx.organizationID).filter(\.$externalRef == ref).first() != nil {
+           try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$externalRef == ref).first() != nil {
             v.add("external_ref", "is already used by another customer")
         }
         try v.check()
@@ -301,7 +301,7 @@ public enum Customers {
         var v = Validator()
         let valid = try await validate(ctx, input, creating: false, existing: customer, v: &v, on: db)
         if let ref = valid.externalRef ?? nil, ref != customer.externalRef,
-           try await Customer.query(on: db).filter(\.$organizationID == ctx.organizationID).filter(\.$externalRef == ref).first() != nil {
+           try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$externalRef == ref).first() != nil {
             v.add("external_ref", "is already used by another customer")
         }
         try v.check()

@@ -51,9 +51,9 @@ public enum Resellers {
     /// The subtree of a reseller in an organization (itself included), or empty when unknown.
     /// Platform uses this to scope reseller staff.
     public static func subtree(organizationID: UUID, resellerID: UUID, on db: any Database) async throws -> Set<UUID> {
-        guard let root = try await Reseller.query(on: db).filter(\.$organizationID == organizationID).filter(\.$id == resellerID).first()
+        guard let root = try await Reseller.inOrganization(organizationID, on: db).filter(\.$id == resellerID).first()
         else { return [] }
-        let rows = try await Reseller.query(on: db).filter(\.$organizationID == organizationID)
+        let rows = try await Reseller.inOrganization(organizationID, on: db)
             .filter(\.$path, .custom("LIKE"), root.path + "%").all()
         return Set(rows.compactMap(\.id))
     }

@@ -52,7 +52,7 @@ public enum SearchIndex {
         let addresses = try await ServiceAddress.query(on: db).filter(\.$customerID == customer.id!).all()
         let contacts = try await Contact.query(on: db).filter(\.$customerID == customer.id!).all()
         let areaIDs = Set(addresses.compactMap(\.areaID))
-        let areas = areaIDs.isEmpty ? [] : try await Area.query(on: db).filter(\.$organizationID == customer.organizationID)
+        let areas = areaIDs.isEmpty ? [] : try await Area.inOrganization(customer.organizationID, on: db)
             .filter(\.$id ~~ areaIDs).all()
         let words = tokens(customer: customer, addresses: addresses, areaNames: areas.map(\.fullName), contacts: contacts)
         // The document's trigger (SQLite) or row (PostgreSQL) takes its words out of the index.
@@ -158,12 +158,12 @@ public enum SearchIndex {
         if sql.dialect.name == "sqlite" {
             query = """
                 SELECT d.customer_id FROM customer_search s JOIN customer_search_docs d ON d.id = s.rowid \
-                WHERE customer_search MATCH \(bind: fullTextQuery(organizationID, terms)) AND d.organization_id = \(bind: organizationID)
+                WHERE customer_search MATCH \(bind: fullTextQuery(organizationID, terms)) AND \(TenantSQL.organization(organizationID, alias: "d"))
                 """
         } else {
             let parts = terms.prefixes.map { "'\(encode($0))':*" } + terms.exact.map { "'\(encode($0))'" }
             query = """
-                SELECT d.customer_id FROM customer_search_docs d WHERE d.organization_id = \(bind: organizationID) \
+                SELECT d.customer_id FROM customer_search_docs d WHERE \(TenantSQL.organization(organizationID, alias: "d")) \
                 AND d.words @@ CAST(\(bind: parts.joined(separator: " & ")) AS tsquery)
                 """
         }

@@ -70,6 +70,10 @@ public enum CustomerKind: String, Codable, Sendable, CaseIterable {
 
 public enum CustomerStatus: String, Codable, Sendable, CaseIterable {
     case prospect, active, suspended, terminated
+
+    /// What staff may set by hand, the default first: suspended and terminated follow from the
+    /// customer's services.
+    public static let settable: [CustomerStatus] = [.active, .prospect]
 }
 
 /// A customer of the ISP: a household or a business.

@@ -116,3 +116,9 @@ struct AddOutboxSealedBody: AsyncMigration {
         try await (database as! any SQLDatabase).raw("ALTER TABLE outbox_messages DROP COLUMN sealed_body").run()
     }
 }
+
+extension OutboxState {
+    /// Held and failed messages may be sent again (`Outbox.sendAgain`; one carrying a one-time
+    /// link never is).
+    public var canBeSentAgain: Bool { self == .held || self == .failed }
+}

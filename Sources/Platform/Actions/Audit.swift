@@ -59,11 +59,28 @@ public enum Audit {
     /// Newest first, cursor-paged, within the caller's organization.
     public static func list(_ ctx: TenantContext, filter: Filter, page: CursorRequest, on db: any Database) async throws -> CursorPage<AuditEvent> {
         try ctx.require(.auditRead)
-        let query = AuditEvent.query(on: db).filter(\.$organizationID == ctx.organizationID)
+        let query = AuditEvent.inOrganization(ctx.organizationID, on: db)
         if let action = filter.action, !action.isEmpty { query.filter(\.$action, .custom("LIKE"), action + "%") }
         if let actor = filter.actor, !actor.isEmpty { query.filter(\.$actorLabel, .custom("LIKE"), "%" + actor.lowercased() + "%") }
         if let from = filter.from { query.filter(\.$createdAt >= from) }
         if let to = filter.to { query.filter(\.$createdAt < to) }
         return try await query.paginateNewestFirst(page, by: \.$createdAt)
+    }
+}
+
+extension Audit.Filter {
+    /// The trail's filter as people type it: `from` and `to` are calendar days (2026-11-25) in
+    /// the organization's time zone, and `to` includes the whole day.
+    public init(action: String?, actor: String?, fromDay: String?, toDay: String?, timeZone: TimeZone) throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = timeZone
+        func day(_ name: String, _ raw: String?, plus days: Int) throws -> Date? {
+            guard let raw, !raw.isEmpty else { return nil }
+            guard let date = formatter.date(from: raw) else { throw DomainError.invalid(name, "must be a date such as 2026-11-25") }
+            return date.addingTimeInterval(Double(days) * 86_400)
+        }
+        self.init(action: action, actor: actor, from: try day("from", fromDay, plus: 0), to: try day("to", toDay, plus: 1))
     }
 }

@@ -127,10 +127,10 @@ public enum Identities {
         let sql = db as! any SQLDatabase
         var query: SQLQueryString = """
             SELECT 's' AS kind, organization_id AS id, section AS name, \(ident: "values") AS a, secrets AS b
-              FROM organization_settings WHERE organization_id = \(bind: home.id!)
+              FROM organization_settings WHERE \(TenantSQL.organization(home.id!))
             UNION ALL SELECT 'b' AS kind, br.id, br.name, CASE WHEN ub.user_id IS NULL THEN '0' ELSE '1' END, ''
               FROM branches br LEFT JOIN user_branches ub ON ub.branch_id = br.id AND ub.user_id = \(bind: user.id!)
-             WHERE br.organization_id = \(bind: organization.id!)
+             WHERE \(TenantSQL.organization(organization.id!, alias: "br"))
             """
         if withOrganizations && user.platformAdmin { query += " UNION ALL SELECT 'o' AS kind, id, name, '', '' FROM organizations" }
         var settingRows: [(section: String, values: String, secrets: String)] = []
@@ -177,7 +177,7 @@ public enum Identities {
 
     /// Branches the person may switch between: their assigned ones, or all of the organization.
     public static func switchableBranches(_ identity: Identity, on db: any Database) async throws -> [Branch] {
-        let query = Branch.query(on: db).filter(\.$organizationID == identity.organization.id!).sort(\.$name)
+        let query = Branch.inOrganization(identity.organization.id!, on: db).sort(\.$name)
         if let allowed = identity.allowedBranchIDs { query.filter(\.$id ~~ allowed) }
         return try await query.limit(200).all()
     }
@@ -232,7 +232,7 @@ public enum Setup {
             } else {
                 org = try await Organizations.create(.init(name: orgName, slug: slug), services: services, on: tx)
             }
-            guard let role = try await Role.query(on: tx).filter(\.$organizationID == org.id!)
+            guard let role = try await Role.inOrganization(org.id!, on: tx)
                 .filter(\.$key == SystemRole.superAdmin.rawValue).first()
             else { throw DomainError.notFound("Super admin role") }
             let user = User(organizationID: org.id!, roleID: role.id!, email: email!, name: name!, status: .active)

@@ -147,7 +147,7 @@ public struct ResolvedSettings: Sendable {
 public enum Settings {
     /// Loads without a permission check: for internal use (sending mail, sessions).
     public static func load(organizationID: UUID, services: PlatformServices, on db: any Database) async throws -> ResolvedSettings {
-        let rows = try await OrganizationSetting.query(on: db).filter(\.$organizationID == organizationID).all()
+        let rows = try await OrganizationSetting.inOrganization(organizationID, on: db).all()
         return resolve(rows.map { ($0.section, $0.values, $0.secrets) }, services: services)
     }
 
@@ -206,7 +206,7 @@ public enum Settings {
         try await db.writeTransaction { tx in
             var changed: [String: String] = [:]
             for (sectionKey, fields) in changes {
-                let row = try await OrganizationSetting.query(on: tx).filter(\.$organizationID == ctx.organizationID)
+                let row = try await OrganizationSetting.inOrganization(ctx.organizationID, on: tx)
                     .filter(\.$section == sectionKey).first() ?? {
                         let r = OrganizationSetting()
                         r.organizationID = ctx.organizationID
@@ -303,5 +303,30 @@ public enum Settings {
             guard s.count <= 500 else { v.add(path, "must be at most 500 characters"); return nil }
             return .string(s)
         }
+    }
+}
+
+extension Settings {
+    /// One section's change from a submitted form (every value is text): a check box is true
+    /// when ticked, an empty secret keeps the stored one and its "clear" box removes it, a whole
+    /// number that does not parse stays text (and gets "must be a whole number"). Role lists
+    /// arrive as lists (`field[]`).
+    public static func formPatch(_ section: SettingsSection, values: [String: String], lists: [String: [String]]) -> [String: SettingValue] {
+        var patch: [String: SettingValue] = [:]
+        for field in section.fields {
+            let value = values[field.name]
+            switch field.kind {
+            case .boolean: patch[field.name] = .bool(value == "on" || value == "true")
+            case .secret:
+                if let value, !value.isEmpty { patch[field.name] = .string(value) }
+                if values[field.name + "_clear"] == "on" { patch[field.name] = SettingValue.none }
+            case .roleList: patch[field.name] = .list(lists[field.name] ?? [])
+            case .integer:
+                if let value { patch[field.name] = Int(value.trimmingCharacters(in: .whitespaces)).map(SettingValue.int) ?? .string(value) }
+            default:
+                if let value { patch[field.name] = .string(value) }
+            }
+        }
+        return patch
     }
 }

@@ -15,10 +15,10 @@ struct AddPlatformAdministrators: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await (database as! any SQLDatabase).raw("ALTER TABLE users ADD COLUMN platform_admin BOOLEAN NOT NULL DEFAULT FALSE").run()
         guard let first = try await Organization.query(on: database).sort(\.$createdAt).sort(\.$id).first() else { return }
-        let superAdminRoles = try await Role.query(on: database).filter(\.$organizationID == first.id!)
+        let superAdminRoles = try await Role.inOrganization(first.id!, on: database)
             .filter(\.$key == SystemRole.superAdmin.rawValue).all().compactMap(\.id)
         guard !superAdminRoles.isEmpty else { return }
-        try await User.query(on: database).filter(\.$organizationID == first.id!).filter(\.$roleID ~~ superAdminRoles)
+        try await User.inOrganization(first.id!, on: database).filter(\.$roleID ~~ superAdminRoles)
             .set(\.$platformAdmin, to: true).update()
     }
 

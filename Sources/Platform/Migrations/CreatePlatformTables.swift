@@ -214,7 +214,7 @@ struct AddResellerStaff: AsyncMigration {
         try await database.schema("users").field("reseller_id", .uuid).update()
         let role = SystemRole.reseller
         for org in try await Organization.query(on: database).all() {
-            let exists = try await Role.query(on: database).filter(\.$organizationID == org.id!).filter(\.$key == role.rawValue).first()
+            let exists = try await Role.inOrganization(org.id!, on: database).filter(\.$key == role.rawValue).first()
             if exists == nil {
                 try await Role(organizationID: org.id!, key: role.rawValue, name: role.displayName, permissions: role.permissions, isSystem: true)
                     .create(on: database)

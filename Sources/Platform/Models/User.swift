@@ -4,6 +4,9 @@ import MeghnaCore
 
 public enum UserStatus: String, Codable, Sendable, CaseIterable {
     case invited, active, disabled
+
+    /// The states staff may put an account in (an invitation is accepted, never set).
+    public static let settable: [UserStatus] = [.active, .disabled]
 }
 
 /// A staff member. Belongs to one home organization with one role, optionally limited to branches.

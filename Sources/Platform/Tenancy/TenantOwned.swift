@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import MeghnaCore
+import SQLKit
 
 /// A model that belongs to one organization. Every query for it goes through `scoped(to:on:)`
 /// or `find(_:in:on:)`, so one organization can never read another's rows; an id from another
@@ -22,6 +23,14 @@ extension TenantOwned {
         let query = query(on: db).filter(organizationKey == ctx.organizationID)
         narrow(query, to: ctx)
         return query
+    }
+
+    /// Every row of one organization, without `narrow`: for rules that must see the whole
+    /// organization whatever the person's branch or reseller limit (duplicate and uniqueness
+    /// checks, trees, the search index), and for code that acts for the organization itself
+    /// (setup, migrations, the demo, jobs that carry the organization's id).
+    public static func inOrganization(_ organizationID: UUID, on db: any Database) -> QueryBuilder<Self> {
+        query(on: db).filter(organizationKey == organizationID)
     }
 
     /// The row with this id in the caller's organization, or `DomainError.notFound`.
@@ -46,5 +55,42 @@ public enum JSONColumn {
 
     public static func decode(_ text: String) -> [String] {
         (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}
+
+/// The tenant condition of raw SQL, named so that every statement states it the same way (a
+/// test fails if `organization_id` is compared by hand outside the tenancy code).
+public enum TenantSQL {
+    /// `organization_id = <bind>`, or `alias.organization_id = <bind>`.
+    public static func organization(_ id: UUID, alias: String? = nil) -> SQLQueryString {
+        if let alias { return "\(ident: alias).organization_id = \(bind: id)" }
+        return "organization_id = \(bind: id)"
+    }
+
+    /// Two aliases of one statement in the same organization (a self-join of a tree).
+    public static func sameOrganization(_ a: String, _ b: String) -> SQLQueryString {
+        "\(ident: a).organization_id = \(ident: b).organization_id"
+    }
+}
+
+extension QueryBuilder where Model: TenantOwned {
+    /// Narrows a query (a join's root, an aggregate) to one organization.
+    @discardableResult
+    public func inOrganization(_ organizationID: UUID) -> Self {
+        filter(Model.organizationKey == organizationID)
+    }
+}
+
+extension OrganizationSetting {
+    /// The organization's stored settings sections.
+    public static func inOrganization(_ organizationID: UUID, on db: any Database) -> QueryBuilder<OrganizationSetting> {
+        query(on: db).filter(\.$organizationID == organizationID)
+    }
+}
+
+extension AuditEvent {
+    /// The organization's audit events (platform events without an organization are not among them).
+    public static func inOrganization(_ organizationID: UUID, on db: any Database) -> QueryBuilder<AuditEvent> {
+        query(on: db).filter(\.$organizationID == organizationID)
     }
 }

@@ -5,7 +5,6 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import Jobs
-import Leaf
 import MeghnaCore
 import Notifications
 import Platform
@@ -20,7 +19,7 @@ public struct ConfigureOptions: Sendable {
     public var hasher: PasswordHashing?
     public var secrets: SecretBox?
     public var transports: NotificationTransports?
-    /// The package root, holding Resources/ and Public/. Nil: the working directory.
+    /// The package root, holding Public/ (stylesheet, script). Nil: the working directory.
     public var rootDirectory: String?
 
     public init(configuration: AppConfiguration, clock: Clock = .system, hasher: PasswordHashing? = nil, secrets: SecretBox? = nil,
@@ -84,9 +83,9 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     // One list: what Fluent runs is what /readyz checks.
     let migrations = AreaModules.all.flatMap(\.migrations)
     app.migrations.add(migrations)
+    // Each migration's start and end at debug level; `prepareDatabase` logs one line with the count.
+    app.fluent.migrationLogLevel = .debug
 
-    app.views.use(.leaf)
-    app.leaf.cache.isEnabled = app.environment.isRelease
     app.routes.defaultMaxBodySize = "2mb"
 
     let secrets = try options.secrets ?? SecretBox.load(environment: config.environment,
@@ -167,7 +166,9 @@ extension Application {
                 }
             }
         }
+        let pending = (try? await Health.pendingMigrations(self)) ?? meghna.migrationNames
         try await autoMigrate()
+        logger.info("Database ready: \(pending.count) of \(meghna.migrationNames.count) migrations applied now")
         if case .sqliteFile = meghna.configuration.database {
             // Keeps the query planner's statistics current (cheap when nothing changed).
             try await (db as! any SQLDatabase).raw("PRAGMA optimize").run()

@@ -31,8 +31,15 @@ struct CRMArea: AreaModule {
     }
 
     func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
-        CRMPages.register(signedIn)
-        InterestForm.register(pages)
+        CustomerListPage.register(signedIn)
+        CustomerFormPages.register(signedIn)
+        CustomerPages.register(signedIn)
+        LeadBoardPage.register(signedIn)
+        LeadPages.register(signedIn)
+        ResellerPages.register(signedIn)
+        AreaPages.register(signedIn)
+        ImportPages.register(signedIn)
+        InterestFormPages.register(pages)
     }
 
     func registerAPI(_ api: APIRouter) {
@@ -63,6 +70,15 @@ struct CRMArea: AreaModule {
             cards.append(.init(label: "Imports running", value: String(running), link: CRMRoutes.importCustomers.link))
         }
         return cards
+    }
+
+    func recordLink(type: String, id: UUID) -> (link: Link, label: String)? {
+        switch type {
+        case "customer": (CRMRoutes.customer.link(id), "Open the customer")
+        case "lead": (CRMRoutes.lead.link(id), "Open the lead")
+        case "reseller": (CRMRoutes.reseller.link(id), "Open the reseller")
+        default: nil
+        }
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {

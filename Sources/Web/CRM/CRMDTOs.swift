@@ -55,14 +55,15 @@ struct CustomerDTO: Encodable {
         updatedAt = c.updatedAt
     }
 
-    static let schema = Schema.object([
-        ("id", .uuid), ("number", .string()), ("kind", .string(enumValues: CustomerKind.allCases.map(\.rawValue))), ("display_name", .string()),
-        ("legal_name", .nullable(.string())), ("phones", .array(.string())), ("email", .nullable(.string())), ("national_id", .nullable(.string())),
-        ("trade_license", .nullable(.string())), ("joined_on", .string(format: "date")),
-        ("status", .string(enumValues: CustomerStatus.allCases.map(\.rawValue))), ("branch_id", .uuid), ("reseller_id", .nullable(.uuid)),
-        ("area_id", .nullable(.uuid)), ("tags", .array(.string())), ("notes", .nullable(.string())), ("external_ref", .nullable(.string())),
-        ("archived", .boolean), ("created_at", .nullable(.dateTime)), ("updated_at", .nullable(.dateTime)),
-    ], required: ["id", "number", "kind", "display_name", "phones", "joined_on", "status", "branch_id", "tags", "archived"])
+    static let schema = Schema.named("Customer", .object([
+        ("id", .uuid), ("number", .string(description: "C-000001")), ("kind", .choice(CustomerKind.allCases.map(\.rawValue))),
+        ("display_name", .string()), ("legal_name", .nullable(.string())), ("phones", .array(.string(description: "E.164"))),
+        ("email", .nullable(.string())), ("national_id", .nullable(.string())), ("trade_license", .nullable(.string())),
+        ("joined_on", .string(format: "date")), ("status", .choice(CustomerStatus.allCases.map(\.rawValue))), ("branch_id", .uuid),
+        ("reseller_id", .nullable(.uuid)), ("area_id", .nullable(.described(.uuid, "The primary address's area"))), ("tags", .array(.string())),
+        ("notes", .nullable(.string())), ("external_ref", .nullable(.string())), ("archived", .boolean), ("created_at", .nullable(.dateTime)),
+        ("updated_at", .nullable(.dateTime)),
+    ], required: ["id", "number", "kind", "display_name", "phones", "joined_on", "status", "branch_id", "tags", "archived"]))
 }
 
 struct CustomerRowDTO: Encodable {
@@ -101,11 +102,13 @@ struct CustomerRowDTO: Encodable {
         archived = r.archived
     }
 
-    static let schema = Schema.object([
-        ("id", .uuid), ("number", .string()), ("display_name", .string()), ("kind", .string()), ("status", .string()),
-        ("primary_phone", .nullable(.string())), ("email", .nullable(.string())), ("joined_on", .string(format: "date")), ("tags", .array(.string())),
-        ("branch", .string()), ("area", .nullable(.string())), ("reseller", .nullable(.string())), ("archived", .boolean),
-    ], required: ["id", "number", "display_name", "status", "branch", "archived"])
+    static let schema = Schema.named("CustomerRow", .object([
+        ("id", .uuid), ("number", .string()), ("display_name", .string()), ("kind", .choice(CustomerKind.allCases.map(\.rawValue))),
+        ("status", .choice(CustomerStatus.allCases.map(\.rawValue))), ("primary_phone", .nullable(.string())), ("email", .nullable(.string())),
+        ("joined_on", .string(format: "date")), ("tags", .array(.string())), ("branch", .string(description: "The branch's name")),
+        ("area", .nullable(.string(description: "The area's full name"))), ("reseller", .nullable(.string(description: "The reseller's name"))),
+        ("archived", .boolean),
+    ], required: ["id", "number", "display_name", "kind", "status", "joined_on", "tags", "branch", "archived"]))
 }
 
 struct AddressDTO: Encodable {
@@ -142,12 +145,13 @@ struct AddressDTO: Encodable {
         isPrimary = a.isPrimary
     }
 
-    static let schema = Schema.object([
+    static let schema = Schema.named("Address", .object([
         ("id", .uuid), ("customer_id", .uuid), ("label", .nullable(.string())), ("line1", .string()), ("line2", .nullable(.string())),
         ("city", .nullable(.string())), ("postcode", .nullable(.string())), ("area_id", .nullable(.uuid)),
-        ("latitude", .nullable(.string(description: "Decimal degrees"))), ("longitude", .nullable(.string(description: "Decimal degrees"))),
+        ("latitude", .nullable(.string(description: "Decimal degrees, six decimals"))),
+        ("longitude", .nullable(.string(description: "Decimal degrees, six decimals"))),
         ("installation_notes", .nullable(.string())), ("is_primary", .boolean),
-    ], required: ["id", "customer_id", "line1", "is_primary"])
+    ], required: ["id", "customer_id", "line1", "is_primary"]))
 }
 
 struct ContactDTO: Encodable {
@@ -174,10 +178,10 @@ struct ContactDTO: Encodable {
         isPrimary = c.isPrimary
     }
 
-    static let schema = Schema.object([
-        ("id", .uuid), ("customer_id", .uuid), ("name", .string()), ("role", .string(enumValues: ContactRole.allCases.map(\.rawValue))),
-        ("phones", .array(.string())), ("email", .nullable(.string())), ("is_primary", .boolean),
-    ], required: ["id", "customer_id", "name", "role", "phones", "is_primary"])
+    static let schema = Schema.named("Contact", .object([
+        ("id", .uuid), ("customer_id", .uuid), ("name", .string()), ("role", .choice(ContactRole.allCases.map(\.rawValue))),
+        ("phones", .array(.string(description: "E.164"))), ("email", .nullable(.string())), ("is_primary", .boolean),
+    ], required: ["id", "customer_id", "name", "role", "phones", "is_primary"]))
 }
 
 struct ActivityDTO: Encodable {
@@ -218,11 +222,14 @@ struct ActivityDTO: Encodable {
         createdAt = a.createdAt
     }
 
-    static let schema = Schema.object([
-        ("id", .uuid), ("subject_type", .string()), ("subject_id", .uuid), ("kind", .string()), ("summary", .string()), ("body", .nullable(.string())),
-        ("changes", .array(.object([("field", .string()), ("before", .nullable(.string())), ("after", .nullable(.string()))], required: ["field"]))),
+    static let schema = Schema.named("TimelineEntry", .object([
+        ("id", .uuid), ("subject_type", .string(description: "customer, lead, reseller, …")), ("subject_id", .uuid),
+        ("kind", .string(description: "created, updated, note, call, converted, assigned, …")), ("summary", .string()),
+        ("body", .nullable(.string(description: "The text of a note or call"))),
+        ("changes", .array(.named("FieldChange", .object([("field", .string()), ("before", .nullable(.string())), ("after", .nullable(.string()))],
+                                                         required: ["field"])))),
         ("related_type", .nullable(.string())), ("related_id", .nullable(.uuid)), ("actor", .string()), ("created_at", .dateTime),
-    ], required: ["id", "subject_type", "subject_id", "kind", "summary", "changes", "actor", "created_at"])
+    ], required: ["id", "subject_type", "subject_id", "kind", "summary", "changes", "actor", "created_at"]))
 }
 
 struct ResellerDTO: Encodable {
@@ -261,12 +268,12 @@ struct ResellerDTO: Encodable {
         createdAt = r.createdAt
     }
 
-    static let schema = Schema.object([
+    static let schema = Schema.named("Reseller", .object([
         ("id", .uuid), ("name", .string()), ("parent_id", .nullable(.uuid)), ("branch_id", .uuid), ("depth", .integer(minimum: 0)),
-        ("contact_name", .nullable(.string())), ("phone", .nullable(.string())), ("email", .nullable(.string())), ("address", .nullable(.string())),
-        ("commission_rate", .string(description: "Percent, two decimals")), ("status", .string(enumValues: ResellerStatus.allCases.map(\.rawValue))),
-        ("archived", .boolean), ("created_at", .nullable(.dateTime)),
-    ], required: ["id", "name", "branch_id", "depth", "commission_rate", "status", "archived"])
+        ("contact_name", .nullable(.string())), ("phone", .nullable(.string(description: "E.164"))), ("email", .nullable(.string())),
+        ("address", .nullable(.string())), ("commission_rate", .string(description: "Percent with two decimals, such as 12.50")),
+        ("status", .choice(ResellerStatus.allCases.map(\.rawValue))), ("archived", .boolean), ("created_at", .nullable(.dateTime)),
+    ], required: ["id", "name", "branch_id", "depth", "commission_rate", "status", "archived"]))
 }
 
 struct AreaDTO: Encodable {
@@ -291,10 +298,10 @@ struct AreaDTO: Encodable {
         depth = a.depth
     }
 
-    static let schema = Schema.object([
-        ("id", .uuid), ("name", .string()), ("kind", .nullable(.string())), ("parent_id", .nullable(.uuid)), ("full_name", .string()),
-        ("depth", .integer(minimum: 0)),
-    ], required: ["id", "name", "full_name", "depth"])
+    static let schema = Schema.named("Area", .object([
+        ("id", .uuid), ("name", .string()), ("kind", .nullable(.string())), ("parent_id", .nullable(.uuid)),
+        ("full_name", .string(description: "With the areas above it: Dhaka North › Mirpur")), ("depth", .integer(minimum: 0)),
+    ], required: ["id", "name", "full_name", "depth"]))
 }
 
 struct LeadDTO: Encodable {
@@ -350,12 +357,13 @@ struct LeadDTO: Encodable {
         createdAt = l.createdAt
     }
 
-    static let schema = Schema.object([
-        ("id", .uuid), ("number", .string()), ("name", .string()), ("phones", .array(.string())), ("email", .nullable(.string())),
-        ("address", .nullable(.string())), ("area_id", .nullable(.uuid)), ("interest", .nullable(.string())),
-        ("source", .string(enumValues: Leads.sources)), ("tags", .array(.string())), ("assigned_user_id", .nullable(.uuid)),
-        ("next_follow_up_on", .nullable(.string(format: "date"))), ("status", .string(enumValues: LeadStatus.allCases.map(\.rawValue))),
+    static let schema = Schema.named("Lead", .object([
+        ("id", .uuid), ("number", .string(description: "L-000001")), ("name", .string()), ("phones", .array(.string(description: "E.164"))),
+        ("email", .nullable(.string())), ("address", .nullable(.string())), ("area_id", .nullable(.uuid)), ("interest", .nullable(.string())),
+        ("source", .choice(Leads.sources)), ("tags", .array(.string())), ("assigned_user_id", .nullable(.uuid)),
+        ("next_follow_up_on", .nullable(.string(format: "date"))), ("status", .choice(LeadStatus.allCases.map(\.rawValue))),
         ("lost_reason", .nullable(.string())), ("notes", .nullable(.string())), ("branch_id", .nullable(.uuid)), ("reseller_id", .nullable(.uuid)),
-        ("customer_id", .nullable(.uuid)), ("converted_at", .nullable(.dateTime)), ("archived", .boolean), ("created_at", .nullable(.dateTime)),
-    ], required: ["id", "number", "name", "phones", "source", "tags", "status", "archived"])
+        ("customer_id", .nullable(.described(.uuid, "The customer the lead became"))), ("converted_at", .nullable(.dateTime)), ("archived", .boolean),
+        ("created_at", .nullable(.dateTime)),
+    ], required: ["id", "number", "name", "phones", "source", "tags", "status", "archived"]))
 }

@@ -121,7 +121,7 @@ private extension HTML {
             el("small", [.class("muted")], text: row.tags.joined(separator: ", "))
         }
         raw("</td><td>")
-        text(row.primaryPhone.map(CRMPages.displayPhone))
+        text(row.primaryPhone.map(CRMForms.displayPhone))
         raw("</td><td>")
         text(row.areaName)
         raw("</td><td>")

@@ -22,6 +22,10 @@ struct NotificationsArea: AreaModule {
         Outbox.register(into: &registry, services: env.services, transports: env.transports)
     }
 
+    func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
+        OutboxPages.register(signedIn)
+    }
+
     func dashboard(_ req: Request) async throws -> [DashboardCard] {
         let ctx = try req.ctx
         guard ctx.can(.outboxRead) else { return [] }

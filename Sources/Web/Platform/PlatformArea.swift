@@ -47,11 +47,19 @@ struct PlatformArea: AreaModule {
 
     func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
         DashboardPage.register(signedIn)
-        AuthPages.register(pages, signedIn: signedIn)
+        SignInPages.register(pages, signedIn: signedIn)
+        InvitationPages.register(pages)
+        PasswordResetPages.register(pages)
         AccountPages.register(signedIn)
-        StaffPages.register(signedIn)
-        OperationsPages.register(signedIn)
-        OperationsPages.registerBranchSwitcher(signedIn)
+        TwoFactorPages.register(signedIn)
+        UserPages.register(signedIn)
+        RolePages.register(signedIn)
+        BranchPages.register(signedIn)
+        SettingsPages.register(signedIn)
+        JobPages.register(signedIn)
+        AuditPages.register(signedIn)
+        OrganizationPages.register(signedIn)
+        SwitcherPages.register(signedIn)
     }
 
     func registerAPI(_ api: APIRouter) {

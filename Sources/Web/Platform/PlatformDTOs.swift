@@ -2,7 +2,9 @@ import Foundation
 import MeghnaCore
 import Platform
 
-struct OrganizationDTO: Codable {
+/// What the platform's API answers with. Each DTO's `schema` is what the document promises;
+/// `DTOSchemaTests` encodes samples of every DTO and checks them against it.
+struct OrganizationDTO: Encodable {
     var id: UUID
     var name: String
     var slug: String
@@ -25,12 +27,13 @@ struct OrganizationDTO: Codable {
         createdAt = o.createdAt
     }
 
-    static let schema = Schema.object([("id", .uuid), ("name", .string()), ("slug", .string()), ("currency", .string()),
-                                       ("time_zone", .string()), ("created_at", .nullable(.dateTime))],
-                                      required: ["id", "name", "slug", "currency", "time_zone"])
+    static let schema = Schema.named("Organization", .object([
+        ("id", .uuid), ("name", .string()), ("slug", .string()), ("currency", .string(description: "ISO 4217 code")),
+        ("time_zone", .string(description: "IANA time zone")), ("created_at", .nullable(.dateTime)),
+    ], required: ["id", "name", "slug", "currency", "time_zone"]))
 }
 
-struct BranchDTO: Codable {
+struct BranchDTO: Encodable {
     var id: UUID
     var name: String
     var code: String
@@ -52,12 +55,13 @@ struct BranchDTO: Codable {
         createdAt = b.createdAt
     }
 
-    static let schema = Schema.object([("id", .uuid), ("name", .string()), ("code", .string()), ("address", .nullable(.string())),
-                                       ("phone", .nullable(.string())), ("created_at", .nullable(.dateTime))],
-                                      required: ["id", "name", "code"])
+    static let schema = Schema.named("Branch", .object([
+        ("id", .uuid), ("name", .string()), ("code", .string()), ("address", .nullable(.string())),
+        ("phone", .nullable(.string(description: "E.164"))), ("created_at", .nullable(.dateTime)),
+    ], required: ["id", "name", "code"]))
 }
 
-struct RoleDTO: Codable {
+struct RoleDTO: Encodable {
     var id: UUID
     var key: String
     var name: String
@@ -77,18 +81,20 @@ struct RoleDTO: Codable {
         isSystem = r.isSystem
     }
 
-    static let schema = Schema.object([("id", .uuid), ("key", .string()), ("name", .string()),
-                                       ("permissions", .array(.string(enumValues: Permission.allCases.map(\.rawValue)))),
-                                       ("is_system", .boolean)], required: ["id", "key", "name", "permissions", "is_system"])
+    static let schema = Schema.named("Role", .object([
+        ("id", .uuid), ("key", .string()), ("name", .string()), ("permissions", .array(.choice(Permission.allCases.map(\.rawValue)))),
+        ("is_system", .boolean),
+    ], required: ["id", "key", "name", "permissions", "is_system"]))
 }
 
-struct UserDTO: Codable {
+struct UserDTO: Encodable {
     var id: UUID
     var email: String
     var name: String
     var status: String
     var roleID: UUID
     var branchIDs: [UUID]?
+    var resellerID: UUID?
     var emailVerified: Bool
     var twoFactorEnabled: Bool
     var platformAdmin: Bool
@@ -99,6 +105,7 @@ struct UserDTO: Codable {
         case id, email, name, status
         case roleID = "role_id"
         case branchIDs = "branch_ids"
+        case resellerID = "reseller_id"
         case emailVerified = "email_verified"
         case twoFactorEnabled = "two_factor_enabled"
         case platformAdmin = "platform_admin"
@@ -113,6 +120,7 @@ struct UserDTO: Codable {
         status = u.status.rawValue
         roleID = u.roleID
         self.branchIDs = branchIDs
+        resellerID = u.resellerID
         emailVerified = u.emailVerifiedAt != nil
         twoFactorEnabled = u.twoFactorEnabled
         platformAdmin = u.platformAdmin
@@ -120,15 +128,17 @@ struct UserDTO: Codable {
         createdAt = u.createdAt
     }
 
-    static let schema = Schema.object([("id", .uuid), ("email", .email), ("name", .string()),
-                                       ("status", .string(enumValues: UserStatus.allCases.map(\.rawValue))), ("role_id", .uuid),
-                                       ("branch_ids", .array(.uuid)), ("email_verified", .boolean), ("two_factor_enabled", .boolean),
-                                       ("platform_admin", .boolean), ("last_login_at", .nullable(.dateTime)), ("created_at", .nullable(.dateTime))],
-                                      required: ["id", "email", "name", "status", "role_id", "email_verified", "two_factor_enabled",
-                                                 "platform_admin"])
+    static let schema = Schema.named("User", .object([
+        ("id", .uuid), ("email", .string(description: "Lowercase email address")), ("name", .string()),
+        ("status", .choice(UserStatus.allCases.map(\.rawValue))), ("role_id", .uuid),
+        ("branch_ids", .described(.array(.uuid), "The branches the person is limited to; empty: every branch. Only in answers about one person")),
+        ("reseller_id", .nullable(.string(format: "uuid", description: "Reseller staff: the reseller whose subtree they see"))),
+        ("email_verified", .boolean), ("two_factor_enabled", .boolean), ("platform_admin", .boolean),
+        ("last_login_at", .nullable(.dateTime)), ("created_at", .nullable(.dateTime)),
+    ], required: ["id", "email", "name", "status", "role_id", "email_verified", "two_factor_enabled", "platform_admin"]))
 }
 
-struct TokenDTO: Codable {
+struct TokenDTO: Encodable {
     var id: UUID
     var name: String
     var prefix: String
@@ -156,13 +166,17 @@ struct TokenDTO: Codable {
         token = plaintext
     }
 
-    static let schema = Schema.object([("id", .uuid), ("name", .string()), ("prefix", .string()), ("abilities", .array(.string())),
-                                       ("user_id", .uuid), ("last_used_at", .nullable(.dateTime)), ("created_at", .nullable(.dateTime)),
-                                       ("token", .string(description: "Only in the response that creates the token"))],
-                                      required: ["id", "name", "prefix", "abilities", "user_id"])
+    static let abilities = ["*"] + Permission.allCases.map(\.rawValue)
+
+    static let schema = Schema.named("Token", .object([
+        ("id", .uuid), ("name", .string()), ("prefix", .string(description: "The first characters, to recognise the token")),
+        ("abilities", .array(.choice(abilities))), ("user_id", .uuid), ("last_used_at", .nullable(.dateTime)),
+        ("created_at", .nullable(.dateTime)),
+        ("token", .string(description: "The bearer token; only in the answer that creates it")),
+    ], required: ["id", "name", "prefix", "abilities", "user_id"]))
 }
 
-struct AuditEventDTO: Codable {
+struct AuditEventDTO: Encodable {
     var id: UUID
     var action: String
     var summary: String
@@ -198,12 +212,56 @@ struct AuditEventDTO: Codable {
         createdAt = e.createdAt
     }
 
-    static let schema = Schema.object([("id", .uuid), ("action", .string()), ("summary", .string()), ("actor", .string()),
-                                       ("actor_user_id", .nullable(.uuid)), ("target_type", .nullable(.string())),
-                                       ("target_id", .nullable(.string())), ("ip", .nullable(.string())), ("user_agent", .nullable(.string())),
-                                       ("metadata", .object([], additional: .string())), ("created_at", .dateTime)],
-                                      required: ["id", "action", "summary", "actor", "metadata", "created_at"])
+    static let schema = Schema.named("AuditEvent", .object([
+        ("id", .uuid), ("action", .string(description: "e.g. auth.login_succeeded")), ("summary", .string()), ("actor", .string()),
+        ("actor_user_id", .nullable(.uuid)), ("target_type", .nullable(.string())), ("target_id", .nullable(.string())),
+        ("ip", .nullable(.string())), ("user_agent", .nullable(.string())), ("metadata", .object([], additional: .values(.string()))),
+        ("created_at", .dateTime),
+    ], required: ["id", "action", "summary", "actor", "metadata", "created_at"]))
 }
+
+/// `GET /me`.
+struct MeDTO: Encodable {
+    var user: UserDTO
+    var organization: OrganizationDTO
+    var role: RoleDTO
+    var permissions: [String]
+    var actingAcrossTenants: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case user, organization, role, permissions
+        case actingAcrossTenants = "acting_across_tenants"
+    }
+
+    static let schema = Schema.named("Me", .object([
+        ("user", UserDTO.schema), ("organization", OrganizationDTO.schema), ("role", RoleDTO.schema),
+        ("permissions", .array(.choice(Permission.allCases.map(\.rawValue)))), ("acting_across_tenants", .boolean),
+    ], required: ["user", "organization", "role", "permissions", "acting_across_tenants"]))
+}
+
+struct TwoFactorStartDTO: Encodable {
+    var otpauthURI: String
+    var secret: String
+
+    enum CodingKeys: String, CodingKey {
+        case secret
+        case otpauthURI = "otpauth_uri"
+    }
+
+    static let schema = Schema.named("TwoFactorEnrolment", .object([
+        ("otpauth_uri", .string(description: "For a QR code")), ("secret", .string(description: "Base32, to type in by hand")),
+    ], required: ["otpauth_uri", "secret"]))
+}
+
+struct RecoveryCodesDTO: Encodable {
+    var recoveryCodes: [String]
+
+    enum CodingKeys: String, CodingKey { case recoveryCodes = "recovery_codes" }
+
+    static let schema = Schema.named("RecoveryCodes", .object([("recovery_codes", .array(.string()))], required: ["recovery_codes"]))
+}
+
+// MARK: Settings
 
 /// Settings as the API shows them: values, and secrets only as `<name>_set`.
 func settingsBody(_ settings: ResolvedSettings) -> [String: [String: SettingValue]] {
@@ -220,22 +278,35 @@ func settingsBody(_ settings: ResolvedSettings) -> [String: [String: SettingValu
     return out
 }
 
+/// The settings document from the catalog: what `GET` answers, or what `PATCH` takes (every
+/// field optional, secrets writable, unknown sections and fields refused).
 func settingsSchema(forPatch: Bool) -> Schema {
-    .object(SettingsCatalog.sections.map { section in
-        (section.key, Schema.object(section.fields.flatMap { field -> [(String, Schema)] in
-            let schema: Schema = switch field.kind {
+    let sections = SettingsCatalog.sections.map { section -> (String, Schema) in
+        let fields = section.fields.map { field -> (String, Schema) in
+            var schema: Schema = switch field.kind {
             case .integer(let range): .integer(minimum: range.lowerBound, maximum: range.upperBound)
             case .boolean: .boolean
-            case .text(let max): .string(maxLength: max)
-            case .email: .string(format: "email")
-            case .hostname: .string(maxLength: 253)
-            case .choice(let options): .string(enumValues: options)
-            case .roleList: .array(.string())
-            case .cron: .string(maxLength: 100, description: "Five-field cron expression")
-            case .secret: .nullable(.string(maxLength: 500, description: "Write-only; null or empty clears it"))
+            case .text(let max): .string(maxLength: max, pattern: #"[^\n\r\u000B\u000C\u0085\u2028\u2029]*"#, message: "must be one line")
+            case .email: forPatch ? .emailOrEmpty : .string(maxLength: 254, description: "An email address, or empty: not set")
+            case .hostname: .string(maxLength: 253, pattern: "[A-Za-z0-9.:-]*", description: "Host name or address; empty: keep mail in the outbox",
+                                    message: "is not a valid host name or address")
+            case .choice(let options): .choice(options)
+            case .roleList: .array(.string(maxLength: 80, description: "A role key such as billing_ops"))
+            case .cron: .string(pattern: #"\S+( +\S+){4}"#, description: "Five-field cron expression: minute hour day month weekday",
+                                message: "must be a cron expression such as 0 2 * * *")
+            case .secret: .string(maxLength: 500, description: "Write-only; null or empty clears it")
             }
-            if field.isSecret { return forPatch ? [(field.name, schema)] : [(field.name + "_set", .boolean)] }
-            return [(field.name, schema)]
-        }))
-    })
+            if !field.help.isEmpty || !field.label.isEmpty { schema = .described(schema, field.help.isEmpty ? field.label : "\(field.label): \(field.help)") }
+            if field.isSecret { return forPatch ? (field.name, .nullable(schema)) : (field.name + "_set", .boolean) }
+            switch field.kind {
+            case .text, .email, .hostname: if forPatch { return (field.name, .nullable(schema)) }
+            default: break
+            }
+            return (field.name, schema)
+        }
+        let names = fields.map(\.0)
+        return (section.key, .object(fields, required: forPatch ? [] : names, additional: .forbidden))
+    }
+    return .named(forPatch ? "SettingsPatch" : "Settings",
+                  .object(sections, required: forPatch ? [] : sections.map(\.0), additional: .forbidden))
 }

@@ -22,6 +22,7 @@ enum PlatformRoutes {
     static let twoFactorStart = Route0("account", "two-factor", "start")
     static let twoFactorConfirm = Route0("account", "two-factor", "confirm")
     static let twoFactorDisable = Route0("account", "two-factor", "disable")
+    static let apiDescription = Route0("api", "v1", "openapi.json")  // the API document the account page links to
     // Staff
     static let users = Route0("users")
     static let inviteUser = Route0("users", "invite")

@@ -30,6 +30,9 @@ protocol AreaModule: Sendable {
     func dashboard(_ req: Request) async throws -> [DashboardCard]
     /// Adds this area's part of the demo ISP (runs after the areas before it in the list).
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws
+    /// The page of one of this area's records, for links from other records' timelines
+    /// (`Activity.relatedType` is the record type, e.g. "customer").
+    func recordLink(type: String, id: UUID) -> (link: Link, label: String)?
 }
 
 extension AreaModule {
@@ -43,6 +46,7 @@ extension AreaModule {
     func registerCommands(_ commands: inout AsyncCommands) {}
     func dashboard(_ req: Request) async throws -> [DashboardCard] { [] }
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {}
+    func recordLink(type: String, id: UUID) -> (link: Link, label: String)? { nil }
 }
 
 /// What job handlers get from the composition root.

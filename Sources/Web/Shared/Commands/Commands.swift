@@ -48,22 +48,26 @@ struct ServeMeghnaCommand: AsyncCommand {
         }
         try await app.prepareDatabase()
         let base = app.meghna.services.baseURL
+        var banner: String?
         if signature.demo {
             let password = try await DemoData.seed(app)
-            context.console.print("""
+            banner = """
 
             Meghna demo is ready at \(base)
               Sign in as admin@demo.test (platform administrator) with password: \(password)
               Other demo staff, same password: branch@demo.test, billing@demo.test, network@demo.test, support@demo.test,
               and reseller@demo.test (sees only the Mirpur Net Franchise customers)
-            """)
+            """
         } else if try await Setup.isFirstRun(on: app.db) {
-            context.console.print("No organization exists yet: open \(base)/setup to create the first one and its super admin.")
+            banner = "No organization exists yet: open \(base)/setup to create the first one and its super admin."
         }
         if !signature.noWorker { Background.start(app) }
         var serve = context
         serve.input = CommandInput(arguments: ["serve"])
+        // Starts listening and returns; the process then waits for a stop signal. The banner
+        // comes after the server's own start-up lines, so it is the last thing on the screen.
         try await app.servers.asyncCommand.run(using: &serve)
+        if let banner { context.console.print(banner) }
     }
 }
 

@@ -34,7 +34,7 @@ enum DemoData {
             }
             _ = try await Organizations.create(.init(name: "Padma Net", slug: "padma-net"), services: services, on: db)
         }
-        let roles = try await Role.query(on: db).filter(\.$organizationID == org.id!).all()
+        let roles = try await Role.inOrganization(org.id!, on: db).all()
         for (email, name, systemRole) in staff {
             let user = try await User.query(on: db).filter(\.$email == email).first()
                 ?? User(organizationID: org.id!, roleID: roles.first { $0.key == systemRole.rawValue }!.id!, email: email, name: name)

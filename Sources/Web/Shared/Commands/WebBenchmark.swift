@@ -4,6 +4,7 @@ import Foundation
 import MeghnaCore
 import NIOCore
 import NIOPosix
+import Platform
 import Vapor
 
 /// `meghna web benchmark`: seeds (or reuses) the benchmark organization, starts this binary's
@@ -39,6 +40,7 @@ struct WebBenchmarkCommand: AsyncCommand {
         let bench = try await BenchmarkOrganization.prepare(app, customers: target, console: context.console)
         let total = try await Customer.scoped(to: bench.context, on: app.db).count()
         let (email, password) = try await bench.staff(app)
+        try await Self.renderBenchmark(bench, app: app, console: context.console)
 
         let port = try Self.freePort()
         let server = try ChildServer.start(port: port)
@@ -62,6 +64,7 @@ struct WebBenchmarkCommand: AsyncCommand {
             context.console.print("\(bench.databaseName), \(total) customers, \(concurrency) connections, \(seconds) s per workload "
                                   + "(server: this binary, pid \(server.pid))")
             context.console.print("workload               req/s     p50 ms   p99 ms   CPU ms/req  SQL/req  errors")
+            var failed = 0
             for workload in workloads {
                 let headers: [(String, String)] = workload.api ? [("Authorization", "Bearer \(token)")] : [("Cookie", cookie)]
                 // A short warm-up fills caches and connections before the timed run.
@@ -76,13 +79,43 @@ struct WebBenchmarkCommand: AsyncCommand {
                              percentile(result.latencies, 50), percentile(result.latencies, 99), cpu * 1000 / Double(n),
                              Double(result.statements) / Double(n), result.errors)
                 context.console.print(line)
+                failed += result.errors
             }
             context.console.print("server peak memory: \(server.peakMemoryKB() / 1024) MB")
+            if failed > 0 { throw CommandFailure("\(failed) requests did not answer 200 OK; the figures above are not to be trusted.") }
         } catch {
             try? await client.shutdown()
             throw error
         }
         try await client.shutdown()
+    }
+
+    /// Rendering alone, in this process: the 50-row customer list page (layout, filters, rows)
+    /// written 2,000 times from rows read once.
+    static func renderBenchmark(_ bench: BenchmarkOrganization, app: Application, console: any Console) async throws {
+        let ctx = bench.context
+        let page = try await CustomerDirectory.search(ctx, .init(), page: try CursorRequest(limit: 50), on: app.db)
+        let known = try await CustomerDirectory.choices(ctx, on: app.db)
+        let model = CustomerListPage.Model(rows: page.items, nextCursor: page.nextCursor, filter: .init(),
+                                           branches: Choice.list(known.branches, selected: nil, blank: "Any branch"),
+                                           areas: Choice.list(known.areas, selected: nil, blank: "Any area"),
+                                           resellers: Choice.list(known.resellers, selected: nil, blank: "Any reseller"),
+                                           canWrite: true, showBranch: known.branches.count > 1, error: nil)
+        let nav = AreaModules.all.flatMap(\.navigation).map { PageContext.NavItem(group: $0.group.title, label: $0.label, href: $0.link, active: false) }
+        let chrome = PageContext(title: "Customers", csrf: SecureToken.generate(), flash: nil, flashKind: nil, userName: "Benchmark Staff",
+                                 userEmail: "benchmark@crm-benchmark.test", roleName: "Super admin", organizationName: "CRM Benchmark",
+                                 crossing: false, nav: nav, organizations: [], canSwitch: false, branches: [], allBranches: true, canSwitchBranch: false)
+        var bytes = 0
+        let rounds = 2000
+        let started = ContinuousClock.now
+        for _ in 0..<rounds {
+            var html = HTML()
+            CustomerListPage.render(model, page: chrome, into: &html)
+            bytes = html.buffer.readableBytes
+        }
+        let perPage = milliseconds(ContinuousClock.now - started) / Double(rounds)
+        console.print(String(format: "render: customer list, %d rows, %.1f KB: %.3f ms per page (%d renders, one thread)",
+                             page.items.count, Double(bytes) / 1024, perPage, rounds))
     }
 
     struct RunResult {

@@ -39,6 +39,13 @@ struct HTML {
         buffer.writeString(String(value))
     }
 
+    /// An SVG image made by our own `Documents` writers (`SVGChart`, `QRCode`), which escape every
+    /// title and label they write: the one way besides `raw` that markup enters a page, kept in
+    /// one place so it is easy to audit. Never pass anything else.
+    mutating func documentSVG(_ svg: String) {
+        buffer.writeString(svg)
+    }
+
     /// Text when there is some.
     mutating func text(_ value: String?) {
         if let value { text(value) }
@@ -177,4 +184,16 @@ struct ExternalLink {
     }
 
     static func geo(latitude: String, longitude: String) -> ExternalLink { ExternalLink(url: "geo:\(latitude),\(longitude)") }
+
+    /// A phone number to call: digits and a leading plus only.
+    static func tel(_ phone: String) -> ExternalLink {
+        ExternalLink(url: "tel:" + phone.filter { $0.isASCII && ($0.isNumber || $0 == "+") })
+    }
+
+    /// An address to write to, percent-encoded.
+    static func mail(_ email: String) -> ExternalLink {
+        ExternalLink(url: "mailto:" + (email.addingPercentEncoding(withAllowedCharacters: mailCharacters) ?? ""))
+    }
+
+    private static let mailCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))
 }

@@ -30,6 +30,16 @@ struct Link: Equatable, Sendable, CustomStringConvertible, Encodable {
 
     /// The link with `#fragment`, a literal of our source.
     func fragment(_ name: StaticString) -> Link { Link(path: path + "#" + name.description) }
+
+    /// The link with `#fragment` for a name from a catalog (a settings section), percent-encoded.
+    func fragment(named name: String) -> Link {
+        Link(path: path + "#" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+    }
+
+    /// A jump to `#name` on the same page.
+    static func anchor(_ name: String) -> Link {
+        Link(path: "#" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+    }
 }
 
 /// A value that can stand in a path: ids and short names.
@@ -155,6 +165,13 @@ extension RoutesBuilder {
     @discardableResult
     func post<A, B>(_ route: Route2<A, B>, use handler: @escaping @Sendable (Request, A, B) async throws -> Response) -> Route {
         on(.POST, route, use: handler)
+    }
+
+    /// A form that uploads a file: the body may reach `maxBytes` (collected, then checked by
+    /// the CSRF middleware against the same limit); larger bodies answer 413.
+    @discardableResult
+    func upload(_ route: Route0, maxBytes: Int, use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
+        on(.POST, route.path.components, body: .collect(maxSize: ByteCount(value: maxBytes)), use: handler).bodyLimit(maxBytes)
     }
 
     private func on<A>(_ method: HTTPMethod, _ route: Route1<A>, use handler: @escaping @Sendable (Request, A) async throws -> Response) -> Route {

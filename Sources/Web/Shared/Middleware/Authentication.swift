@@ -77,13 +77,16 @@ struct PageAuthenticationMiddleware: AsyncMiddleware {
         else { throw DomainError.unauthorized("Sign in first.") }
         request.storage[Request.SessionKey.self] = session
         let path = request.url.path
+        let logout = PlatformRoutes.logout.link.path
         if !session.twoFactorPassed {
-            if path.hasPrefix("/login/two-factor") || path == "/logout" { return try await next.respond(to: request) }
-            return request.redirect(to: "/login/two-factor")
+            let secondFactor = PlatformRoutes.loginTwoFactor.link
+            if path.hasPrefix(secondFactor.path) || path == logout { return try await next.respond(to: request) }
+            return redirect(request, to: secondFactor)
         }
         request.attach(identity)
-        if identity.mustEnrolTwoFactor, !(path.hasPrefix("/account/two-factor") || path == "/logout") {
-            return request.redirect(to: "/account/two-factor?required=1")
+        let enrolment = PlatformRoutes.twoFactor.link
+        if identity.mustEnrolTwoFactor, !(path.hasPrefix(enrolment.path) || path == logout) {
+            return redirect(request, to: enrolment.query([("required", "1")]))
         }
         return try await next.respond(to: request)
     }

@@ -131,28 +131,59 @@ struct ErrorRenderingMiddleware: AsyncMiddleware {
             return response
         }
         if status == .unauthorized {
-            let next = request.url.path.hasPrefix("/login") ? "" : "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-            return request.redirect(to: "/login" + next)
+            let next = request.url.path.hasPrefix(PlatformRoutes.login.link.path) ? PlatformRoutes.login.link.path : withNext(PlatformRoutes.login.link, request.url.path)
+            return request.redirect(to: next)
         }
-        let template = switch status {
-        case .forbidden where !(error is FormExpired): "errors/forbidden"
-        case .notFound: "errors/not-found"
-        default: "errors/error"
-        }
-        do {
-            let view = try await request.view.render(template, ErrorPage(status: Int(status.code), title: title, detail: detail, requestID: requestID))
-            let response = try await view.encodeResponse(status: status, for: request)
-            response.headers.add(contentsOf: headers)
-            return response
-        } catch {
-            return Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .init(string: "\(title): \(detail)"))
-        }
+        var html = HTML(capacity: 2_048)
+        ErrorPages.render(status: status, formExpired: error is FormExpired, title: title, detail: detail, requestID: requestID, into: &html)
+        let response = html.response(status: status)
+        response.headers.add(contentsOf: headers)
+        return response
     }
 }
 
-struct ErrorPage: Encodable {
-    var status: Int
-    var title: String
-    var detail: String
-    var requestID: String?
+/// The pages people see when something fails: plain public pages built from the error alone
+/// (no database, no session), so they render even when nothing else works.
+enum ErrorPages {
+    static func render(status: HTTPStatus, formExpired: Bool, title: String, detail: String, requestID: String?, into html: inout HTML) {
+        switch status {
+        case .forbidden where !formExpired:
+            html.publicLayout(context("Not allowed")) { h in
+                h.raw("<h1>You cannot open this page</h1>")
+                h.el("p", text: detail)
+                h.raw(#"<p class="muted">Ask an administrator if you need this permission.</p>"#)
+                h.backToDashboard()
+            }
+        case .notFound:
+            html.publicLayout(context("Not found")) { h in
+                h.raw("<h1>Not found</h1>")
+                h.el("p", text: detail)
+                h.backToDashboard()
+            }
+        default:
+            html.publicLayout(context(title)) { h in
+                h.el("h1", text: title)
+                h.el("p", text: detail)
+                if let requestID {
+                    h.el("p", [.class("muted")]) { h in
+                        h.raw("Reference: ")
+                        h.text(requestID)
+                    }
+                }
+                h.backToDashboard()
+            }
+        }
+    }
+
+    /// The layout's context without anything from the request: no flash is shown or used up.
+    private static func context(_ title: String) -> PageContext {
+        PageContext(title: title, csrf: "", crossing: false, nav: [], organizations: [], canSwitch: false, branches: [], allBranches: true,
+                    canSwitchBranch: false)
+    }
+}
+
+private extension HTML {
+    mutating func backToDashboard() {
+        el("p") { h in h.el("a", [.class("btn"), .href(PlatformRoutes.dashboard.link)], text: "Back to the dashboard") }
+    }
 }

@@ -98,7 +98,7 @@ extension Request {
                 nav.append(.init(group: group.title, label: entry.label, href: entry.link, active: active))
             }
         }
-        nav.append(.init(label: "Account", href: PlatformRoutes.account.link, active: path.hasPrefix("/account")))
+        nav.append(.init(label: "Account", href: PlatformRoutes.account.link, active: path.hasPrefix(PlatformRoutes.account.link.path)))
         let orgs = identity.organizationChoices
         let current = staffSession?.branchID
         let flash = Flash.take(from: self)
