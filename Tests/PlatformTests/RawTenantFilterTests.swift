@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Platform
 import TestSupport
 
 /// Tenant conditions are written one way: `Model.scoped(to:)` / `find(_:in:)` for what a person
@@ -53,5 +54,18 @@ struct RawTenantFilterTests {
         func caught(_ line: String) -> Bool { regexes.contains { $0.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil } }
         for sample in samples { #expect(caught(sample), "\(sample)") }
         for line in allowed { #expect(!caught(line), "\(line)") }
+    }
+}
+
+@Suite("JSON columns")
+struct JSONColumnTests {
+    @Test func plainArraysAreReadDirectlyAndEverythingElseLikeJSONDecoder() throws {
+        let samples = [#"[]"#, #"["vip"]"#, #"["vip","fiber", "ফাইবার"]"#, #" [ "a" , "b" ] "#, #"["quote \" inside"]"#, #"["tab\tx"]"#,
+                       #"["a","#, #"["a" "b"]"#, #"{"a":1}"#, #"[1,2]"#, #""#, #"["a"]x"#, #"["\u00e9"]"#]
+        for sample in samples {
+            let expected = (try? JSONDecoder().decode([String].self, from: Data(sample.utf8))) ?? []
+            #expect(JSONColumn.decode(sample) == expected, "\(sample)")
+        }
+        #expect(JSONColumn.decode(JSONColumn.encode(["a\"b", "c\\d", "ক"])) == ["a\"b", "c\\d", "ক"])
     }
 }

@@ -80,6 +80,12 @@ struct RequestCostTests {
         #expect(PlatformRoutes.settingsTest.link("e mail/x").path == "/settings/e%20mail%2Fx/test", "a parameter cannot add a path segment")
         #expect(CRMRoutes.customers.link.query([("q", "Rahim & Sons"), ("status", nil), ("tag", "")]).path == "/customers?q=Rahim%20%26%20Sons")
         #expect(CRMRoutes.customers.link.query([("q", nil)]).path == "/customers")
+        for _ in 0..<200 {
+            let random = UUID()
+            #expect(random.pathValue == random.uuidString, "the fast UUID text is Foundation's")
+        }
+        #expect(PlatformRoutes.settingsTest.link("..").path == "/settings/%2E%2E/test", "a parameter cannot climb out of its path")
+        #expect(RoutePath.segment("billing") == "billing" && RoutePath.segment("a b") == "a%20b")
 
         try await withApp { t in
             let a = try await t.makeTenant("Alpha Net")

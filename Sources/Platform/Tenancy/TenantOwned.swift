@@ -53,8 +53,52 @@ public enum JSONColumn {
         String(decoding: try! JSONEncoder().encode(values), as: UTF8.self)
     }
 
+    /// The strings of a JSON array. Arrays of plain strings (no backslash escapes: tags,
+    /// permissions, phones), read on every list row, are split directly; anything else goes
+    /// through JSONDecoder.
     public static func decode(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        if let plain = plainStrings(text) { return plain }
+        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
+    static func plainStrings(_ text: String) -> [String]? {
+        let bytes = Array(text.utf8)
+        var i = 0
+        func skipSpace() { while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 } }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { return nil }
+        i += 1
+        var out: [String] = []
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            skipSpace()
+            return i == bytes.count ? out : nil
+        }
+        while i < bytes.count {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+            i += 1
+            let start = i
+            while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+                if bytes[i] == UInt8(ascii: "\\") || bytes[i] < 0x20 { return nil }
+                i += 1
+            }
+            guard i < bytes.count else { return nil }
+            out.append(String(decoding: bytes[start..<i], as: UTF8.self))
+            i += 1
+            skipSpace()
+            guard i < bytes.count else { return nil }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "]") else { return nil }
+            i += 1
+            skipSpace()
+            return i == bytes.count ? out : nil
+        }
+        return nil
     }
 }
 

@@ -9,7 +9,7 @@ extension Meghna {
         let env = try Environment.detect()
         let configuration: AppConfiguration
         do {
-            configuration = try AppConfiguration.fromEnvironment(isDevelopment: !env.isRelease)
+            configuration = try AppConfiguration.fromEnvironment(isDevelopment: env != .production)
         } catch let problem as AppConfiguration.Problem {
             FileHandle.standardError.write(Data("meghna: \(problem.description)\n".utf8))
             exit(2)

@@ -106,6 +106,21 @@ enum AreaModules {
 }
 
 extension Request {
-    /// A query parameter's value by name (list filters read theirs through this).
-    func queryValue(_ name: String) -> String? { query[String.self, at: name] }
+    struct QueryValuesKey: StorageKey { typealias Value = [String: String] }
+
+    /// A query parameter's value by name (list filters read theirs through this). The query is
+    /// parsed once per request (form encoding: `+` is a space, percent escapes decoded; the first
+    /// of repeated names counts), not once per parameter.
+    func queryValue(_ name: String) -> String? {
+        if let values = storage[QueryValuesKey.self] { return values[name] }
+        var values: [String: String] = [:]
+        for pair in (url.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String? { String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let key = decode(parts[0]), values[key] == nil else { continue }
+            values[key] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        storage[QueryValuesKey.self] = values
+        return values[name]
+    }
 }

@@ -154,7 +154,7 @@ final class APIRouter: @unchecked Sendable {
 
     /// Methods an undeclared request may use; each gets a catch-all below /api/v1 that answers
     /// 405 with `Allow` at a known path (204 for OPTIONS) and 404 elsewhere.
-    static let probedMethods: [HTTPMethod] = [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS, .TRACE, .CONNECT, .RAW(value: "QUERY")]
+    static let probedMethods: [HTTPMethod] = [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS, .TRACE, .RAW(value: "QUERY")]
 
     init(app: Application) {
         let base = app.grouped("api", "v1")

@@ -64,12 +64,14 @@ enum OpenAPIDocument {
             responses[String(op.success)] = success
             let rules = op.allRules
             for code in op.statuses where code != op.success {
-                var description = statusDescriptions[code] ?? "Problem"
                 if code == 422, !rules.isEmpty {
-                    description += ". Besides the schema: " + rules.map { "`\($0.field)` \($0.rule)" }.joined(separator: "; ")
+                    let description = (statusDescriptions[code] ?? "Problem") + ". Besides the schema: "
+                        + rules.map { "`\($0.field)` \($0.rule)" }.joined(separator: "; ")
+                    responses[String(code)] = ["description": description,
+                                               "content": ["application/problem+json": ["schema": problem.render(components: components)]]]
+                } else {
+                    responses[String(code)] = ["$ref": "#/components/responses/Problem\(code)"]
                 }
-                responses[String(code)] = ["description": description,
-                                           "content": ["application/problem+json": ["schema": problem.render(components: components)]]]
             }
             operation["responses"] = responses
             if !rules.isEmpty { operation["x-rules"] = rules.map { ["field": $0.field, "rule": $0.rule] } }
@@ -81,6 +83,11 @@ enum OpenAPIDocument {
             }
             paths["/api/v1" + op.path, default: [:]][op.method.rawValue.lowercased()] = operation
         }
+        // Rendered before the schemas are read, so Problem is among them.
+        let problemResponses = Dictionary(uniqueKeysWithValues: statusDescriptions.map { code, description in
+            ("Problem\(code)", ["description": description,
+                                 "content": ["application/problem+json": ["schema": problem.render(components: components)]]] as [String: Any])
+        })
         return [
             "openapi": "3.1.0",
             "info": ["title": "Meghna API", "version": "1.0.0",
@@ -96,6 +103,7 @@ enum OpenAPIDocument {
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
                 "schemas": components.schemas,
+                "responses": problemResponses,
             ],
         ]
     }

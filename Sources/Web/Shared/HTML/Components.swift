@@ -116,7 +116,12 @@ extension HTML {
     }
 
     mutating func option(_ value: String, _ label: String, selected: Bool) {
-        el("option", [.value(value), .flag("selected", selected)], text: label)
+        // Written directly: a filter bar can hold hundreds of options (an area tree).
+        raw("<option value=\"")
+        text(value)
+        raw(selected ? "\" selected>" : "\">")
+        text(label)
+        raw("</option>")
     }
 
     /// A `<select>` of choices, the checked one selected.
@@ -159,7 +164,7 @@ struct Choice: Encodable, Sendable {
     /// Options from ids and names, with an optional blank first option.
     static func list(_ items: [(UUID, String)], selected: String?, blank: String? = nil) -> [Choice] {
         (blank.map { [Choice(value: "", label: $0, checked: (selected ?? "").isEmpty)] } ?? [])
-            + items.map { Choice(value: $0.0.uuidString, label: $0.1, checked: $0.0.uuidString == selected) }
+            + items.map { let value = $0.0.pathValue; return Choice(value: value, label: $0.1, checked: value == selected) }
     }
 
     /// Options from raw values, labelled by `label`.

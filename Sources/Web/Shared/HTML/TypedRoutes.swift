@@ -49,7 +49,27 @@ protocol PathParameter: Sendable {
 }
 
 extension UUID: PathParameter {
-    var pathValue: String { uuidString }
+    /// The same text as `uuidString` (upper-case hex, 8-4-4-4-12), written without Foundation's
+    /// formatter: a list page builds a link per row.
+    var pathValue: String {
+        let digits: StaticString = "0123456789ABCDEF"
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var i = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[i] = UInt8(ascii: "-")
+                        i += 1
+                    }
+                    out[i] = digits.utf8Start[Int(byte >> 4)]
+                    out[i + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                    i += 2
+                }
+                return i
+            }
+        }
+    }
+
     init?(pathValue: String) { self.init(uuidString: pathValue) }
 }
 
@@ -88,14 +108,28 @@ struct RoutePath: Sendable {
     func link(_ values: [String]) -> Link {
         var iterator = values.makeIterator()
         var path = ""
+        path.reserveCapacity(64)
         for segment in segments {
-            path += "/"
+            path.append("/")
             switch segment {
-            case .constant(let text): path += text
-            case .parameter: path += (iterator.next() ?? "").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? ""
+            case .constant(let text): path.append(text)
+            case .parameter: path.append(Self.segment(iterator.next() ?? ""))
             }
         }
         return Link(path: path.isEmpty ? "/" : path)
+    }
+
+    private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
+
+    /// A parameter as one path segment. Ids and plain words (the common case, one per row of a
+    /// list) are copied as they are; anything else is percent-encoded, so it stays one segment.
+    static func segment(_ value: String) -> String {
+        let plain = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F || byte == 0x2E
+        }
+        if value == "." || value == ".." { return value.replacingOccurrences(of: ".", with: "%2E") }
+        if plain { return value }
+        return value.addingPercentEncoding(withAllowedCharacters: segmentCharacters) ?? ""
     }
 
     /// The parameter named `name` of a matched request, typed; anything that does not parse is

@@ -14,7 +14,7 @@ struct RequestContextMiddleware: AsyncMiddleware {
         let statements = StatementCounter()
         let response = try await StatementCounter.$current.withValue(statements) { try await next.respond(to: request) }
         response.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
-        if !request.application.environment.isRelease {
+        if request.application.environment != .production {
             response.headers.replaceOrAdd(name: "X-SQL-Statements", value: String(statements.count))
         }
         let elapsed = ContinuousClock.now - started
