@@ -174,13 +174,6 @@ public enum Identities {
                         organizationChoices: user.platformAdmin && withOrganizations ? organizations.sorted { $0.name < $1.name }
                             : [(home.id!, home.name)])
     }
-
-    /// Branches the person may switch between: their assigned ones, or all of the organization.
-    public static func switchableBranches(_ identity: Identity, on db: any Database) async throws -> [Branch] {
-        let query = Branch.inOrganization(identity.organization.id!, on: db).sort(\.$name)
-        if let allowed = identity.allowedBranchIDs { query.filter(\.$id ~~ allowed) }
-        return try await query.limit(200).all()
-    }
 }
 
 /// First run and the CLI: creating the first organization and its super admin.

@@ -103,13 +103,13 @@ enum ImportPages {
                     + header.enumerated().map { Choice(value: String($0.offset), label: $0.element, checked: $0.offset == chosen) })
             }
         }
-        let branches = try await Identities.switchableBranches(try req.identity, on: req.db)
+        let branches = try req.identity.branchChoices
         // A running import's page has only its counters (`CustomerImports.progress`).
         let running = item?.inProgress ?? false
         let problems = dryRun?.problems ?? item.map { $0.status == "uploaded" || running ? [] : $0.report } ?? []
         let recent = item == nil ? try await CustomerImports.recent(ctx, on: req.db) : []
         let model = Model(form: form, item: item, recent: recent, mappings: mappings,
-                          branches: Choice.list(branches.map { ($0.id!, $0.name) }, selected: item?.branchID?.uuidString,
+                          branches: Choice.list(branches.map { ($0.id, $0.name) }, selected: item?.branchID?.uuidString,
                                                 blank: "Use the file's branch column"),
                           dryRun: dryRun, problems: problems, running: running)
         let page = try req.page(item.map { "Import \($0.fileName)" } ?? "Import customers")

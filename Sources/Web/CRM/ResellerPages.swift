@@ -74,11 +74,11 @@ enum ResellerPages {
     static func renderList(_ req: Request, form: FormState, status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let tree = try await Resellers.tree(ctx, on: req.db)
-        let branches = try await Identities.switchableBranches(try req.identity, on: req.db)
-        let branchNames = Dictionary(uniqueKeysWithValues: branches.map { ($0.id!, $0.name) })
+        let branches = try req.identity.branchChoices
+        let branchNames = Dictionary(uniqueKeysWithValues: branches.map { ($0.id, $0.name) })
         let fields = Fields(form: form,
                             parents: Choice.list(tree.map { ($0.id!, indented($0)) }, selected: form.values["parent_id"], blank: "None (top level)"),
-                            branches: Choice.list(branches.map { ($0.id!, $0.name) }, selected: form.values["branch_id"]))
+                            branches: Choice.list(branches.map { ($0.id, $0.name) }, selected: form.values["branch_id"]))
         let canManage = ctx.can(.resellersManage) && !ctx.isResellerScoped
         let page = try req.page("Resellers")
         var html = HTML()
@@ -108,7 +108,7 @@ enum ResellerPages {
         let ctx = try req.ctx
         let reseller = try await Resellers.find(ctx, id.uuidString, on: req.db)
         let tree = try await Resellers.tree(ctx, on: req.db)
-        let branches = try await Identities.switchableBranches(try req.identity, on: req.db)
+        let branches = try req.identity.branchChoices
         let commission = Resellers.commissionText(reseller.commissionBasisPoints)
         let state = form ?? FormState(values: [
             "name": reseller.name, "parent_id": reseller.parentID?.uuidString ?? "", "branch_id": reseller.branchID.uuidString,
@@ -119,7 +119,7 @@ enum ResellerPages {
         let parents = tree.filter { !$0.path.hasPrefix(reseller.path) }
         let fields = Fields(form: state,
                             parents: Choice.list(parents.map { ($0.id!, indented($0)) }, selected: state.values["parent_id"], blank: "None (top level)"),
-                            branches: Choice.list(branches.map { ($0.id!, $0.name) }, selected: state.values["branch_id"]))
+                            branches: Choice.list(branches.map { ($0.id, $0.name) }, selected: state.values["branch_id"]))
         let statuses = Choice.values(ResellerStatus.allCases.map(\.rawValue), selected: state.values["status"])
         let children = tree.filter { $0.parentID == reseller.id }
         let canManage = ctx.can(.resellersManage) && !ctx.isResellerScoped

@@ -34,8 +34,7 @@ enum SwitcherPages {
         let identity = try req.identity
         guard let session = req.staffSession else { throw DomainError.unauthorized("Sign in first.") }
         if let raw = form.branch_id, !raw.isEmpty {
-            let allowed = try await Identities.switchableBranches(identity, on: req.db)
-            guard let branch = allowed.first(where: { $0.id?.uuidString == raw }) else { throw DomainError.notFound("Branch") }
+            guard let branch = identity.branchChoices.first(where: { $0.id.uuidString == raw }) else { throw DomainError.notFound("Branch") }
             session.branchID = branch.id
             try await session.save(on: req.db)
             return redirect(req, to: PlatformRoutes.dashboard.link, flash: "You are now working in the \(branch.name) branch.")

@@ -114,12 +114,7 @@ extension Request {
     func queryValue(_ name: String) -> String? {
         if let values = storage[QueryValuesKey.self] { return values[name] }
         var values: [String: String] = [:]
-        for pair in (url.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String? { String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let key = decode(parts[0]), values[key] == nil else { continue }
-            values[key] = parts.count > 1 ? decode(parts[1]) : ""
-        }
+        for (key, value) in APIRouter.queryPairs(url.query) ?? [] where values[key] == nil { values[key] = value }
         storage[QueryValuesKey.self] = values
         return values[name]
     }
