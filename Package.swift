@@ -105,7 +105,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "meghna",
-            dependencies: ["Web"],
+            dependencies: ["Web", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -18,11 +18,13 @@ struct WebBenchmarkCommand: AsyncCommand {
         @Option(name: "customers", help: "Customers in the benchmark organization (default 10000)") var customers: Int?
         @Option(name: "concurrency", help: "Concurrent connections (default 8)") var concurrency: Int?
         @Option(name: "seconds", help: "Seconds per workload (default 10)") var seconds: Int?
+        @Option(name: "only", help: "Comma-separated workloads: list, common, phone, api, health (default all but health, the HTTP floor)") var only: String?
     }
 
     var help: String { "Measures pages and the API over HTTP: req/s, p50/p99, CPU ms and SQL statements per request" }
 
     struct Workload {
+        var key: String
         var name: String
         var path: @Sendable (Int) -> String
         var api: Bool
@@ -36,13 +38,18 @@ struct WebBenchmarkCommand: AsyncCommand {
         guard (100...2_000_000).contains(target) else { throw CommandFailure("--customers must be between 100 and 2000000.") }
         guard (1...256).contains(concurrency) else { throw CommandFailure("--concurrency must be between 1 and 256.") }
         guard (1...600).contains(seconds) else { throw CommandFailure("--seconds must be between 1 and 600.") }
+        let keys = ["list", "common", "phone", "api", "health"]
+        let only = signature.only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) } ?? Set(keys.dropLast())
+        if let unknown = only.subtracting(keys).sorted().first {
+            throw CommandFailure("--only: \"\(unknown)\" is not a workload; choose from \(keys.joined(separator: ", ")).")
+        }
         try await app.prepareDatabase()
         let bench = try await BenchmarkOrganization.prepare(app, customers: target, console: context.console)
         let total = try await Customer.scoped(to: bench.context, on: app.db).count()
         let (email, password) = try await bench.staff(app)
         try await Self.renderBenchmark(bench, app: app, console: context.console)
 
-        let port = try Self.freePort()
+        let port = try await Self.freePort()
         let server = try ChildServer.start(port: port)
         defer { server.stop() }
         let base = "http://127.0.0.1:\(port)"
@@ -56,11 +63,13 @@ struct WebBenchmarkCommand: AsyncCommand {
             // A word many customers share (a common first name) and real phone numbers.
             let common = CRMSeeder.firstNames[3]
             let workloads = [
-                Workload(name: "customer list", path: { _ in "/customers" }, api: false),
-                Workload(name: "search, common word", path: { _ in "/customers?q=\(common)" }, api: false),
-                Workload(name: "search, phone", path: { i in "/customers?q=\(CRMSeeder.phone((i &* 7919) % total))" }, api: false),
-                Workload(name: "API list", path: { _ in "/api/v1/customers" }, api: true),
-            ]
+                Workload(key: "list", name: "customer list", path: { _ in "/customers" }, api: false),
+                Workload(key: "common", name: "search, common word", path: { _ in "/customers?q=\(common)" }, api: false),
+                Workload(key: "phone", name: "search, phone", path: { i in "/customers?q=\(CRMSeeder.phone((i &* 7919) % total))" }, api: false),
+                Workload(key: "api", name: "API list", path: { _ in "/api/v1/customers" }, api: true),
+                // Not in the default set: the HTTP floor (no session, no SQL) for reading the others.
+                Workload(key: "health", name: "health (floor)", path: { _ in "/healthz" }, api: false),
+            ].filter { only.contains($0.key) }
             context.console.print("\(bench.databaseName), \(total) customers, \(concurrency) connections, \(seconds) s per workload "
                                   + "(server: this binary, pid \(server.pid))")
             context.console.print("workload               req/s     p50 ms   p99 ms   CPU ms/req  SQL/req  errors")
@@ -217,10 +226,10 @@ struct WebBenchmarkCommand: AsyncCommand {
     }
 
     /// A port the kernel has just handed out and released.
-    static func freePort() throws -> Int {
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress?.port ?? 0
-        try channel.close().wait()
+        try await channel.close()
         guard port > 0 else { throw CommandFailure("No free port to run the server on.") }
         return port
     }
