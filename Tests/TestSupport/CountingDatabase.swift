@@ -2,6 +2,8 @@ import FluentKit
 import Foundation
 import Logging
 import NIOCore
+import MeghnaCore
+import Platform
 import SQLKit
 
 /// Wraps a database and counts every statement sent through it (Fluent queries and raw SQL),
@@ -63,5 +65,13 @@ public final class CountingDatabase: Database, SQLDatabase, @unchecked Sendable 
 
     public func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await sql.withSession(closure)
+    }
+}
+
+extension CountingDatabase: DirectRowsDatabase {
+    public func directRows(sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]] {
+        guard let direct = inner as? any DirectRowsDatabase else { throw DomainError.conflict("The wrapped database cannot read rows directly.") }
+        note(sql)
+        return try await direct.directRows(sql: sql, binds: binds)
     }
 }

@@ -94,9 +94,9 @@ public enum CustomerDirectory {
             UNION ALL SELECT 'reseller' AS kind, id, name AS label FROM resellers WHERE \(TenantSQL.organization(org)) AND \(resellerCondition)
             """
         var out = Choices()
-        for row in try await db.sql.raw(query).all() {
-            let item = (try row.decode(column: "id", as: UUID.self), try row.decode(column: "label", as: String.self))
-            switch try row.decode(column: "kind", as: String.self) {
+        for row in try await db.rows(query) {
+            let item = (try row.uuid(1), try row.string(2))
+            switch try row.string(0) {
             case "branch": out.branches.append(item)
             case "area": out.areas.append(item)
             default: out.resellers.append(item)
@@ -177,18 +177,14 @@ public enum CustomerDirectory {
             FROM customers c JOIN branches b ON b.id = c.branch_id LEFT JOIN areas a ON a.id = c.area_id LEFT JOIN resellers r ON r.id = c.reseller_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(unsafeRaw: orderBy) LIMIT \(literal: page.limit + 1)
             """
-        let rows = try await db.sql.raw(query).all().map { row in
-            Row(id: try row.decode(column: "id", as: UUID.self), number: try row.decode(column: "number", as: Int64.self),
-                numberText: try row.decode(column: "number_text", as: String.self), displayName: try row.decode(column: "display_name", as: String.self),
-                kind: try row.decode(column: "kind", as: String.self), status: try row.decode(column: "status", as: String.self),
-                primaryPhone: try row.decode(column: "primary_phone", as: String?.self), email: try row.decode(column: "email", as: String?.self),
-                joinedOn: try row.decode(column: "joined_on", as: String.self),
-                tags: JSONColumn.decode(try row.decode(column: "tags", as: String.self)),
-                branchName: try row.decode(column: "branch_name", as: String.self), areaName: try row.decode(column: "area_name", as: String?.self),
-                resellerName: try row.decode(column: "reseller_name", as: String?.self),
-                archived: try row.decode(column: "archived_at", as: Date?.self) != nil,
-                createdAt: try row.decode(column: "created_at", as: Date?.self) ?? Date(timeIntervalSince1970: 0),
-                sortName: try row.decode(column: "sort_name", as: String.self))
+        // By position, in the SELECT list's order.
+        let rows = try await db.rows(query).map { row in
+            Row(id: try row.uuid(0), number: try row.int64(1), numberText: try row.string(2), displayName: try row.string(3),
+                kind: try row.string(5), status: try row.string(6), primaryPhone: try row.optionalString(7), email: try row.optionalString(8),
+                joinedOn: try row.string(9), tags: JSONColumn.decode(try row.string(10)),
+                branchName: try row.string(13), areaName: try row.optionalString(14), resellerName: try row.optionalString(15),
+                archived: try row.optionalDate(11) != nil, createdAt: try row.optionalDate(12) ?? Date(timeIntervalSince1970: 0),
+                sortName: try row.string(4))
         }
         let items = Array(rows.prefix(page.limit))
         var next: String?
@@ -224,7 +220,7 @@ public enum CustomerDirectory {
             // word) and counts, up to one past the limit, without a row leaving the database.
             terms.prefixes = words
             let count: SQLQueryString = "SELECT count(*) AS n FROM (\(SearchIndex.matching(org, terms, limit: candidateLimit + 1, on: db.sql))) m"
-            let n = try await db.sql.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0
+            let n = try await db.rows(count).first?.int(0) ?? 0
             if n == 0 { return nil }
             if n <= candidateLimit { return (true, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"]) }
             return (false, [SearchIndex.condition(org, terms, on: db.sql)])

@@ -51,15 +51,16 @@ public enum Identities {
     /// password changed since. The last-seen time is written at most once a minute.
     public static func resumeSession(_ token: String?, origin: Credentials.Origin, services: PlatformServices,
                                      on db: any Database) async throws -> (StaffSession, Identity)? {
-        guard let token, !token.isEmpty, token.count <= 128,
-              let session = try await StaffSession.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(token))
-                .join(User.self, on: \StaffSession.$userID == \User.$id)
-                .join(Role.self, on: \User.$roleID == \Role.$id)
-                .join(Organization.self, on: \User.$organizationID == \Organization.$id).first()
-        else { return nil }
-        let user = try session.joined(User.self)
+        guard let token, !token.isEmpty, token.count <= 128 else { return nil }
+        let query: SQLQueryString = """
+            \(unsafeRaw: IdentityRows.joined("staff_sessions", alias: "s", columns: IdentityRows.sessionColumns)) \
+            WHERE s.token_hash = \(bind: SecureToken.sha256Hex(token)) LIMIT 1
+            """
+        guard let row = try await db.rows(query).first else { return nil }
+        let session = try IdentityRows.session(row, at: 0)
+        let (user, role, home) = try IdentityRows.people(row, after: IdentityRows.sessionCount)
         let acting = session.organizationID == user.organizationID ? nil : session.organizationID.uuidString
-        let identity = try await build(user: user, role: try session.joined(Role.self), home: try session.joined(Organization.self), acting: acting,
+        let identity = try await build(user: user, role: role, home: home, acting: acting,
                                        token: nil, branch: session.branchID, origin: origin, withOrganizations: true, services: services, on: db)
         let now = services.clock.now()
         let idle = TimeInterval(identity.settings.int("security", "idle_timeout_minutes") * 60)
@@ -84,18 +85,19 @@ public enum Identities {
     /// revoked or expired, or its person is not active. `last_used_at` is written at most once a minute.
     public static func resolveToken(_ bearer: String, acting: String?, origin: Credentials.Origin, services: PlatformServices,
                                     on db: any Database) async throws -> Identity? {
-        guard bearer.count <= 200,
-              let token = try await APIToken.query(on: db).filter(\.$tokenHash == SecureToken.sha256Hex(bearer))
-                .join(User.self, on: \APIToken.$userID == \User.$id)
-                .join(Role.self, on: \User.$roleID == \Role.$id)
-                .join(Organization.self, on: \User.$organizationID == \Organization.$id).first(),
-              token.revokedAt == nil
-        else { return nil }
-        let user = try token.joined(User.self)
+        guard bearer.count <= 200 else { return nil }
+        let query: SQLQueryString = """
+            \(unsafeRaw: IdentityRows.joined("api_tokens", alias: "t", columns: IdentityRows.tokenColumns)) \
+            WHERE t.token_hash = \(bind: SecureToken.sha256Hex(bearer)) LIMIT 1
+            """
+        guard let row = try await db.rows(query).first else { return nil }
+        let token = try IdentityRows.token(row, at: 0)
+        guard token.revokedAt == nil else { return nil }
+        let (user, role, home) = try IdentityRows.people(row, after: IdentityRows.tokenCount)
         let now = services.clock.now()
         guard user.status == .active else { return nil }
         if let expires = token.expiresAt, expires < now { return nil }
-        let identity = try await build(user: user, role: try token.joined(Role.self), home: try token.joined(Organization.self), acting: acting,
+        let identity = try await build(user: user, role: role, home: home, acting: acting,
                                        token: token, branch: nil, origin: origin, withOrganizations: false, services: services, on: db)
         if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
             try await APIToken.query(on: db).filter(\.$id == token.id!).set(\.$lastUsedAt, to: now).update()
@@ -124,7 +126,6 @@ public enum Identities {
 
         // Settings of the home organization, the acting organization's branches (with the
         // person's own marked) and, for a platform administrator's pages, every organization.
-        let sql = db as! any SQLDatabase
         var query: SQLQueryString = """
             SELECT 's' AS kind, organization_id AS id, section AS name, \(ident: "values") AS a, secrets AS b
               FROM organization_settings WHERE \(TenantSQL.organization(home.id!))
@@ -136,11 +137,10 @@ public enum Identities {
         var settingRows: [(section: String, values: String, secrets: String)] = []
         var branches: [(id: UUID, name: String, assigned: Bool)] = []
         var organizations: [(id: UUID, name: String)] = []
-        for row in try await sql.raw(query).all() {
-            let id = try row.decode(column: "id", as: UUID.self), name = try row.decode(column: "name", as: String.self)
-            let a = try row.decode(column: "a", as: String.self)
-            switch try row.decode(column: "kind", as: String.self) {
-            case "s": settingRows.append((name, a, try row.decode(column: "b", as: String.self)))
+        for row in try await db.rows(query) {
+            let id = try row.uuid(1), name = try row.string(2), a = try row.string(3)
+            switch try row.string(0) {
+            case "s": settingRows.append((name, a, try row.string(4)))
             case "b": branches.append((id, name, a == "1"))
             default: organizations.append((id, name))
             }

@@ -1,0 +1,74 @@
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import NIOConcurrencyHelpers
+import Platform
+
+/// `db.rows(_:)` on the two drivers Meghna runs on. SQLite: the statement runs on the driver's
+/// thread pool and each row is read into cells there (the driver's own row callback would hop to
+/// the event loop once per row). PostgreSQL: the binary cells are read by their column type.
+extension StatementCountingDatabase: DirectRowsDatabase {
+    func directRows(sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]] {
+        StatementCounter.current?.increment()
+        return try await DirectDrivers.rows(on: inner, sql: sql, binds: binds)
+    }
+}
+
+enum DirectDrivers {
+    struct Unsupported: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "Direct row reading does not support \(what)." }
+    }
+
+    static func rows(on database: any Database, sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]] {
+        if let sqlite = database as? any SQLiteDatabase {
+            let encoder = SQLiteDataEncoder()
+            let values = try binds.map { try encoder.encode($0) }
+            let rows = NIOLockedValueBox<[[SQLCell]]>([])
+            try await sqlite.withConnection { connection in
+                try await connection.query(sql, values) { row in
+                    let cells = row.columns.map { column -> SQLCell in
+                        switch column.data {
+                        case .integer(let value): .int(Int64(value))
+                        case .float(let value): .double(value)
+                        case .text(let value): .text(value)
+                        case .blob(let buffer): .bytes(Array(buffer.readableBytesView))
+                        case .null: .null
+                        }
+                    }
+                    rows.withLockedValue { $0.append(cells) }
+                }
+            }
+            return rows.withLockedValue { $0 }
+        }
+        if let postgres = database as? any PostgresDatabase {
+            var bindings = PostgresBindings(capacity: binds.count)
+            for bind in binds {
+                if (bind as Optional<Any>) == nil {
+                    bindings.appendNull()
+                } else if let value = bind as? any PostgresThrowingDynamicTypeEncodable {
+                    try bindings.append(value, context: .default)
+                } else {
+                    throw Unsupported(what: "binding a \(type(of: bind))")
+                }
+            }
+            let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+            let result = try await postgres.withConnection { $0.query(query, logger: $0.logger) }.get()
+            return try result.rows.map { row in try row.map(cell) }
+        }
+        throw Unsupported(what: "\(type(of: database))")
+    }
+
+    static func cell(_ cell: PostgresCell) throws -> SQLCell {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .uuid: return .uuid(try cell.decode(UUID.self))
+        case .int2, .int4, .int8: return .int(try cell.decode(Int64.self))
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .timestamptz, .timestamp, .date: return .date(try cell.decode(Date.self))
+        case .float4, .float8: return .double(try cell.decode(Double.self))
+        case .numeric: return .text(try cell.decode(Decimal.self).description)
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
