@@ -18,10 +18,28 @@ public struct CursorRequest: Sendable, Equatable {
             self.id = id
         }
 
+        /// URL-safe base64 of `{"key":…,"id":…}`, written by hand: every list page makes one.
         public var encoded: String {
-            let data = try! JSONEncoder().encode(self)
-            return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
+            var json = "{\"key\":\""
+            for scalar in key.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case _ where scalar.value < 0x20: json += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\",\"id\":\"" + id.uuidString + "\"}"
+            var out = String.UnicodeScalarView()
+            for scalar in Data(json.utf8).base64EncodedString().unicodeScalars {
+                switch scalar {
+                case "+": out.append("-")
+                case "/": out.append("_")
+                case "=": break
+                default: out.append(scalar)
+                }
+            }
+            return String(out)
         }
 
         public init(encoded: String) throws(DomainError) {

@@ -66,7 +66,7 @@ struct CustomerDTO: Encodable {
     ], required: ["id", "number", "kind", "display_name", "phones", "joined_on", "status", "branch_id", "tags", "archived"]))
 }
 
-struct CustomerRowDTO: Encodable {
+struct CustomerRowDTO: Encodable, JSONWritable {
     var id: UUID
     var number: String
     var displayName: String
@@ -100,6 +100,25 @@ struct CustomerRowDTO: Encodable {
         area = r.areaName
         reseller = r.resellerName
         archived = r.archived
+    }
+
+    /// The members in `apiJSON`'s (sorted) order.
+    func writeJSON(_ out: inout JSONOut) {
+        out.object { out in
+            out.field("archived", archived)
+            out.field("area", area)
+            out.field("branch", branch)
+            out.field("display_name", displayName)
+            out.field("email", email)
+            out.field("id", id)
+            out.field("joined_on", joinedOn)
+            out.field("kind", kind)
+            out.field("number", number)
+            out.field("primary_phone", primaryPhone)
+            out.field("reseller", reseller)
+            out.field("status", status)
+            out.field("tags", tags)
+        }
     }
 
     static let schema = Schema.named("CustomerRow", .object([
