@@ -123,6 +123,18 @@ struct SearchIndexTests {
             #expect(Set(try await walk(.init(tag: "vip"))) == Set(vip.map(\.numberText)))
             #expect(try await other.search("dhaka") == ["Zubair Dhaka"])
             #expect(try await w.search("zubair").isEmpty)
+            // A common search is counted once; the next page (or the same word again) walks at once.
+            let counting = CountingDatabase(t.db)
+            let first = try await CustomerDirectory.search(w.ctx, .init(query: "dhak"), page: try CursorRequest(limit: 50), on: counting)
+            #expect(counting.count == 2)
+            counting.reset()
+            let again = try await CustomerDirectory.search(w.ctx, .init(query: "dhak"), page: try CursorRequest(limit: 50), on: counting)
+            #expect(counting.count == 1)
+            #expect(again.items.map(\.id) == first.items.map(\.id) && first.items.map(\.numberText) == Array(byName.prefix(50)))
+            // Another organization's same search is its own decision (it has one match).
+            counting.reset()
+            #expect(try await CustomerDirectory.search(other.ctx, .init(query: "dhak"), page: try CursorRequest(limit: 50), on: counting).items.count == 1)
+            #expect(counting.count == 2)
         }
     }
 

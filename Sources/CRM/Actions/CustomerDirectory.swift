@@ -219,10 +219,13 @@ public enum CustomerDirectory {
             // The full-text index intersects the words' document lists (the tag is one more
             // word) and counts, up to one past the limit, without a row leaving the database.
             terms.prefixes = words
+            let plan = CommonSearches.Key(organizationID: org, query: SearchIndex.fullTextQuery(org, terms))
+            if CommonSearches.shared.contains(plan) { return (false, [SearchIndex.condition(org, terms, on: db.sql)]) }
             let count: SQLQueryString = "SELECT count(*) AS n FROM (\(SearchIndex.matching(org, terms, limit: candidateLimit + 1, on: db.sql))) m"
             let n = try await db.rows(count).first?.int(0) ?? 0
             if n == 0 { return nil }
             if n <= candidateLimit { return (true, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"]) }
+            CommonSearches.shared.insert(plan)
             return (false, [SearchIndex.condition(org, terms, on: db.sql)])
         }
     }
