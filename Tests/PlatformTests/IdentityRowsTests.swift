@@ -54,7 +54,7 @@ struct IdentityRowsTests {
                 """)
             let row = try #require(sessionRows.first)
             let session = try IdentityRows.session(row, at: 0)
-            let (readUser, readRole, readOrganization) = try IdentityRows.people(row, after: IdentityRows.sessionCount)
+            let (readUser, readRole, readOrganization, _) = try IdentityRows.people(row, after: IdentityRows.sessionCount)
             #expect(session.$id.exists && readUser.$id.exists && readRole.$id.exists && readOrganization.$id.exists)
             #expect(try Self.fields(session) == Self.fields(try await StaffSession.find(started.id!, on: t.db)!))
             #expect(try Self.fields(readUser) == Self.fields(try await User.find(user.id!, on: t.db)!))
@@ -74,6 +74,60 @@ struct IdentityRowsTests {
             try await session.save(on: t.db)
             #expect(try await StaffSession.find(started.id!, on: t.db)?.branchID == nil)
             #expect(try await StaffSession.query(on: t.db).count() == 1)
+        }
+    }
+
+    /// The second statement of the request context is skipped while the organization's context
+    /// version stands; any write to its settings, branches or branch assignments (here raw SQL,
+    /// as another process or a restore script would write) changes the version.
+    @Test func settingsAndBranchesAreReadAgainAfterAnyWrite() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Cache Net")
+            let user = try await User.find(tenant.admin.id!, on: t.db)!
+            let (cookie, _) = try await Sessions.start(for: user, twoFactorPassed: true, origin: .init(ip: "203.0.113.9", userAgent: nil),
+                                                       services: t.services, on: t.db)
+            let counting = CountingDatabase(t.db)
+            func resume() async throws -> Identity {
+                counting.reset()
+                return try #require(try await Identities.resumeSession(cookie, origin: .init(ip: "203.0.113.9", userAgent: nil),
+                                                                      services: t.services, on: counting)).1
+            }
+            _ = try await resume()
+            #expect(counting.count == 2)
+            var identity = try await resume()
+            #expect(counting.count == 1)
+            let branch = try #require(identity.branchChoices.first)
+            let sql = t.db as! any SQLDatabase
+
+            try await sql.raw("UPDATE branches SET name = 'Renamed office' WHERE id = \(bind: branch.id)").run()
+            identity = try await resume()
+            #expect(counting.count == 2 && identity.branchChoices.first?.name == "Renamed office")
+            _ = try await resume()
+            #expect(counting.count == 1)
+
+            try await sql.raw("""
+                INSERT INTO user_branches (id, organization_id, user_id, branch_id) VALUES (\(bind: UUID()), \(bind: tenant.id), \(bind: user.id!), \(bind: branch.id))
+                """).run()
+            identity = try await resume()
+            #expect(counting.count == 2 && identity.allowedBranchIDs == [branch.id])
+            try await sql.raw("DELETE FROM user_branches WHERE user_id = \(bind: user.id!)").run()
+            identity = try await resume()
+            #expect(counting.count == 2 && identity.allowedBranchIDs == nil)
+
+            let before = identity.settings.int("security", "idle_timeout_minutes")
+            _ = try await Settings.update(try await t.context(of: user), ["security": ["idle_timeout_minutes": .int(before + 7)]],
+                                          services: t.services, on: t.db)
+            identity = try await resume()
+            #expect(counting.count == 2 && identity.settings.int("security", "idle_timeout_minutes") == before + 7)
+            try await sql.raw("DELETE FROM organization_settings WHERE organization_id = \(bind: tenant.id)").run()
+            identity = try await resume()
+            #expect(counting.count == 2 && identity.settings.int("security", "idle_timeout_minutes") == before)
+
+            // Another organization's writes leave this one's entry alone.
+            let other = try await t.makeTenant("Other Net")
+            try await sql.raw("UPDATE branches SET name = 'Elsewhere' WHERE organization_id = \(bind: other.id)").run()
+            _ = try await resume()
+            #expect(counting.count == 1)
         }
     }
 

@@ -15,7 +15,7 @@ struct MigrationListTests {
         "Jobs.CreateJobs", "Jobs.CreateLeasesAndWorkers",
         "Platform.CreateOrganizations", "Platform.CreateUsers", "Platform.CreateAccessTables", "Platform.CreateAuditAndSettings",
         "Platform.CreateNumberSequences", "Platform.AddResellerStaff", "Platform.CreateActivities",
-        "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits",
+        "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits", "Platform.AddOrganizationContextVersion",
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
     ]

@@ -58,10 +58,11 @@ public enum Identities {
             """
         guard let row = try await db.rows(query).first else { return nil }
         let session = try IdentityRows.session(row, at: 0)
-        let (user, role, home) = try IdentityRows.people(row, after: IdentityRows.sessionCount)
+        let (user, role, home, version) = try IdentityRows.people(row, after: IdentityRows.sessionCount)
         let acting = session.organizationID == user.organizationID ? nil : session.organizationID.uuidString
         let identity = try await build(user: user, role: role, home: home, acting: acting,
-                                       token: nil, branch: session.branchID, origin: origin, withOrganizations: true, services: services, on: db)
+                                       token: nil, branch: session.branchID, origin: origin, withOrganizations: true, contextVersion: version,
+                                       services: services, on: db)
         let now = services.clock.now()
         let idle = TimeInterval(identity.settings.int("security", "idle_timeout_minutes") * 60)
         guard user.status == .active,
@@ -93,12 +94,13 @@ public enum Identities {
         guard let row = try await db.rows(query).first else { return nil }
         let token = try IdentityRows.token(row, at: 0)
         guard token.revokedAt == nil else { return nil }
-        let (user, role, home) = try IdentityRows.people(row, after: IdentityRows.tokenCount)
+        let (user, role, home, version) = try IdentityRows.people(row, after: IdentityRows.tokenCount)
         let now = services.clock.now()
         guard user.status == .active else { return nil }
         if let expires = token.expiresAt, expires < now { return nil }
         let identity = try await build(user: user, role: role, home: home, acting: acting,
-                                       token: token, branch: nil, origin: origin, withOrganizations: false, services: services, on: db)
+                                       token: token, branch: nil, origin: origin, withOrganizations: false, contextVersion: version,
+                                       services: services, on: db)
         if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
             try await APIToken.query(on: db).filter(\.$id == token.id!).set(\.$lastUsedAt, to: now).update()
         }
@@ -106,7 +108,8 @@ public enum Identities {
     }
 
     static func build(user: User, role: Role, home: Organization, acting: String?, token: APIToken?, branch: UUID?, origin: Credentials.Origin,
-                      withOrganizations: Bool, services: PlatformServices, on db: any Database) async throws -> Identity {
+                      withOrganizations: Bool, contextVersion: Int64? = nil, services: PlatformServices,
+                      on db: any Database) async throws -> Identity {
         var organization = home
         if let acting, !acting.isEmpty, acting != home.slug, acting != home.id?.uuidString {
             guard user.platformAdmin else { throw DomainError.notFound("Organization") }
@@ -126,23 +129,35 @@ public enum Identities {
 
         // Settings of the home organization, the acting organization's branches (with the
         // person's own marked) and, for a platform administrator's pages, every organization.
-        var query: SQLQueryString = """
-            SELECT 's' AS kind, organization_id AS id, section AS name, \(ident: "values") AS a, secrets AS b
-              FROM organization_settings WHERE \(TenantSQL.organization(home.id!))
-            UNION ALL SELECT 'b' AS kind, br.id, br.name, CASE WHEN ub.user_id IS NULL THEN '0' ELSE '1' END, ''
-              FROM branches br LEFT JOIN user_branches ub ON ub.branch_id = br.id AND ub.user_id = \(bind: user.id!)
-             WHERE \(TenantSQL.organization(organization.id!, alias: "br"))
-            """
-        if withOrganizations && user.platformAdmin { query += " UNION ALL SELECT 'o' AS kind, id, name, '', '' FROM organizations" }
+        // Kept in memory while the organization's context version is unchanged, unless another
+        // organization is acted in or the organizations are wanted too.
         var settingRows: [(section: String, values: String, secrets: String)] = []
         var branches: [(id: UUID, name: String, assigned: Bool)] = []
         var organizations: [(id: UUID, name: String)] = []
-        for row in try await db.rows(query) {
-            let id = try row.uuid(1), name = try row.string(2), a = try row.string(3)
-            switch try row.string(0) {
-            case "s": settingRows.append((name, a, try row.string(4)))
-            case "b": branches.append((id, name, a == "1"))
-            default: organizations.append((id, name))
+        let wantsOrganizations = withOrganizations && user.platformAdmin
+        let cacheKey = OrganizationContexts.Key(organizationID: home.id!, userID: user.id!)
+        if !crossing, !wantsOrganizations, let contextVersion, let entry = services.contexts.entry(cacheKey, version: contextVersion) {
+            settingRows = entry.settings
+            branches = entry.branches
+        } else {
+            var query: SQLQueryString = """
+                SELECT 's' AS kind, organization_id AS id, section AS name, \(ident: "values") AS a, secrets AS b
+                  FROM organization_settings WHERE \(TenantSQL.organization(home.id!))
+                UNION ALL SELECT 'b' AS kind, br.id, br.name, CASE WHEN ub.user_id IS NULL THEN '0' ELSE '1' END, ''
+                  FROM branches br LEFT JOIN user_branches ub ON ub.branch_id = br.id AND ub.user_id = \(bind: user.id!)
+                 WHERE \(TenantSQL.organization(organization.id!, alias: "br"))
+                """
+            if wantsOrganizations { query += " UNION ALL SELECT 'o' AS kind, id, name, '', '' FROM organizations" }
+            for row in try await db.rows(query) {
+                let id = try row.uuid(1), name = try row.string(2), a = try row.string(3)
+                switch try row.string(0) {
+                case "s": settingRows.append((name, a, try row.string(4)))
+                case "b": branches.append((id, name, a == "1"))
+                default: organizations.append((id, name))
+                }
+            }
+            if !crossing, !wantsOrganizations, let contextVersion {
+                services.contexts.store(cacheKey, version: contextVersion, settings: settingRows, branches: branches)
             }
         }
         let settings = Settings.resolve(settingRows, services: services)

@@ -16,6 +16,7 @@ enum IdentityRows {
         """
     static let roleColumns = #"r.id, r.organization_id, r."key", r.name, r.permissions, r.is_system, r.created_at, r.updated_at"#
     static let organizationColumns = "o.id, o.name, o.slug, o.currency, o.time_zone, o.created_at, o.updated_at"
+    /// After the organization's columns: its `context_version` (see `OrganizationContexts`).
     static let sessionColumns = """
         s.id, s.token_hash, s.user_id, s.organization_id, s.epoch, s.two_factor_passed, s.branch_id, s.ip, s.user_agent, s.created_at, \
         s.last_seen_at
@@ -29,7 +30,7 @@ enum IdentityRows {
     /// `FROM <first> JOIN users u … JOIN roles r … JOIN organizations o …` for a session (`s`) or token (`t`) row.
     static func joined(_ first: String, alias: String, columns: String) -> String {
         """
-        SELECT \(columns), \(userColumns), \(roleColumns), \(organizationColumns)
+        SELECT \(columns), \(userColumns), \(roleColumns), \(organizationColumns), o.context_version
           FROM \(first) \(alias) JOIN users u ON u.id = \(alias).user_id JOIN roles r ON r.id = u.role_id
           JOIN organizations o ON o.id = u.organization_id
         """
@@ -121,8 +122,10 @@ enum IdentityRows {
         return token
     }
 
-    /// The person, role and home organization following the first model's columns.
-    static func people(_ row: DirectRow, after first: Int) throws -> (User, Role, Organization) {
-        (try user(row, at: first), try role(row, at: first + userCount), try organization(row, at: first + userCount + roleCount))
+    /// The person, role and home organization following the first model's columns, and the
+    /// organization's context version.
+    static func people(_ row: DirectRow, after first: Int) throws -> (User, Role, Organization, version: Int64) {
+        (try user(row, at: first), try role(row, at: first + userCount), try organization(row, at: first + userCount + roleCount),
+         try row.int64(first + userCount + roleCount + organizationCount))
     }
 }

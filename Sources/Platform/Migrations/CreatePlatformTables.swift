@@ -5,7 +5,8 @@ import SQLKit
 public enum PlatformMigrations {
     public static let all: [any Migration] = [CreateOrganizations(), CreateUsers(), CreateAccessTables(), CreateAuditAndSettings(),
                                               CreateNumberSequences(), AddResellerStaff(), CreateActivities(),
-                                              AddPlatformAdministrators(), AddLoginAttemptKind(), CreateRateLimitHits()]
+                                              AddPlatformAdministrators(), AddLoginAttemptKind(), CreateRateLimitHits(),
+                                              AddOrganizationContextVersion()]
 }
 
 struct CreateOrganizations: AsyncMigration {
