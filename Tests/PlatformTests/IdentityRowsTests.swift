@@ -131,6 +131,17 @@ struct IdentityRowsTests {
         }
     }
 
+    @Test func idsParseAsFoundationParsesThem() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(DirectRow.uuid(id.uuidString) == id && DirectRow.uuid(id.uuidString.lowercased()) == id)
+        }
+        for bad in ["", "not-an-id", "5FF2D923-41F2-495D-8B60-3F122C5E4B2", "5FF2D923-41F2-495D-8B60-3F122C5E4B2DD", "5FF2D923_41F2-495D-8B60-3F122C5E4B2D",
+                    "5FF2D923-41F2-495D-8B60-3F122C5E4B2G", "5FF2D92-341F2-495D-8B60-3F122C5E4B2D"] {
+            #expect(DirectRow.uuid(bad) == nil && UUID(uuidString: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func cellsReadByPositionKeepTheirTypes() async throws {
         try await withApp { t in
             let id = UUID()
