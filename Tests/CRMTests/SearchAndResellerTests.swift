@@ -145,7 +145,9 @@ struct SearchIndexTests {
             let w = try await CRMWorld.make(t)
             let rahim = try await w.customer("Rahim Uddin", phone: "01712345678", tags: ["vip"])
             let selina = try await w.customer("Selina Akter", phone: "01912345678")
-            let migration = try #require(CRMMigrations.all.last)
+            let migration = try #require(CRMMigrations.all.first { $0.name == "CRM.CreateCustomerSearch" })
+            let sortNames = try #require(CRMMigrations.all.first { $0.name == "CRM.AddSearchSortName" })
+            try await sortNames.revert(on: t.db).get()
             try await migration.revert(on: t.db).get()
             let sql = t.db as! any SQLDatabase
             for (customer, words) in [(rahim, ["rahim", "uddin", "#vip", "c-000001", "000001", "1"]), (selina, ["selina", "akter", "shewrapara"])] {
@@ -155,7 +157,11 @@ struct SearchIndexTests {
                 }
             }
             try await migration.prepare(on: t.db).get()
+            try await sortNames.prepare(on: t.db).get()
             #expect(try await w.search("uddin") == ["Rahim Uddin"])
+            // The carried-over documents took their customers' sort names.
+            let names = try await sql.raw("SELECT sort_name FROM customer_search_docs ORDER BY sort_name").all().map { try $0.decode(column: "sort_name", as: String.self) }
+            #expect(names == ["rahim uddin", "selina akter"])
             #expect(try await w.search("C-000001") == ["Rahim Uddin"])
             #expect(try await w.search(nil, .init(tag: "vip")) == ["Rahim Uddin"])
             #expect(try await w.search("shewra") == ["Selina Akter"])
@@ -177,6 +183,10 @@ struct SearchIndexTests {
             #expect(try await w.search(nil, .init(tag: "vip")).isEmpty)
             #expect(try await w.search("karim sheikh") == ["Karim Sheikh"])
             #expect(try await w.search("sheikh", .init(tag: "fiber")) == ["Karim Sheikh"])
+            // The document's sort name (the order a search lists in) follows the new name.
+            let docName = try await (t.db as! any SQLDatabase).raw("SELECT sort_name FROM customer_search_docs WHERE customer_id = \(bind: customer.id!)")
+                .first()?.decode(column: "sort_name", as: String.self)
+            #expect(docName == "karim sheikh")
             // Words with characters a tokenizer would split on or fold stay whole.
             let other = try await Customers.create(w.ctx, .init(displayName: "Nusrat Jahan", phones: ["01812345678"], email: "N.Jahan+isp@Example.com",
                                                                 tags: ["Big Client"]), services: t.services, on: t.db)

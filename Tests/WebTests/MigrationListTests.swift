@@ -18,6 +18,7 @@ struct MigrationListTests {
         "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits", "Platform.AddOrganizationContextVersion",
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
+        "CRM.AddSearchSortName",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

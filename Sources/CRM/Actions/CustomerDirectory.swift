@@ -152,6 +152,9 @@ public enum CustomerDirectory {
         if let text = filter.query.nonBlank, text.count > 200 { v.add("q", "must be at most 200 characters") }
         try v.check()
         var fewRows = false
+        // Full-text terms a document must match (the search words and the tag), when any.
+        var fullText: SearchIndex.Terms?
+        var textConditions: [SQLQueryString] = []
         if let text = filter.query.nonBlank {
             // First how many match, from the index alone. When they are few (the usual case: a
             // phone, a number, a surname and a first name), the page is built from exactly those
@@ -161,20 +164,38 @@ public enum CustomerDirectory {
                 return CursorPage(items: [], nextCursor: nil)
             }
             fewRows = found.few
-            conditions += found.conditions
+            fullText = found.terms
+            textConditions = found.conditions
         } else if !terms.isEmpty {
-            conditions.append(SearchIndex.condition(org, terms, on: db.sql))
+            fullText = terms
+            textConditions = [SearchIndex.condition(org, terms, on: db.sql)]
         }
 
         var (orderBy, keyset) = try ordering(sort, cursor: page.cursor)
         // With a short id list, look the rows up and sort them; an ORDER BY an index could
         // satisfy would tempt the planner into walking every customer instead.
         if fewRows { orderBy = sortExpressions(sort) }
+        // In name order on SQLite, the search documents lead: they carry the customer's sort
+        // name under their own index, so walking them in order only asks the full-text row set
+        // whether each one matches (no customer row is read until one does), and the few-match
+        // case sorts narrow document rows. A word bunched in the name order (a first name)
+        // costs about 1.5 ms at 100,000 customers this way, against 33 ms walking customers.
+        var from = "customers c"
+        var sortColumn = "c.sort_name"
+        if let fullText, sort == .name, db.sql.dialect.name == "sqlite" {
+            from = "customer_search_docs d JOIN customers c ON c.id = d.customer_id"
+            sortColumn = "d.sort_name"
+            let rowids: SQLQueryString = "(SELECT rowid FROM customer_search WHERE customer_search MATCH \(bind: SearchIndex.fullTextQuery(org, fullText)))"
+            textConditions = [TenantSQL.organization(org, alias: "d"), fewRows ? "d.id IN \(rowids)" : "+d.id IN \(rowids)"]
+            orderBy = fewRows ? "d.sort_name || '', d.customer_id || ''" : "d.sort_name, d.customer_id"
+            keyset = page.cursor.map { "(d.sort_name > \(bind: $0.key) OR (d.sort_name = \(bind: $0.key) AND d.customer_id > \(bind: $0.id)))" }
+        }
+        conditions += textConditions
         if let keyset { conditions.append(keyset) }
         let query: SQLQueryString = """
-            SELECT c.id, c.number, c.number_text, c.display_name, c.sort_name, c.kind, c.status, c.primary_phone, c.email, c.joined_on, c.tags,
+            SELECT c.id, c.number, c.number_text, c.display_name, \(unsafeRaw: sortColumn), c.kind, c.status, c.primary_phone, c.email, c.joined_on, c.tags,
             c.archived_at, c.created_at, b.name AS branch_name, a.full_name AS area_name, r.name AS reseller_name
-            FROM customers c JOIN branches b ON b.id = c.branch_id LEFT JOIN areas a ON a.id = c.area_id LEFT JOIN resellers r ON r.id = c.reseller_id
+            FROM \(unsafeRaw: from) JOIN branches b ON b.id = c.branch_id LEFT JOIN areas a ON a.id = c.area_id LEFT JOIN resellers r ON r.id = c.reseller_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(unsafeRaw: orderBy) LIMIT \(literal: page.limit + 1)
             """
         // By position, in the SELECT list's order.
@@ -206,7 +227,7 @@ public enum CustomerDirectory {
     /// are at most `candidateLimit` (then the page is looked up from them, not walked in order);
     /// nil when nothing can match.
     static func matching(_ text: String, terms: SearchIndex.Terms, organizationID org: UUID,
-                         on db: any Database) async throws -> (few: Bool, conditions: [SQLQueryString])? {
+                         on db: any Database) async throws -> (few: Bool, conditions: [SQLQueryString], terms: SearchIndex.Terms?)? {
         guard let match = Match(text) else { return nil }
         var terms = terms
         switch match {
@@ -214,19 +235,19 @@ public enum CustomerDirectory {
             // A number belongs to a handful of customers at most.
             var conditions: [SQLQueryString] = ["c.id IN (SELECT customer_id FROM customer_phones WHERE \(TenantSQL.organization(org)) AND e164 = \(bind: e164))"]
             if !terms.isEmpty { conditions.append(SearchIndex.condition(org, terms, on: db.sql)) }
-            return (true, conditions)
+            return (true, conditions, nil)
         case .words(let words):
             // The full-text index intersects the words' document lists (the tag is one more
             // word) and counts, up to one past the limit, without a row leaving the database.
             terms.prefixes = words
             let plan = CommonSearches.Key(organizationID: org, query: SearchIndex.fullTextQuery(org, terms))
-            if CommonSearches.shared.contains(plan) { return (false, [SearchIndex.condition(org, terms, on: db.sql)]) }
+            if CommonSearches.shared.contains(plan) { return (false, [SearchIndex.condition(org, terms, on: db.sql)], terms) }
             let count: SQLQueryString = "SELECT count(*) AS n FROM (\(SearchIndex.matching(org, terms, limit: candidateLimit + 1, on: db.sql))) m"
             let n = try await db.rows(count).first?.int(0) ?? 0
             if n == 0 { return nil }
-            if n <= candidateLimit { return (true, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"]) }
+            if n <= candidateLimit { return (true, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"], terms) }
             CommonSearches.shared.insert(plan)
-            return (false, [SearchIndex.condition(org, terms, on: db.sql)])
+            return (false, [SearchIndex.condition(org, terms, on: db.sql)], terms)
         }
     }
 

@@ -78,17 +78,25 @@ public enum SearchIndex {
             for row in chunk { insert.values(row.map { (value: any Encodable & Sendable) -> any SQLExpression in SQLBind(value) }) }
             try await insert.run()
         }
-        try await writeDocuments(entries.map { (organizationID: $0.0.organizationID, customerID: $0.0.id!, words: $0.1) }, on: db.sql)
+        try await writeDocuments(entries.map { (organizationID: $0.0.organizationID, customerID: $0.0.id!, sortName: $0.0.sortName, words: $0.1) },
+                                 on: db.sql)
     }
 
-    /// Writes one search document per customer (who must have none yet).
-    static func writeDocuments(_ documents: [(organizationID: UUID, customerID: UUID, words: Set<String>)], on sql: any SQLDatabase) async throws {
+    /// Writes one search document per customer (who must have none yet), with the customer's
+    /// sort name (nil only in `CreateCustomerSearch`, which ran before the column existed;
+    /// `AddSearchSortName` fills it in then).
+    static func writeDocuments(_ documents: [(organizationID: UUID, customerID: UUID, sortName: String?, words: Set<String>)],
+                               on sql: any SQLDatabase) async throws {
         let sqlite = sql.dialect.name == "sqlite"
         for chunk in documents.chunked(500) {
+            let sorted = chunk.allSatisfy { $0.sortName != nil }
             if sqlite {
                 // The document row gives the id the full-text row is stored under.
-                let insert = sql.insert(into: "customer_search_docs").columns("organization_id", "customer_id")
-                for d in chunk { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID)) }
+                let insert = sql.insert(into: "customer_search_docs").columns(sorted ? ["organization_id", "customer_id", "sort_name"] : ["organization_id", "customer_id"])
+                for d in chunk {
+                    if let name = d.sortName, sorted { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), SQLBind(name)) }
+                    else { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID)) }
+                }
                 var ids: [UUID: Int64] = [:]
                 for row in try await insert.returning("id", "customer_id").all() {
                     ids[try row.decode(column: "customer_id", as: UUID.self)] = try row.decode(column: "id", as: Int64.self)
@@ -100,12 +108,14 @@ public enum SearchIndex {
                 }
                 try await fts.run()
             } else {
-                let insert = sql.insert(into: "customer_search_docs").columns("organization_id", "customer_id", "words")
+                let insert = sql.insert(into: "customer_search_docs")
+                    .columns(sorted ? ["organization_id", "customer_id", "words", "sort_name"] : ["organization_id", "customer_id", "words"])
                 for d in chunk {
                     // The words verbatim as lexemes: no parser, no dictionary.
                     let text = SQLBind(document(organizationID: d.organizationID, words: d.words))
                     let lexemes = SQLFunction("array_to_tsvector", args: SQLFunction("string_to_array", args: text, SQLLiteral.string(" ")))
-                    insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes)
+                    if let name = d.sortName, sorted { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes, SQLBind(name)) }
+                    else { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes) }
                 }
                 try await insert.run()
             }

@@ -3,7 +3,8 @@ import FluentKit
 import SQLKit
 
 public enum CRMMigrations {
-    public static let all: [any Migration] = [CreateAreasAndResellers(), CreateCustomers(), CreateLeads(), CreateImports(), CreateCustomerSearch()]
+    public static let all: [any Migration] = [CreateAreasAndResellers(), CreateCustomers(), CreateLeads(), CreateImports(), CreateCustomerSearch(),
+                                              AddSearchSortName()]
 }
 
 struct CreateAreasAndResellers: AsyncMigration {
@@ -290,7 +291,8 @@ struct CreateCustomerSearch: AsyncMigration {
                 let org = try row.decode(column: "organization_id", as: UUID.self)
                 words[customer, default: (org, [])].1.insert(try row.decode(column: "token", as: String.self))
             }
-            try await SearchIndex.writeDocuments(words.map { (organizationID: $0.value.0, customerID: $0.key, words: $0.value.1) }, on: sql)
+            try await SearchIndex.writeDocuments(words.map { (organizationID: $0.value.0, customerID: $0.key, sortName: nil, words: $0.value.1) },
+                                                 on: sql)
             after = last
         }
         try await database.schema("customer_search_tokens").delete()
@@ -306,5 +308,32 @@ struct CreateCustomerSearch: AsyncMigration {
             .create()
         if sql.dialect.name == "sqlite" { try await sql.raw("DROP TABLE customer_search").run() }
         try await database.schema("customer_search_docs").delete()
+    }
+}
+
+/// Each search document carries its customer's sort name under an index (organization, sort
+/// name, customer), so a search listed by name on SQLite walks the documents in order and asks
+/// the full-text row set about each, without reading customer rows (`CustomerDirectory.search`).
+/// The name is written with the document, in the same transaction as the customer; existing
+/// documents take it from their customer here.
+struct AddSearchSortName: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.AddSearchSortName" }
+
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("ALTER TABLE customer_search_docs ADD COLUMN sort_name TEXT NOT NULL DEFAULT ''").run()
+        try await sql.raw("""
+            UPDATE customer_search_docs SET sort_name = COALESCE((SELECT c.sort_name FROM customers c WHERE c.id = customer_search_docs.customer_id), '')
+            """).run()
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("CREATE INDEX customer_search_docs_org_name_idx ON customer_search_docs (organization_id, sort_name, customer_id)").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("DROP INDEX IF EXISTS customer_search_docs_org_name_idx").run()
+        try await sql.raw("ALTER TABLE customer_search_docs DROP COLUMN sort_name").run()
     }
 }
