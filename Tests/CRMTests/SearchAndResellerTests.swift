@@ -44,17 +44,25 @@ struct SearchTests {
                 _ = try await w.customer("Customer \(String(format: "%02d", (i * 7) % 23))", phone: String(format: "0171%07d", i))
                 t.clock.advance(by: 1)
             }
-            for sort in CustomerDirectory.Sort.allCases {
-                var seen: [String] = []
-                var cursor: String?
-                repeat {
-                    let page = try await CustomerDirectory.search(w.ctx, .init(sort: sort.rawValue), page: try CursorRequest(limit: 5, cursor: cursor),
-                                                                  on: t.db)
-                    seen += page.items.map(\.numberText)
-                    cursor = page.nextCursor
-                } while cursor != nil
-                #expect(seen.count == 23, "\(sort) \(seen)")
-                #expect(Set(seen).count == 23, "\(sort)")
+            // Listing, and searching (in name order on SQLite the search documents lead).
+            for query in [nil, "customer"] {
+                var byName: [String] = []
+                for sort in CustomerDirectory.Sort.allCases {
+                    var seen: [String] = []
+                    var cursor: String?
+                    repeat {
+                        let page = try await CustomerDirectory.search(w.ctx, .init(query: query, sort: sort.rawValue),
+                                                                      page: try CursorRequest(limit: 5, cursor: cursor), on: t.db)
+                        seen += page.items.map(\.numberText)
+                        cursor = page.nextCursor
+                    } while cursor != nil
+                    #expect(seen.count == 23, "\(sort) \(seen)")
+                    #expect(Set(seen).count == 23, "\(sort)")
+                    if sort == .name { byName = seen }
+                }
+                let expected = try await Customer.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
+                    .sorted { ($0.sortName, $0.id!.uuidString) < ($1.sortName, $1.id!.uuidString) }.map(\.numberText)
+                #expect(byName == expected, "\(query ?? "no query")")
             }
         }
     }
