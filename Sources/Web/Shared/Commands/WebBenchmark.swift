@@ -5,13 +5,15 @@ import MeghnaCore
 import NIOCore
 import NIOPosix
 import Platform
+import SQLKit
 import Vapor
 
 /// `meghna web benchmark`: seeds (or reuses) the benchmark organization, starts this binary's
 /// `serve --no-worker` as a child process on a free port, signs in through the login form, takes
 /// an API token, and drives four workloads over HTTP with C concurrent connections for T seconds
 /// each. Per workload: requests per second, p50/p99 latency, the server's CPU time per request
-/// (from /proc, the child process only, so the load generator's own work is not counted), SQL
+/// (from /proc, the child process only, so the load generator's own work is not counted), on
+/// PostgreSQL also the database server's CPU time per request when it runs here, SQL
 /// statements per request (the `X-SQL-Statements` header) and the server's peak memory.
 struct WebBenchmarkCommand: AsyncCommand {
     struct Signature: CommandSignature {
@@ -72,21 +74,27 @@ struct WebBenchmarkCommand: AsyncCommand {
             ].filter { only.contains($0.key) }
             context.console.print("\(bench.databaseName), \(total) customers, \(concurrency) connections, \(seconds) s per workload "
                                   + "(server: this binary, pid \(server.pid))")
-            context.console.print("workload               req/s     p50 ms   p99 ms   CPU ms/req  SQL/req  errors")
+            // "DB CPU": PostgreSQL's server processes for this database on this machine (SQLite
+            // runs inside the server, so its work is already in "CPU").
+            context.console.print("workload               req/s     p50 ms   p99 ms   CPU ms/req  DB CPU ms  SQL/req  errors")
             var failed = 0
             for workload in workloads {
                 let headers: [(String, String)] = workload.api ? [("Authorization", "Bearer \(token)")] : [("Cookie", cookie)]
                 // A short warm-up fills caches and connections before the timed run.
                 _ = try await Self.drive(client, base: base, workload: workload, headers: headers, concurrency: concurrency, duration: .seconds(1))
+                let backends = try await Self.databaseBackends(app)
                 let cpuBefore = try server.cpuSeconds()
+                let databaseBefore = backends.compactMap(ChildServer.cpuSeconds(pid:)).reduce(0, +)
                 let result = try await Self.drive(client, base: base, workload: workload, headers: headers, concurrency: concurrency,
                                                   duration: .seconds(seconds))
                 let cpu = try server.cpuSeconds() - cpuBefore
+                let databaseCPU = backends.compactMap(ChildServer.cpuSeconds(pid:)).reduce(0, +) - databaseBefore
                 let n = max(result.latencies.count, 1)
+                let database = backends.isEmpty ? "         -" : String(format: "%10.2f", databaseCPU * 1000 / Double(n))
                 let line = workload.name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                    + String(format: " %8.1f  %8.2f %8.2f  %10.2f  %7.1f  %6d", Double(result.latencies.count) / result.seconds,
-                             percentile(result.latencies, 50), percentile(result.latencies, 99), cpu * 1000 / Double(n),
-                             Double(result.statements) / Double(n), result.errors)
+                    + String(format: " %8.1f  %8.2f %8.2f  %10.2f  ", Double(result.latencies.count) / result.seconds,
+                             percentile(result.latencies, 50), percentile(result.latencies, 99), cpu * 1000 / Double(n))
+                    + database + String(format: "  %7.1f  %6d", Double(result.statements) / Double(n), result.errors)
                 context.console.print(line)
                 failed += result.errors
             }
@@ -97,6 +105,14 @@ struct WebBenchmarkCommand: AsyncCommand {
             throw error
         }
         try await client.shutdown()
+    }
+
+    /// The PostgreSQL backends serving this database when they run on this machine (their
+    /// /proc entries are readable), so their CPU time counts with the server's; none for SQLite.
+    static func databaseBackends(_ app: Application) async throws -> [Int32] {
+        guard case .postgres = app.meghna.configuration.database else { return [] }
+        let rows = try await (app.db as! any SQLDatabase).raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").all()
+        return try rows.map { try $0.decode(column: "pid", as: Int32.self) }.filter { ChildServer.cpuSeconds(pid: $0) != nil }
     }
 
     /// Rendering alone, in this process: the 50-row customer list page (layout, filters, rows)
@@ -265,14 +281,18 @@ final class ChildServer: @unchecked Sendable {
 
     /// User plus system CPU time of the child so far (Linux /proc).
     func cpuSeconds() throws -> Double {
+        guard let seconds = Self.cpuSeconds(pid: pid) else { throw CommandFailure("Cannot read the server's CPU time from /proc/\(pid)/stat.") }
+        return seconds
+    }
+
+    /// User plus system CPU time of a process so far; nil when /proc does not show it.
+    static func cpuSeconds(pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")")
-        else { throw CommandFailure("Cannot read the server's CPU time from /proc/\(pid)/stat.") }
+        else { return nil }
         // Fields after the command name: state is field 3, utime 14, stime 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else {
-            throw CommandFailure("Cannot read the server's CPU time from /proc/\(pid)/stat.")
-        }
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
