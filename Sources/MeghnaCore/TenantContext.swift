@@ -44,6 +44,11 @@ public struct TenantContext: Sendable {
     public let isCrossingTenant: Bool
     public let ipAddress: String?
     public let userAgent: String?
+    /// The organization's context version as the request context read it (bumped by the database
+    /// on every write to its settings, branches, branch assignments, areas and resellers); nil when
+    /// unknown (jobs, commands, acting across organizations). In-memory copies of those lists
+    /// (the customer list's filter choices) are kept under it.
+    public var contextVersion: Int64?
 
     public init(organizationID: UUID, actor: Actor, permissions: Set<Permission>, branchIDs: Set<UUID>? = nil,
                 allowedBranchIDs: Set<UUID>?? = .none, resellerIDs: Set<UUID>? = nil, timeZone: TimeZone = TimeZone(identifier: "Asia/Dhaka")!, currency: String = "BDT",

@@ -67,6 +67,54 @@ struct SearchTests {
         }
     }
 
+    /// The filter choices are kept under the organization's context version, which any write to
+    /// branches, areas or resellers bumps (raw SQL here: the database does it, not the actions).
+    @Test func filterChoicesAreReadAgainAfterAnyWrite() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let sql = t.db as! any SQLDatabase
+            func version() async throws -> Int64 {
+                try await sql.raw("SELECT context_version FROM organizations WHERE id = \(bind: w.tenant.id)").first()!
+                    .decode(column: "context_version", as: Int64.self)
+            }
+            var ctx = w.ctx
+            ctx.contextVersion = try await version()
+            let counting = CountingDatabase(t.db)
+            let first = try await CustomerDirectory.choices(ctx, on: counting)
+            #expect(counting.count == 1 && first.areas.contains { $0.1 == "Road 10 Tower" || $0.1.hasSuffix("Road 10 Tower") })
+            counting.reset()
+            _ = try await CustomerDirectory.choices(ctx, on: counting)
+            #expect(counting.count == 0)
+            for change: SQLQueryString in [
+                "UPDATE areas SET full_name = 'Renamed Tower' WHERE id = \(bind: w.tower.id!)",
+                """
+                INSERT INTO resellers (id, organization_id, branch_id, path, depth, name, sort_name, commission_bp, status)
+                SELECT \(bind: UUID()), b.organization_id, b.id, '/raw/', 0, 'Raw Reseller', 'raw reseller', 0, 'active' FROM branches b
+                WHERE b.organization_id = \(bind: w.tenant.id) LIMIT 1
+                """,
+                "UPDATE branches SET name = 'Renamed Branch' WHERE organization_id = \(bind: w.tenant.id)",
+            ] {
+                let before = ctx.contextVersion
+                try await sql.raw(change).run()
+                ctx.contextVersion = try await version()
+                #expect(ctx.contextVersion != before)
+                counting.reset()
+                let again = try await CustomerDirectory.choices(ctx, on: counting)
+                #expect(counting.count == 1)
+                #expect(again.areas.contains { $0.1 == "Renamed Tower" })
+            }
+            let last = try await CustomerDirectory.choices(ctx, on: t.db)
+            #expect(last.resellers.contains { $0.1 == "Raw Reseller" } && last.branches.allSatisfy { $0.1 == "Renamed Branch" })
+            // Without a version (jobs, commands, another organization's view) nothing is kept.
+            var plain = ctx
+            plain.contextVersion = nil
+            counting.reset()
+            _ = try await CustomerDirectory.choices(plain, on: counting)
+            _ = try await CustomerDirectory.choices(plain, on: counting)
+            #expect(counting.count == 2)
+        }
+    }
+
     @Test func aListPageTakesAtMostThreeStatementsWhateverItsSize() async throws {
         try await withApp { t in
             let w = try await CRMWorld.make(t)

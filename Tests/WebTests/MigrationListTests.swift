@@ -18,7 +18,7 @@ struct MigrationListTests {
         "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits", "Platform.AddOrganizationContextVersion",
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
-        "CRM.AddSearchSortName",
+        "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

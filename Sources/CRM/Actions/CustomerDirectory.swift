@@ -81,8 +81,28 @@ public enum CustomerDirectory {
         public var resellers: [(UUID, String)] = []
     }
 
+    /// The choices by organization, its context version and the asker's branch and reseller
+    /// scope: any write to branches, areas or resellers bumps the version (database triggers), so
+    /// an entry is never older than the statement that read the request's identity.
+    struct ChoicesKey: Hashable, Sendable {
+        var organizationID: UUID
+        var version: Int64
+        var branchIDs: Set<UUID>?
+        var resellerIDs: Set<UUID>?
+    }
+
+    static let choiceCache = BoundedCache<ChoicesKey, Choices>(capacity: 1024)
+
     public static func choices(_ ctx: TenantContext, on db: any Database) async throws -> Choices {
         try ctx.require(.customersRead)
+        let key = ctx.contextVersion.map { ChoicesKey(organizationID: ctx.organizationID, version: $0, branchIDs: ctx.branchIDs, resellerIDs: ctx.resellerIDs) }
+        if let key, let cached = choiceCache.value(key) { return cached }
+        let out = try await loadChoices(ctx, on: db)
+        if let key { choiceCache.store(key, out) }
+        return out
+    }
+
+    static func loadChoices(_ ctx: TenantContext, on db: any Database) async throws -> Choices {
         let org = ctx.organizationID
         var branchCondition: SQLQueryString = "1 = 1"
         if let branches = ctx.branchIDs { branchCondition = SQLFragments.isIn("id", branches) }
@@ -247,12 +267,12 @@ public enum CustomerDirectory {
             // A count found above the smallest limit is remembered for a while (the plan only).
             terms.prefixes = words
             let plan = CommonSearches.Key(organizationID: org, query: SearchIndex.fullTextQuery(org, terms))
-            var n = CommonSearches.shared.count(plan) ?? 0
+            var n = CommonSearches.shared.value(plan) ?? 0
             if n == 0 {
                 let count: SQLQueryString = "SELECT count(*) AS n FROM (\(SearchIndex.matching(org, terms, limit: candidateLimit + 1, on: db.sql))) m"
                 n = try await db.rows(count).first?.int(0) ?? 0
                 if n == 0 { return nil }
-                if n > documentCandidateLimit { CommonSearches.shared.insert(plan, count: n) }
+                if n > documentCandidateLimit { CommonSearches.shared.store(plan, n) }
             }
             if n <= fewAtMost { return (true, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"], terms) }
             return (false, [SearchIndex.condition(org, terms, on: db.sql)], terms)

@@ -1,10 +1,11 @@
 import Foundation
 import FluentKit
+import Platform
 import SQLKit
 
 public enum CRMMigrations {
     public static let all: [any Migration] = [CreateAreasAndResellers(), CreateCustomers(), CreateLeads(), CreateImports(), CreateCustomerSearch(),
-                                              AddSearchSortName()]
+                                              AddSearchSortName(), AddAreaAndResellerContextTriggers()]
 }
 
 struct CreateAreasAndResellers: AsyncMigration {
@@ -335,5 +336,20 @@ struct AddSearchSortName: AsyncMigration {
         let sql = database as! any SQLDatabase
         try await sql.raw("DROP INDEX IF EXISTS customer_search_docs_org_name_idx").run()
         try await sql.raw("ALTER TABLE customer_search_docs DROP COLUMN sort_name").run()
+    }
+}
+
+/// Writes to areas and resellers bump the organization's context version too, so the customer
+/// list's filter choices (branches, areas, resellers) can be kept in memory under it.
+struct AddAreaAndResellerContextTriggers: AsyncMigration {
+    /// Pinned: the name Fluent records as applied must not change when the file or type moves.
+    var name: String { "CRM.AddAreaAndResellerContextTriggers" }
+
+    func prepare(on database: any Database) async throws {
+        try await OrganizationContextTriggers.create(on: database as! any SQLDatabase, tables: ["areas", "resellers"])
+    }
+
+    func revert(on database: any Database) async throws {
+        try await OrganizationContextTriggers.drop(on: database as! any SQLDatabase, tables: ["areas", "resellers"])
     }
 }

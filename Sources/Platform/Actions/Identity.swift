@@ -178,10 +178,11 @@ public enum Identities {
             }
         }
         let actor: Actor = token.map { .apiToken(id: $0.id!, userID: user.id!, email: user.email) } ?? .user(id: user.id!, email: user.email)
-        let context = TenantContext(
+        var context = TenantContext(
             organizationID: organization.id!, actor: actor, permissions: permissions,
             branchIDs: branchIDs, allowedBranchIDs: .some(allowed), resellerIDs: resellerIDs, timeZone: organization.timeZone, currency: organization.currency,
             isCrossingTenant: crossing, ipAddress: origin.ip, userAgent: origin.userAgent)
+        if !crossing { context.contextVersion = contextVersion }
         let mustEnrol = settings.list("security", "require_2fa_roles").contains(role.key) && !user.twoFactorEnabled
         let switchable = branches.filter { allowed?.contains($0.id) ?? true }.sorted { $0.name < $1.name }.map { (id: $0.id, name: $0.name) }
         return Identity(user: user, role: role, homeOrganization: home, organization: organization, context: context,
