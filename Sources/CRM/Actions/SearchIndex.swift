@@ -104,7 +104,7 @@ public enum SearchIndex {
                 let fts = sql.insert(into: "customer_search").columns("rowid", "words")
                 for d in chunk {
                     guard let id = ids[d.customerID] else { throw DomainError.conflict("The search index did not accept a customer.") }
-                    fts.values(SQLBind(id), SQLBind(document(organizationID: d.organizationID, words: d.words)))
+                    fts.values(SQLBind(id), SQLBind(document(d.words)))
                 }
                 try await fts.run()
             } else {
@@ -112,7 +112,7 @@ public enum SearchIndex {
                     .columns(sorted ? ["organization_id", "customer_id", "words", "sort_name"] : ["organization_id", "customer_id", "words"])
                 for d in chunk {
                     // The words verbatim as lexemes: no parser, no dictionary.
-                    let text = SQLBind(document(organizationID: d.organizationID, words: d.words))
+                    let text = SQLBind(document(d.words))
                     let lexemes = SQLFunction("array_to_tsvector", args: SQLFunction("string_to_array", args: text, SQLLiteral.string(" ")))
                     if let name = d.sortName, sorted { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes, SQLBind(name)) }
                     else { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes) }
@@ -129,7 +129,7 @@ public enum SearchIndex {
     /// `-` or `#`), and a prefix of a word is a prefix of its encoding, so prefix search means the
     /// same as on the words themselves. (Documents written before 2026-12 also start with a word
     /// naming the organization; queries no longer use it, see `fullTextQuery`.)
-    static func document(organizationID: UUID, words: Set<String>) -> String {
+    static func document(_ words: Set<String>) -> String {
         words.sorted().map(encode).joined(separator: " ")
     }
 
@@ -159,7 +159,7 @@ public enum SearchIndex {
         if sql.dialect.name == "sqlite" {
             query = """
                 SELECT d.customer_id FROM customer_search s JOIN customer_search_docs d ON d.id = s.rowid \
-                WHERE customer_search MATCH \(bind: fullTextQuery(organizationID, terms)) AND \(TenantSQL.organization(organizationID, alias: "d"))
+                WHERE customer_search MATCH \(bind: fullTextQuery(terms)) AND \(TenantSQL.organization(organizationID, alias: "d"))
                 """
         } else {
             let parts = terms.prefixes.map { "'\(encode($0))':*" } + terms.exact.map { "'\(encode($0))'" }
@@ -178,8 +178,14 @@ public enum SearchIndex {
     /// read that organization's whole document list on every search (2 ms at 100,000 customers)
     /// and saved nothing, since FTS5 merges a prefix's document lists across all organizations
     /// before any AND.
-    static func fullTextQuery(_ organizationID: UUID, _ terms: Terms) -> String {
+    static func fullTextQuery(_ terms: Terms) -> String {
         (terms.prefixes.map { "\"\(encode($0))\"*" } + terms.exact.map { "\"\(encode($0))\"" }).joined(separator: " AND ")
+    }
+
+    /// SQLite: `(SELECT rowid …)` of the full-text rows (document ids) matching `terms`, in
+    /// every organization (the caller's join on the document holds the tenant).
+    static func rowids(_ terms: Terms) -> SQLQueryString {
+        "(SELECT rowid FROM customer_search WHERE customer_search MATCH \(bind: fullTextQuery(terms)))"
     }
 
     /// A condition on the customer row `c`, for walking a list in its order when many match.
@@ -188,10 +194,7 @@ public enum SearchIndex {
             // Only the full-text row ids are collected (one pass over the index, no table
             // lookups); each listed customer is then one probe of its document row. The `+`
             // keeps the planner from driving the page by that set.
-            return """
-                EXISTS (SELECT 1 FROM customer_search_docs d WHERE d.customer_id = c.id AND +d.id IN \
-                (SELECT rowid FROM customer_search WHERE customer_search MATCH \(bind: fullTextQuery(organizationID, terms))))
-                """
+            return "EXISTS (SELECT 1 FROM customer_search_docs d WHERE d.customer_id = c.id AND +d.id IN \(rowids(terms)))"
         }
         return "c.id IN (\(matching(organizationID, terms, on: sql)))"
     }

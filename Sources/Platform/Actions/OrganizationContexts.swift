@@ -33,6 +33,4 @@ public final class OrganizationContexts: Sendable {
                branches: [(id: UUID, name: String, assigned: Bool)]) {
         cache.store(key, Entry(version: version, settings: settings, branches: branches))
     }
-
-    public var count: Int { cache.count }
 }

@@ -51,8 +51,4 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
             state.entries[key] = Entry(value: value, stored: now, used: state.tick)
         }
     }
-
-    public var count: Int { state.withLock { $0.entries.count } }
-
-    public func removeAll() { state.withLock { $0.entries = [:] } }
 }
