@@ -147,7 +147,10 @@ enum LeadPages {
         var customerNumber: String?
         if let lead {
             timeline = try await Leads.timeline(ctx, lead.id!.uuidString, page: try CursorRequest(limit: 100), on: req.db).items
-            if let cid = lead.customerID { customerNumber = try await Customer.find(cid, in: ctx, on: req.db).numberText }
+            // The converted customer's number, for staff who may see that customer.
+            if let cid = lead.customerID, ctx.can(.customersRead) {
+                do { customerNumber = try await Customers.find(ctx, cid.uuidString, on: req.db).numberText } catch DomainError.notFound {}
+            }
         }
         let v = form.values
         let statuses = lead?.status == .converted ? [LeadStatus.converted] : LeadStatus.settable
