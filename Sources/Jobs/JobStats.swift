@@ -101,7 +101,7 @@ public enum JobStats {
         let rows = try await sql.raw("""
             UPDATE jobs SET state = 'available', scheduled_at = \(bind: now), discarded_at = NULL,
                    max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
-            WHERE id = \(bind: id) AND state IN ('retryable', 'discarded', 'cancelled')\(scope(organization)) RETURNING id
+            WHERE id = \(bind: id) AND state IN (\(binds: JobState.allCases.filter(\.canRetry).map(\.rawValue)))\(scope(organization)) RETURNING id
             """).all()
         return try await changed(rows, id, organization: organization, on: sql)
     }
@@ -112,7 +112,7 @@ public enum JobStats {
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
             UPDATE jobs SET state = 'cancelled', discarded_at = \(bind: now)
-            WHERE id = \(bind: id) AND state IN ('available', 'retryable')\(scope(organization)) RETURNING id
+            WHERE id = \(bind: id) AND state IN (\(binds: JobState.allCases.filter(\.canDiscard).map(\.rawValue)))\(scope(organization)) RETURNING id
             """).all()
         return try await changed(rows, id, organization: organization, on: sql)
     }

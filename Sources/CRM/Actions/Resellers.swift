@@ -96,9 +96,16 @@ public enum Resellers {
         return Int(micro / 10_000)
     }
 
-    public static func create(_ ctx: TenantContext, _ input: Input, services: CRMServices, on db: any Database) async throws -> Reseller {
+    /// Organization staff with `resellers.manage`; never reseller staff, whatever their role.
+    public static func canManage(_ ctx: TenantContext) -> Bool { ctx.can(.resellersManage) && !ctx.isResellerScoped }
+
+    static func requireManage(_ ctx: TenantContext, _ verb: String) throws {
         try ctx.require(.resellersManage)
-        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff cannot create resellers.") }
+        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff cannot \(verb) resellers.") }
+    }
+
+    public static func create(_ ctx: TenantContext, _ input: Input, services: CRMServices, on db: any Database) async throws -> Reseller {
+        try requireManage(ctx, "create")
         var v = Validator()
         let name = v.text("name", input.name, max: 120)
         let contact = v.text("contact_name", input.contactName, required: false, max: 120)
@@ -178,8 +185,7 @@ public enum Resellers {
     }
 
     public static func update(_ ctx: TenantContext, _ id: String?, _ input: Input, services: CRMServices, on db: any Database) async throws -> Reseller {
-        try ctx.require(.resellersManage)
-        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff cannot change resellers.") }
+        try requireManage(ctx, "change")
         let reseller = try await Reseller.find(id, in: ctx, on: db)
         var v = Validator()
         let name = v.text("name", input.name, required: false, max: 120)
@@ -255,8 +261,7 @@ public enum Resellers {
 
     /// Archives a reseller. One with active sub-resellers or customers must hand them over first.
     public static func archive(_ ctx: TenantContext, _ id: String?, services: CRMServices, on db: any Database) async throws -> Reseller {
-        try ctx.require(.resellersManage)
-        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff cannot archive resellers.") }
+        try requireManage(ctx, "archive")
         let reseller = try await Reseller.find(id, in: ctx, on: db)
         if reseller.archivedAt != nil { return reseller }
         let children = try await Reseller.scoped(to: ctx, on: db).filter(\.$parentID == reseller.id!).filter(\.$archivedAt == nil).count()

@@ -189,10 +189,10 @@ public enum Outbox {
     @discardableResult
     public static func sendAgain(_ ctx: TenantContext, id: String? = nil, services: PlatformServices, on db: any Database) async throws -> Int {
         try ctx.require(.settingsManage)
-        let query = OutboxMessage.scoped(to: ctx, on: db).filter(\.$state ~~ [OutboxState.held, .failed])
+        let query = OutboxMessage.scoped(to: ctx, on: db).filter(\.$state ~~ OutboxState.allCases.filter(\.canBeSentAgain))
         if let id {
             let message = try await OutboxMessage.find(id, in: ctx, on: db)
-            guard message.state == .held || message.state == .failed else {
+            guard message.state.canBeSentAgain else {
                 throw DomainError.conflict("This message is \(message.state.rawValue); only held or failed messages are sent again.")
             }
             guard message.sealedBody == nil else {

@@ -221,6 +221,12 @@ public enum Users {
             """, purpose: "invitation", secrets: [link]), db)
     }
 
+    /// Whether `ctx` may make or remove platform administrators on this account: a platform
+    /// administrator, on anyone's account but their own.
+    public static func mayGrantPlatformAdmin(_ ctx: TenantContext, userID: UUID?) -> Bool {
+        ctx.can(.organizationsManage) && userID != ctx.actor.userID
+    }
+
     public static func update(_ ctx: TenantContext, _ id: String?, _ input: UpdateInput, services: PlatformServices,
                               on db: any Database) async throws -> User {
         let user = try await manageable(ctx, id, on: db)

@@ -79,7 +79,7 @@ enum ResellerPages {
         let fields = Fields(form: form,
                             parents: Choice.list(tree.map { ($0.id!, indented($0)) }, selected: form.values["parent_id"], blank: "None (top level)"),
                             branches: Choice.list(branches.map { ($0.id, $0.name) }, selected: form.values["branch_id"]))
-        let canManage = ctx.can(.resellersManage) && !ctx.isResellerScoped
+        let canManage = Resellers.canManage(ctx)
         let page = try req.page("Resellers")
         var html = HTML()
         html.appLayout(page) { h in
@@ -122,7 +122,7 @@ enum ResellerPages {
                             branches: Choice.list(branches.map { ($0.id, $0.name) }, selected: state.values["branch_id"]))
         let statuses = Choice.values(ResellerStatus.allCases.map(\.rawValue), selected: state.values["status"])
         let children = tree.filter { $0.parentID == reseller.id }
-        let canManage = ctx.can(.resellersManage) && !ctx.isResellerScoped
+        let canManage = Resellers.canManage(ctx)
         let page = try req.page(reseller.name)
         var html = HTML()
         html.appLayout(page) { h in

@@ -98,7 +98,7 @@ enum UserPages {
         let ctx = try req.ctx
         do {
             // The box is on the form only for platform administrators; others leave the flag alone.
-            let platformAdmin: Bool? = ctx.can(.organizationsManage) && id != ctx.actor.userID ? form.platform_admin == "true" : nil
+            let platformAdmin: Bool? = Users.mayGrantPlatformAdmin(ctx, userID: id) ? form.platform_admin == "true" : nil
             _ = try await Users.update(ctx, id.uuidString, .init(name: form.name, roleID: form.role_id, branchIDs: form.branch_ids ?? [],
                                                                  status: form.status, platformAdmin: platformAdmin),
                                        services: req.services, on: req.db)
@@ -135,7 +135,7 @@ enum UserPages {
         let branches = try await Branches.grantable(ctx, on: req.db)
         let model = FormModel(form: form, roles: Choice.list(roles, selected: form.values["role_id"], blank: "Choose a role"),
                               branches: branches.map { Choice(value: $0.id!.uuidString, label: $0.name, checked: selected.contains($0.id!.uuidString)) },
-                              user: user, canGrantPlatform: ctx.can(.organizationsManage) && user?.user.id != ctx.actor.userID)
+                              user: user, canGrantPlatform: Users.mayGrantPlatformAdmin(ctx, userID: user?.user.id))
         var html = HTML()
         render(model, page: try req.page(user?.user.name ?? "Invite a user"), into: &html)
         return html.response(status: status)
