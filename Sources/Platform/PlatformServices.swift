@@ -72,11 +72,11 @@ public struct PlatformServices: Sendable {
     /// Base URL for links in emails, e.g. "http://127.0.0.1:8080".
     public var baseURL: String
     public var productName: String = "Meghna"
+    /// Settings and branches of recently seen organizations, checked against their version on every request.
+    public let contexts = OrganizationContexts()
     /// The ids of a reseller and every reseller below it, in an organization; empty when the
     /// reseller does not exist there. CRM supplies it (Platform does not know resellers); the
     /// default knows only the reseller itself.
-    /// Settings and branches of recently seen organizations, checked against their version on every request.
-    public let contexts = OrganizationContexts()
     public var resellerSubtree: @Sendable (_ organizationID: UUID, _ resellerID: UUID, _ db: any Database) async throws -> Set<UUID> = { _, id, _ in [id] }
 
     public init(clock: Clock, hasher: PasswordHashing, secrets: SecretBox, outbox: OutboxClient, policy: SecurityPolicy = .init(),

@@ -24,7 +24,7 @@ struct RawTenantFilterTests {
         guard let files = FileManager.default.enumerator(atPath: root + "/Sources") else { return [] }
         for case let file as String in files where file.hasSuffix(".swift") {
             // The tenancy code itself, and the job queue, which sits below tenancy (its one
-            // optional organization condition is `JobStats.organizationCondition`).
+            // optional organization condition is `JobStats.scope`).
             if file.hasPrefix("Platform/Tenancy/") || file.hasPrefix("Jobs/") { continue }
             let text = try String(contentsOfFile: root + "/Sources/" + file, encoding: .utf8)
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

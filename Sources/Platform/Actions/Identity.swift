@@ -136,7 +136,8 @@ public enum Identities {
         var organizations: [(id: UUID, name: String)] = []
         let wantsOrganizations = withOrganizations && user.platformAdmin
         let cacheKey = OrganizationContexts.Key(organizationID: home.id!, userID: user.id!)
-        if !crossing, !wantsOrganizations, let contextVersion, let entry = services.contexts.entry(cacheKey, version: contextVersion) {
+        let keptUnder = crossing || wantsOrganizations ? nil : contextVersion
+        if let keptUnder, let entry = services.contexts.entry(cacheKey, version: keptUnder) {
             settingRows = entry.settings
             branches = entry.branches
         } else {
@@ -156,9 +157,7 @@ public enum Identities {
                 default: organizations.append((id, name))
                 }
             }
-            if !crossing, !wantsOrganizations, let contextVersion {
-                services.contexts.store(cacheKey, version: contextVersion, settings: settingRows, branches: branches)
-            }
+            if let keptUnder { services.contexts.store(cacheKey, version: keptUnder, settings: settingRows, branches: branches) }
         }
         let settings = Settings.resolve(settingRows, services: services)
         let assigned = branches.filter(\.assigned).map(\.id)

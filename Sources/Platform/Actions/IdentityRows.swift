@@ -25,7 +25,11 @@ enum IdentityRows {
         t.id, t.organization_id, t.user_id, t.name, t.token_hash, t.prefix, t.abilities, t.last_used_at, t.expires_at, t.revoked_at, \
         t.created_at
         """
-    static let userCount = 18, roleCount = 8, organizationCount = 7, sessionCount = 11, tokenCount = 11
+    static let userCount = columnCount(userColumns), roleCount = columnCount(roleColumns),
+               organizationCount = columnCount(organizationColumns), sessionCount = columnCount(sessionColumns),
+               tokenCount = columnCount(tokenColumns)
+
+    static func columnCount(_ list: String) -> Int { list.split(separator: ",").count }
 
     /// `FROM <first> JOIN users u … JOIN roles r … JOIN organizations o …` for a session (`s`) or token (`t`) row.
     static func joined(_ first: String, alias: String, columns: String) -> String {

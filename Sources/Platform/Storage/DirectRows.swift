@@ -61,9 +61,12 @@ public struct DirectRow: @unchecked Sendable {
         public var description: String { "Column \(column) holds \(found), not \(expected)." }
     }
 
-    private func cell(_ i: Int) -> SQLCell? {
-        if case .cells(let cells) = storage { return i < cells.count ? cells[i] : .null }
-        return nil
+    /// The cell at `i` (nil when the row is read through SQLKit instead); past the last column
+    /// is a mismatch, not a NULL.
+    private func cell(_ i: Int) throws -> SQLCell? {
+        guard case .cells(let cells) = storage else { return nil }
+        guard cells.indices.contains(i) else { throw Mismatch(column: i, expected: "a column", found: "no column") }
+        return cells[i]
     }
 
     private func decoded<T: Decodable>(_ i: Int, _ type: T.Type) throws -> T {
@@ -72,13 +75,13 @@ public struct DirectRow: @unchecked Sendable {
     }
 
     private func isNull(_ i: Int) throws -> Bool {
-        if let cell = cell(i) { return cell == .null }
-        guard case .sqlRow(let row, let names) = storage, i < names.count else { return true }
+        if let cell = try cell(i) { return cell == .null }
+        guard case .sqlRow(let row, let names) = storage, i < names.count else { throw Mismatch(column: i, expected: "a column", found: "no column") }
         return try row.decodeNil(column: names[i])
     }
 
     public func string(_ i: Int) throws -> String {
-        guard let cell = cell(i) else { return try decoded(i, String.self) }
+        guard let cell = try cell(i) else { return try decoded(i, String.self) }
         switch cell {
         case .text(let value): return value
         case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
@@ -91,7 +94,7 @@ public struct DirectRow: @unchecked Sendable {
     public func optionalString(_ i: Int) throws -> String? { try isNull(i) ? nil : string(i) }
 
     public func int64(_ i: Int) throws -> Int64 {
-        guard let cell = cell(i) else { return try decoded(i, Int64.self) }
+        guard let cell = try cell(i) else { return try decoded(i, Int64.self) }
         switch cell {
         case .int(let value): return value
         case .bool(let value): return value ? 1 : 0
@@ -107,7 +110,7 @@ public struct DirectRow: @unchecked Sendable {
     public func optionalInt64(_ i: Int) throws -> Int64? { try isNull(i) ? nil : int64(i) }
 
     public func bool(_ i: Int) throws -> Bool {
-        guard let cell = cell(i) else { return try decoded(i, Bool.self) }
+        guard let cell = try cell(i) else { return try decoded(i, Bool.self) }
         switch cell {
         case .bool(let value): return value
         case .int(let value): return value != 0
@@ -118,7 +121,7 @@ public struct DirectRow: @unchecked Sendable {
     }
 
     public func uuid(_ i: Int) throws -> UUID {
-        guard let cell = cell(i) else { return try decoded(i, UUID.self) }
+        guard let cell = try cell(i) else { return try decoded(i, UUID.self) }
         switch cell {
         case .uuid(let value): return value
         case .bytes(let b) where b.count == 16:
@@ -166,7 +169,7 @@ public struct DirectRow: @unchecked Sendable {
     /// SQLite keeps Fluent's dates as seconds since 1970 (rounded here to the microsecond as
     /// its driver does, so dates compare equal however they were read); PostgreSQL as timestamps.
     public func date(_ i: Int) throws -> Date {
-        guard let cell = cell(i) else { return try decoded(i, Date.self) }
+        guard let cell = try cell(i) else { return try decoded(i, Date.self) }
         switch cell {
         case .date(let value): return value
         case .double(let seconds): return Self.date(secondsSince1970: seconds)

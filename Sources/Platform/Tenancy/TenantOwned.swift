@@ -117,14 +117,6 @@ public enum TenantSQL {
     }
 }
 
-extension QueryBuilder where Model: TenantOwned {
-    /// Narrows a query (a join's root, an aggregate) to one organization.
-    @discardableResult
-    public func inOrganization(_ organizationID: UUID) -> Self {
-        filter(Model.organizationKey == organizationID)
-    }
-}
-
 extension OrganizationSetting {
     /// The organization's stored settings sections.
     public static func inOrganization(_ organizationID: UUID, on db: any Database) -> QueryBuilder<OrganizationSetting> {

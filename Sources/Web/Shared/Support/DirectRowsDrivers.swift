@@ -14,6 +14,11 @@ extension StatementCountingDatabase: DirectRowsDatabase {
     }
 }
 
+/// A nil optional inside an `any Encodable` (casting the existential to `Optional<Any>` would
+/// wrap it, never giving nil).
+private protocol OptionalBind { var isNone: Bool { get } }
+extension Optional: OptionalBind { var isNone: Bool { self == nil } }
+
 enum DirectDrivers {
     struct Unsupported: Error, CustomStringConvertible {
         let what: String
@@ -44,7 +49,7 @@ enum DirectDrivers {
         if let postgres = database as? any PostgresDatabase {
             var bindings = PostgresBindings(capacity: binds.count)
             for bind in binds {
-                if (bind as Optional<Any>) == nil {
+                if let optional = bind as? any OptionalBind, optional.isNone {
                     bindings.appendNull()
                 } else if let value = bind as? any PostgresThrowingDynamicTypeEncodable {
                     try bindings.append(value, context: .default)
