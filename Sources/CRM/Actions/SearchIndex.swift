@@ -89,36 +89,37 @@ public enum SearchIndex {
                                on sql: any SQLDatabase) async throws {
         let sqlite = sql.dialect.name == "sqlite"
         for chunk in documents.chunked(500) {
+            // One row per document: organization, customer, the sort name when known (written
+            // on both databases; only SQLite's name-order walk reads it), and on PostgreSQL the
+            // words verbatim as lexemes (no parser, no dictionary).
             let sorted = chunk.allSatisfy { $0.sortName != nil }
-            if sqlite {
-                // The document row gives the id the full-text row is stored under.
-                let insert = sql.insert(into: "customer_search_docs").columns(sorted ? ["organization_id", "customer_id", "sort_name"] : ["organization_id", "customer_id"])
-                for d in chunk {
-                    if let name = d.sortName, sorted { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), SQLBind(name)) }
-                    else { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID)) }
+            var columns = ["organization_id", "customer_id"]
+            if sorted { columns.append("sort_name") }
+            if !sqlite { columns.append("words") }
+            let insert = sql.insert(into: "customer_search_docs").columns(columns)
+            for d in chunk {
+                var values: [any SQLExpression] = [SQLBind(d.organizationID), SQLBind(d.customerID)]
+                if sorted, let name = d.sortName { values.append(SQLBind(name)) }
+                if !sqlite {
+                    values.append(SQLFunction("array_to_tsvector", args: SQLFunction("string_to_array", args: SQLBind(document(d.words)), SQLLiteral.string(" "))))
                 }
-                var ids: [UUID: Int64] = [:]
-                for row in try await insert.returning("id", "customer_id").all() {
-                    ids[try row.decode(column: "customer_id", as: UUID.self)] = try row.decode(column: "id", as: Int64.self)
-                }
-                let fts = sql.insert(into: "customer_search").columns("rowid", "words")
-                for d in chunk {
-                    guard let id = ids[d.customerID] else { throw DomainError.conflict("The search index did not accept a customer.") }
-                    fts.values(SQLBind(id), SQLBind(document(d.words)))
-                }
-                try await fts.run()
-            } else {
-                let insert = sql.insert(into: "customer_search_docs")
-                    .columns(sorted ? ["organization_id", "customer_id", "words", "sort_name"] : ["organization_id", "customer_id", "words"])
-                for d in chunk {
-                    // The words verbatim as lexemes: no parser, no dictionary.
-                    let text = SQLBind(document(d.words))
-                    let lexemes = SQLFunction("array_to_tsvector", args: SQLFunction("string_to_array", args: text, SQLLiteral.string(" ")))
-                    if let name = d.sortName, sorted { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes, SQLBind(name)) }
-                    else { insert.values(SQLBind(d.organizationID), SQLBind(d.customerID), lexemes) }
-                }
-                try await insert.run()
+                insert.values(values)
             }
+            guard sqlite else {
+                try await insert.run()
+                continue
+            }
+            // SQLite: the document row gives the id the full-text row is stored under.
+            var ids: [UUID: Int64] = [:]
+            for row in try await insert.returning("id", "customer_id").all() {
+                ids[try row.decode(column: "customer_id", as: UUID.self)] = try row.decode(column: "id", as: Int64.self)
+            }
+            let fts = sql.insert(into: "customer_search").columns("rowid", "words")
+            for d in chunk {
+                guard let id = ids[d.customerID] else { throw DomainError.conflict("The search index did not accept a customer.") }
+                fts.values(SQLBind(id), SQLBind(document(d.words)))
+            }
+            try await fts.run()
         }
     }
 

@@ -28,7 +28,7 @@ extension CRMAPI {
                 ("area_id", .referenceOrEmpty("area", description: "Empty clears")), ("interest", .optionalText(max: 120, description: "The plan or speed asked about")),
                 ("source", .choice(Leads.sources, description: "api when left out")), ("tags", CRMAPI.tagList),
                 ("assigned_user_id", .referenceOrEmpty("user", description: "The staff member who follows up; empty unassigns")),
-                ("next_follow_up_on", .anyOf([.date, .empty])),
+                ("next_follow_up_on", .dateOrEmpty),
                 ("status", .choice(["new", "contacted", "qualified", "lost"], description: "converted comes from POST /leads/{id}/convert")),
                 ("lost_reason", .optionalText(max: 300, description: "Required with status lost")), ("notes", .optionalText(max: 4000)),
                 ("branch_id", .referenceOrEmpty("branch", description: "Empty: no branch yet")),

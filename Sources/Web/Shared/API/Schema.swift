@@ -208,12 +208,6 @@ extension Schema {
         }, required: required)
     }
 
-    /// The same body with nothing required (PATCH).
-    var patch: Schema {
-        guard case .object(let properties, _, let additional) = unnamed else { return self }
-        return .object(properties.map { name, schema in (name, schema.allowsNull ? schema : .nullable(schema)) }, additional: additional)
-    }
-
     /// Every `reference` inside, with its field path (`address.area_id`, `branch_ids`).
     func references(at path: String = "") -> [(field: String, what: String)] {
         switch self {
