@@ -128,6 +128,31 @@ struct CRMPageTests {
         }
     }
 
+    /// A converted lead links its customer only for staff who may read customers; staff with
+    /// leads alone still get the lead page (it used to be a 404 outside their customer scope).
+    @Test func aConvertedLeadLinksItsCustomerOnlyForStaffWhoMaySeeCustomers() async throws {
+        try await withApp { t in
+            let a = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: a.admin)
+            let lead = try await Leads.create(ctx, .init(name: "Jamal Hossain", phones: ["01812345678"]), services: t.services, on: t.db)
+            let (_, customer) = try await Leads.convert(ctx, lead.id!.uuidString, .init(), services: t.services, on: t.db)
+            let role = try await Roles.create(ctx, .init(name: "Lead desk", permissions: ["leads.read"]), services: t.services, on: t.db)
+            let desk = User(organizationID: a.id, roleID: role.id!, email: "desk@alpha.test", name: "Lead Desk", status: .active)
+            desk.passwordHash = try await t.services.hasher.hash(testPassword)
+            desk.emailVerifiedAt = t.clock.date
+            try await desk.create(on: t.db)
+            // The heading's button (the timeline's own link to the record is answered 403 for them).
+            let customerLink = "href=\"/customers/\(customer.id!.uuidString)\">Customer \(customer.numberText)</a>"
+            let admin = Browser(t.app)
+            try await admin.signIn(a.admin.email)
+            #expect(try await admin.get("/leads/\(lead.id!)").text.contains(customerLink))
+            let browser = Browser(t.app)
+            try await browser.signIn("desk@alpha.test")
+            let page = try await browser.get("/leads/\(lead.id!)")
+            #expect(page.status == .ok && page.text.contains("Jamal Hossain") && !page.text.contains(customerLink))
+        }
+    }
+
     @Test func supportStaffCannotEditAreasAndResellerStaffSeeTheirOwn() async throws {
         try await withApp { t in
             let a = try await t.makeTenant("Alpha Net")

@@ -183,8 +183,9 @@ private extension HTML {
     mutating func leadHead(_ m: LeadPages.Model, title: String, csrf: String) {
         pageHead(title) { h in
             guard let lead = m.lead else { return }
-            if let customer = lead.customerID {
-                h.el("a", [.class("btn"), .href(CRMRoutes.customer.link(customer))], text: "Customer " + (m.customerNumber ?? ""))
+            // The converted customer, for staff who may see it (its number is known then).
+            if let customer = lead.customerID, let number = m.customerNumber {
+                h.el("a", [.class("btn"), .href(CRMRoutes.customer.link(customer))], text: "Customer " + number)
                 h.raw(" ")
             }
             if m.canWrite {
