@@ -83,12 +83,8 @@ extension APIOperation {
             }
         }
         if let body {
-            let data = req.body.data.map { Data($0.readableBytesView) } ?? Data()
-            if data.isEmpty, !bodyRequired { return try check(errors) }
-            guard let contentType = req.headers.contentType, contentType.type == "application",
-                  contentType.subType == "json" || contentType.subType.hasSuffix("+json")
-            else { throw Abort(.unsupportedMediaType, reason: "Send the body as application/json.") }
-            guard !data.isEmpty else { throw Abort(.badRequest, reason: "The request needs a JSON body.") }
+            if (req.body.data?.readableBytes ?? 0) == 0, !bodyRequired { return try check(errors) }
+            let data = Data(try req.jsonBody().readableBytesView)
             guard let value = JSONValue.parse(data) else { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not JSON")) }
             body.validate(value, into: &errors)
         }
@@ -170,8 +166,7 @@ final class APIRouter: @unchecked Sendable {
                     response.headers.replaceOrAdd(name: .allow, value: allow)
                     return response
                 }
-                throw Abort(.methodNotAllowed, headers: ["Allow": allow],
-                            reason: "\(req.method.rawValue) is not allowed here; use \(allow).")
+                throw Self.methodNotAllowed(req, methods)
             }
         }
     }
@@ -179,6 +174,12 @@ final class APIRouter: @unchecked Sendable {
     /// The request's path below /api/v1, split into segments.
     static func segments(_ req: Request) -> [String] {
         Array(req.url.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init).dropFirst(3))
+    }
+
+    /// 405 with the methods the resource answers in `Allow`.
+    static func methodNotAllowed(_ req: Request, _ methods: [HTTPMethod]) -> Abort {
+        let allow = allowHeader(methods)
+        return Abort(.methodNotAllowed, headers: ["Allow": allow], reason: "\(req.method.rawValue) is not allowed here; use \(allow).")
     }
 
     static func allowHeader(_ methods: [HTTPMethod]) -> String {
@@ -200,10 +201,7 @@ final class APIRouter: @unchecked Sendable {
             // Ids are UUIDs: anything else names no record. Routing may have taken a constant
             // segment for an id (PATCH /customers/export): that resource lacks the method.
             if operation.pathParameters.contains(where: { UUID(uuidString: req.parameters.get($0) ?? "") == nil }) {
-                if let (path, methods) = table.resource(Self.segments(req)), path != operation.path {
-                    throw Abort(.methodNotAllowed, headers: ["Allow": Self.allowHeader(methods)],
-                                reason: "\(req.method.rawValue) is not allowed here; use \(Self.allowHeader(methods)).")
-                }
+                if let (path, methods) = table.resource(Self.segments(req)), path != operation.path { throw Self.methodNotAllowed(req, methods) }
                 throw Abort(.notFound)
             }
             if let permission { try req.ctx.require(permission) }
@@ -232,13 +230,18 @@ extension Request {
     /// Decodes a JSON body (already checked against the operation's schema), refusing anything
     /// that is not JSON.
     func json<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: jsonBody())
+    }
+
+    /// The body, when it is declared JSON (else 415) and not empty (else 400).
+    func jsonBody() throws -> ByteBuffer {
         guard let contentType = headers.contentType, contentType.type == "application",
               contentType.subType == "json" || contentType.subType.hasSuffix("+json")
         else { throw Abort(.unsupportedMediaType, reason: "Send the body as application/json.") }
         guard let body = body.data, body.readableBytes > 0 else {
             throw Abort(.badRequest, reason: "The request needs a JSON body.")
         }
-        return try JSONDecoder().decode(T.self, from: body)
+        return body
     }
 
     func pageRequest() throws -> CursorRequest {
