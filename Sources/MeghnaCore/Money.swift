@@ -81,5 +81,5 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    public var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -139,27 +139,6 @@ public enum SearchText {
     }
 }
 
-extension String {
-    /// nil for blank text, else trimmed.
-    var nonBlank: String? { Optional(self).nonBlank }
-}
-
-extension Optional {
-    /// `map` for async transforms.
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}
-
-extension Optional where Wrapped == String {
-    /// nil for nil or blank.
-    var nonBlank: String? {
-        guard let self else { return nil }
-        let t = self.trimmingCharacters(in: .whitespacesAndNewlines)
-        return t.isEmpty ? nil : t
-    }
-}
 
 /// SQL fragments shared by CRM queries.
 enum SQLFragments {
@@ -170,6 +149,3 @@ enum SQLFragments {
     }
 }
 
-extension Database {
-    var sql: any SQLDatabase { self as! any SQLDatabase }
-}

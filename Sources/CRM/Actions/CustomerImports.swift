@@ -650,9 +650,3 @@ public enum CustomerImports {
 extension String {
     var nonBlankValue: String? { isEmpty ? nil : self }
 }
-
-extension Array {
-    func chunked(_ size: Int) -> [[Element]] {
-        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
-    }
-}

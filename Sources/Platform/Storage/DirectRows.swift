@@ -190,3 +190,8 @@ public struct DirectRow: @unchecked Sendable {
         return Date(timeIntervalSinceReferenceDate: (sinceReference * 1e6).rounded() / 1e6)
     }
 }
+
+extension Database {
+    /// The database as SQLKit sees it (both drivers are SQL databases).
+    public var sql: any SQLDatabase { self as! any SQLDatabase }
+}
