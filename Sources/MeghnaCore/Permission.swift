@@ -35,6 +35,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case invoicesWrite = "invoices.write"
     case paymentsRead = "payments.read"
     case paymentsWrite = "payments.write"
+    /// The organization-wide books: trial balance, account balances, `ledger check`.
+    case ledgerRead = "ledger.read"
     // network
     case routersRead = "routers.read"
     case routersManage = "routers.manage"
@@ -77,6 +79,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
         case .invoicesWrite: "Issue and void invoices"
         case .paymentsRead: "See payments"
         case .paymentsWrite: "Record and refund payments"
+        case .ledgerRead: "See the ledger and the trial balance (the whole organization's books)"
         case .routersRead: "See routers and sessions"
         case .routersManage: "Add routers, provision and suspend"
         case .inventoryRead: "See inventory"
@@ -115,11 +118,12 @@ public enum SystemRole: String, Sendable, CaseIterable, Codable {
             // role: it belongs to platform administrators (`users.platform_admin`).
             return Set(Permission.allCases).subtracting([.organizationsManage])
         case .branchAdmin:
-            return Set(Permission.allCases).subtracting([.organizationsManage, .securityManage])
+            // The books are the whole organization's, not a branch's.
+            return Set(Permission.allCases).subtracting([.organizationsManage, .securityManage, .ledgerRead])
         case .billingOps:
             return [.branchesRead, .usersRead, .customersRead, .customersWrite, .leadsRead, .resellersRead,
                     .plansRead, .plansManage, .subscriptionsRead, .subscriptionsWrite, .invoicesRead, .invoicesWrite,
-                    .paymentsRead, .paymentsWrite, .reportsRead, .outboxRead]
+                    .paymentsRead, .paymentsWrite, .ledgerRead, .reportsRead, .outboxRead]
         case .networkEngineer:
             return [.branchesRead, .customersRead, .subscriptionsRead, .plansRead, .routersRead, .routersManage,
                     .inventoryRead, .inventoryManage, .jobsRead, .reportsRead]

@@ -1,0 +1,135 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+import Platform
+import SQLKit
+
+extension Ledger {
+    /// Rows per multi-row statement: under SQLite's and PostgreSQL's bind limits at nine binds a row.
+    static let chunk = 400
+
+    /// The writes of `post`, inside a transaction.
+    static func write(_ drafts: [TransferDraft], _ ctx: TenantContext, on db: any Database) async throws -> [PostedTransfer] {
+        let org = ctx.organizationID
+        let sql = db as! any SQLDatabase
+        let postgres = sql.dialect.name == "postgresql"
+        let lines = drafts.map(\.netLines)
+
+        // 1. Accounts: created when first named (in key order, so concurrent creators queue the
+        //    same way), then read back with their ids.
+        var specs: [String: (spec: AccountSpec, currency: String)] = [:]
+        for line in lines.joined() where specs[line.account.key] == nil { specs[line.account.key] = (line.account, line.amount.currency) }
+        let keys = specs.keys.sorted()
+        let now = Date()
+        for part in keys.chunked(chunk) {
+            let values = part.map { key -> SQLQueryString in
+                let (spec, currency) = specs[key]!
+                return "(\(bind: UUID()), \(bind: org), \(bind: key), \(bind: spec.name), \(bind: spec.type.rawValue), \(bind: currency), 0, 0, \(bind: now))"
+            }
+            try await sql.raw("""
+                INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) \
+                VALUES \(values.joined(separator: ", ")) ON CONFLICT (organization_id, key) DO NOTHING
+                """).run()
+        }
+        var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
+        for part in keys.chunked(chunk) {
+            let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            let lock: SQLQueryString = postgres ? " ORDER BY id FOR UPDATE" : ""
+            for row in try await db.rows("""
+                SELECT key, id, type, currency FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND key IN (\(list))\(lock)
+                """) {
+                accounts[try row.string(0)] = (try row.uuid(1), try row.string(2), try row.string(3))
+            }
+        }
+        for key in keys {
+            guard let account = accounts[key], let (spec, currency) = specs[key] else { throw DomainError.conflict("The account \(key) could not be opened.") }
+            guard account.currency == currency else { throw DomainError.conflict("The account \(key) keeps \(account.currency), not \(currency).") }
+            guard account.type == spec.type.rawValue else { throw DomainError.conflict("The account \(key) is a \(account.type) account, not \(spec.type.rawValue).") }
+        }
+
+        // 2. Transfers: a key posted before is not written again.
+        var created: [String: UUID] = [:]
+        for part in Array(zip(drafts.indices, drafts)).chunked(chunk) {
+            let values = part.map { _, d -> SQLQueryString in
+                "(\(bind: UUID()), \(bind: org), \(bind: d.idempotencyKey), \(bind: d.kind), \(bind: d.referenceType), \(bind: d.referenceID), \(bind: d.memo), \(bind: d.eventAt), \(bind: d.reverses), \(bind: ctx.actor.label), \(bind: now))"
+            }
+            for row in try await db.rows("""
+                INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) \
+                VALUES \(values.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING idempotency_key, id
+                """) {
+                created[try row.string(0)] = try row.uuid(1)
+            }
+        }
+        var results: [PostedTransfer] = []
+        var earlier: [Int] = []
+        for (index, draft) in drafts.enumerated() {
+            if let id = created[draft.idempotencyKey] {
+                results.append(PostedTransfer(id: id, idempotencyKey: draft.idempotencyKey, created: true))
+            } else {
+                earlier.append(index)
+                results.append(PostedTransfer(id: UUID(), idempotencyKey: draft.idempotencyKey, created: false))
+            }
+        }
+        if !earlier.isEmpty { try await resolveEarlier(earlier, drafts: drafts, lines: lines, accounts: accounts, into: &results, ctx, on: db) }
+
+        // 3. Entries, and the balances they move.
+        var entries: [SQLQueryString] = []
+        var deltas: [UUID: (amount: Int64, count: Int64)] = [:]
+        for (index, draft) in drafts.enumerated() where results[index].created {
+            for line in lines[index] {
+                let account = accounts[line.account.key]!.id
+                entries.append("(\(bind: UUID()), \(bind: org), \(bind: results[index].id), \(bind: account), \(bind: line.amount.minorUnits), \(bind: line.amount.currency), \(bind: draft.eventAt))")
+                deltas[account, default: (0, 0)].amount += line.amount.minorUnits
+                deltas[account, default: (0, 0)].count += 1
+            }
+        }
+        for part in entries.chunked(chunk) {
+            try await sql.raw("""
+                INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) VALUES \(part.joined(separator: ", "))
+                """).run()
+        }
+        for part in deltas.sorted(by: { $0.key.uuidString < $1.key.uuidString }).chunked(chunk) {
+            let values = part.map { "(\(bind: $0.key), \(bind: $0.value.amount), \(bind: $0.value.count))" as SQLQueryString }
+            try await sql.raw("""
+                WITH v (id, delta, n) AS (VALUES \(values.joined(separator: ", "))) \
+                UPDATE ledger_accounts SET balance = ledger_accounts.balance + v.delta, version = ledger_accounts.version + v.n \
+                FROM v WHERE ledger_accounts.id = v.id
+                """).run()
+        }
+        return results
+    }
+
+    /// Fills in the transfers whose keys were posted before, after checking each holds the same
+    /// entries as its draft (the same key for different money is a caller's bug, not a repeat).
+    private static func resolveEarlier(_ indices: [Int], drafts: [TransferDraft], lines: [[TransferLine]],
+                                       accounts: [String: (id: UUID, type: String, currency: String)],
+                                       into results: inout [PostedTransfer], _ ctx: TenantContext, on db: any Database) async throws {
+        for part in indices.chunked(chunk) {
+            let list = part.map { "\(bind: drafts[$0].idempotencyKey)" as SQLQueryString }.joined(separator: ", ")
+            var ids: [String: UUID] = [:]
+            for row in try await db.rows("""
+                SELECT idempotency_key, id FROM ledger_transfers WHERE \(TenantSQL.organization(ctx.organizationID)) AND idempotency_key IN (\(list))
+                """) {
+                ids[try row.string(0)] = try row.uuid(1)
+            }
+            let idList = ids.values.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            var stored: [UUID: [String]] = [:]
+            if !ids.isEmpty {
+                for row in try await db.rows("SELECT transfer_id, account_id, amount, currency FROM ledger_entries WHERE transfer_id IN (\(idList))") {
+                    stored[try row.uuid(0), default: []].append("\(try row.uuid(1)) \(try row.int64(2)) \(try row.string(3))")
+                }
+            }
+            for index in part {
+                let key = drafts[index].idempotencyKey
+                // A key another posting inserted but has not committed yet waits above and is
+                // found here; one that is missing means that posting rolled back: a retry's job.
+                guard let id = ids[key] else { throw DomainError.conflict("The transfer \(key) is being posted by someone else; try again.") }
+                let wanted = lines[index].map { "\(accounts[$0.account.key]!.id) \($0.amount.minorUnits) \($0.amount.currency)" }.sorted()
+                guard (stored[id] ?? []).sorted() == wanted else {
+                    throw DomainError.conflict("The idempotency key \(key) was already used for a different transfer.")
+                }
+                results[index] = PostedTransfer(id: id, idempotencyKey: key, created: false)
+            }
+        }
+    }
+}
