@@ -87,6 +87,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Ledger",
+            dependencies: [
+                "MeghnaCore",
+                "Platform",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Billing",
+            dependencies: [
+                "MeghnaCore",
+                "Documents",
+                "Jobs",
+                "Platform",
+                "CRM",
+                "Ledger",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Web",
             dependencies: [
                 "MeghnaCore",
@@ -94,6 +118,8 @@ let package = Package(
                 "Jobs",
                 "Platform",
                 "CRM",
+                "Ledger",
+                "Billing",
                 "Notifications",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
@@ -123,6 +149,8 @@ let package = Package(
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport", .product(name: "SQLKit", package: "sql-kit")], swiftSettings: swiftSettings),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ]

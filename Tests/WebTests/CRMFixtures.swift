@@ -1,3 +1,4 @@
+import Billing
 import CRM
 import Fluent
 import Foundation
@@ -15,6 +16,10 @@ struct CRMFixtures {
     let lead: Lead
     let reseller: Reseller
     let area: Area
+    let plan: Plan
+    let addon: Addon
+    let discount: Discount
+    let taxRule: TaxRule
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -26,7 +31,16 @@ struct CRMFixtures {
         let address = try #require(try await ServiceAddress.query(on: t.db).filter(\.$customerID == customer.id!).first())
         let contact = try #require(try await Contact.query(on: t.db).filter(\.$customerID == customer.id!).first())
         let lead = try await Leads.create(ctx, .init(name: "Fixture Lead", phones: ["01822222222"]), services: t.services, on: t.db)
-        return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area)
+        var planInput = Plans.Input()
+        (planInput.code, planInput.name, planInput.serviceType) = ("FIX-20", "Fixture Plan", "pppoe")
+        (planInput.downloadSpeed, planInput.uploadSpeed, planInput.price) = ("20M", "10M", "1000")
+        let plan = try await Plans.create(ctx, planInput, services: t.services, on: t.db)
+        let addon = try await Addons.create(ctx, .init(code: "FIX-IP", name: "Fixture Add-on", kind: "recurring", price: "300"), services: t.services, on: t.db)
+        let discount = try await Discounts.create(ctx, .init(name: "Fixture Discount", kind: "percent", value: "10", target: "plan"), services: t.services, on: t.db)
+        let taxRule = try await TaxRules.create(ctx, .init(code: "FIX-VAT", name: "Fixture VAT", rate: "5", effectiveFrom: "2026-01-01"),
+                                                services: t.services, on: t.db)
+        return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
+                           plan: plan, addon: addon, discount: discount, taxRule: taxRule)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -40,12 +54,14 @@ struct CRMFixtures {
             "/resellers/{id}": reseller.id!.uuidString,
             "/leads/{id}": lead.id!.uuidString, "/leads/{id}/convert": lead.id!.uuidString, "/leads/{id}/activities": lead.id!.uuidString,
             "/areas/{id}": area.id!.uuidString,
+            "/plans/{id}": plan.id!.uuidString, "/addons/{id}": addon.id!.uuidString, "/discounts/{id}": discount.id!.uuidString,
+            "/tax-rules/{id}": taxRule.id!.uuidString,
         ]
     }
 
-    /// Areas are shared reference data inside an organization, so reseller staff may read them.
+    /// Areas and the catalog are shared reference data inside an organization, so reseller staff may read them.
     var resellerScopedFixtures: [String: String] {
-        fixtures.filter { !$0.key.hasPrefix("/areas") }
+        fixtures.filter { key, _ in !["/areas", "/plans", "/addons", "/discounts", "/tax-rules"].contains { key.hasPrefix($0) } }
     }
 
     static func fill(_ path: String, _ ids: String) -> String {
@@ -67,6 +83,10 @@ struct CRMFixtures {
         let r = try #require(try await Reseller.find(reseller.id, on: t.db))
         #expect(r.name == "Fixture Reseller" && r.archivedAt == nil)
         #expect(try await Area.find(area.id, on: t.db)?.name == "Fixture Zone")
+        #expect(try await Plan.find(plan.id, on: t.db)?.name == "Fixture Plan")
+        #expect(try await Addon.find(addon.id, on: t.db)?.name == "Fixture Add-on")
+        #expect(try await Discount.find(discount.id, on: t.db)?.name == "Fixture Discount")
+        #expect(try await TaxRule.find(taxRule.id, on: t.db)?.name == "Fixture VAT")
         #expect(try await Activity.query(on: t.db).filter(\.$body == "Taken over").count() == 0)
     }
 }

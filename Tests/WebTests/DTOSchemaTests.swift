@@ -57,6 +57,7 @@ struct DTOSchemaTests {
     /// that every operation's body is among them).
     typealias P = PlatformAPI
     typealias C = CRMAPI
+    typealias B = CatalogAPI
     static var requestTypes: [(any Decodable.Type, [Schema])] { [
             (P.TokenRequest.self, [P.TokenRequest.schema]), (P.CodeRequest.self, [P.CodeRequest.schema]),
             (P.OrganizationRequest.self, [P.OrganizationRequest.schema, P.OrganizationRequest.patchSchema]),
@@ -70,6 +71,10 @@ struct DTOSchemaTests {
             (C.LeadRequest.self, [C.LeadRequest.createSchema, C.LeadRequest.patchSchema]), (C.ConvertRequest.self, [C.ConvertRequest.schema]),
             (C.ResellerRequest.self, [C.ResellerRequest.createSchema, C.ResellerRequest.patchSchema]),
             (C.AreaRequest.self, [C.AreaRequest.createSchema, C.AreaRequest.patchSchema]),
+            (B.PlanRequest.self, [B.PlanRequest.createSchema, B.PlanRequest.patchSchema]),
+            (B.AddonRequest.self, [B.AddonRequest.createSchema, B.AddonRequest.patchSchema]),
+            (B.DiscountRequest.self, [B.DiscountRequest.createSchema, B.DiscountRequest.patchSchema]),
+            (B.TaxRuleRequest.self, [B.TaxRuleRequest.createSchema, B.TaxRuleRequest.patchSchema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {

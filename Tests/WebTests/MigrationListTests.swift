@@ -19,6 +19,8 @@ struct MigrationListTests {
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
         "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers",
+        "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps",
+        "Billing.CreateCatalog",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

@@ -44,7 +44,8 @@ struct PageRouteWalkTests {
                 "import": bImport.id!.uuidString, "leads": crm.lead.id!.uuidString, "resellers": crm.reseller.id!.uuidString,
                 "areas": crm.area.id!.uuidString, "users": bUser.id!.uuidString, "roles": bRole.id!.uuidString,
                 "branches": bBranch.id!.uuidString, "outbox": bMessage.id!.uuidString, "jobs": bJob.id!.uuidString,
-                "tokens": bToken.id!.uuidString,
+                "tokens": bToken.id!.uuidString, "plans": crm.plan.id!.uuidString, "addons": crm.addon.id!.uuidString,
+                "discounts": crm.discount.id!.uuidString, "tax-rules": crm.taxRule.id!.uuidString,
             ]
             let fields: [(String, String)] = [
                 ("name", "Taken over"), ("display_name", "Taken over"), ("kind", "note"), ("body", "Taken over"), ("line1", "Taken over"),

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Jobs
+import Ledger
 import MeghnaCore
 import Notifications
 import Platform
@@ -33,6 +34,8 @@ protocol AreaModule: Sendable {
     /// The page of one of this area's records, for links from other records' timelines
     /// (`Activity.relatedType` is the record type, e.g. "customer").
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)?
+    /// This area's ledger invariants for `meghna ledger check` (for one organization, or all).
+    func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem]
 }
 
 extension AreaModule {
@@ -47,6 +50,7 @@ extension AreaModule {
     func dashboard(_ req: Request) async throws -> [DashboardCard] { [] }
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {}
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)? { nil }
+    func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] { [] }
 }
 
 /// What job handlers get from the composition root.
@@ -102,7 +106,7 @@ struct DashboardCard: Sendable {
 
 enum AreaModules {
     /// Every area, in dependency order: migrations run and demo data is seeded in this order.
-    static let all: [any AreaModule] = [PlatformArea(), NotificationsArea(), CRMArea()]
+    static let all: [any AreaModule] = [PlatformArea(), NotificationsArea(), CRMArea(), LedgerArea(), BillingArea()]
 }
 
 extension Request {

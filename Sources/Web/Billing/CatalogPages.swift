@@ -1,0 +1,58 @@
+import Billing
+import Foundation
+import MeghnaCore
+import Platform
+import Vapor
+
+/// What the catalog pages share: who may change the catalog, and the list-with-form page shape
+/// that add-ons, discounts and tax rules use (the list, then an add form; editing one shows its
+/// form above the list).
+enum CatalogPages {
+    static func register(_ routes: any RoutesBuilder) {
+        AddonPages.register(routes)
+        DiscountPages.register(routes)
+        TaxRulePages.register(routes)
+    }
+
+    static func canManage(_ ctx: TenantContext) -> Bool { ctx.can(.plansManage) && !ctx.isResellerScoped }
+
+    static func requireManage(_ ctx: TenantContext) throws {
+        guard canManage(ctx) else { throw DomainError.forbidden("You need the plans.manage permission to change the catalog.") }
+    }
+
+    /// The page: heading, an edit form when editing, the table, the add form.
+    static func render(_ req: Request, title: String, intro: String, status: HTTPStatus = .ok, editing: String? = nil,
+                       editForm: (inout HTML, String) -> Void, table: (inout HTML) -> Void, addForm: (inout HTML, String) -> Void) throws -> Response {
+        let ctx = try req.ctx
+        let page = try req.page(title)
+        var html = HTML()
+        html.appLayout(page) { h in
+            h.pageHead(title)
+            h.el("p", [.class("muted")], text: intro)
+            if let editing {
+                h.el("div", [.class("panel")]) { h in
+                    h.el("h2", text: editing)
+                    editForm(&h, page.csrf)
+                }
+            }
+            h.el("div", [.class("panel table-wrap")]) { h in table(&h) }
+            if canManage(ctx), editing == nil {
+                h.el("div", [.class("panel")]) { h in addForm(&h, page.csrf) }
+            }
+        }
+        return html.response(status: status)
+    }
+
+    static func actions(_ h: inout HTML, cancel: Link, label: String) {
+        h.el("div", [.class("form-actions")]) { h in
+            h.el("button", [.class("btn primary"), .type("submit")], text: label)
+            h.raw(" ")
+            h.el("a", [.href(cancel)], text: "Cancel")
+        }
+    }
+
+    static func yesNo(_ name: String, _ state: FormState, default on: Bool) -> [Choice] {
+        let value = state.values[name] ?? (on ? "true" : "false")
+        return [Choice(value: "true", label: "Yes", checked: value != "false"), Choice(value: "false", label: "No", checked: value == "false")]
+    }
+}
