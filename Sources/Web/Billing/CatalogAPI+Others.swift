@@ -23,7 +23,7 @@ extension CatalogAPI {
         ]
         static let createSchema = Schema.named("AddonInput", .input(fields, required: ["code", "name", "kind", "price"]))
         static let patchSchema = Schema.named("AddonPatch", .input(fields))
-        static let rules = [APIRule("code", "must not be used by another add-on"), MoneyInput.rule("price")]
+        static let rules = [APIRule("code", "must not be used by another add-on")] + MoneyInput.rules("price")
     }
 
     struct DiscountRequest: Decodable {
@@ -60,10 +60,10 @@ extension CatalogAPI {
         static let patchSchema = Schema.named("DiscountPatch", .input(fields))
         static let rules = [
             APIRule("percent", "is required for kind percent: more than 0, at most 100"), APIRule("value", "must be more than 0 and at most 100 %"),
-            APIRule("amount", "is required for kind fixed: more than 0"), MoneyInput.rule("amount"),
+            APIRule("amount", "is required for kind fixed: more than 0"),
             APIRule("target_id", "must be a plan (target plan) or add-on (target addon) you can see, and empty for target invoice"),
             APIRule("coupon_code", "must not be used by another discount"), APIRule("kind", "is required"),
-        ]
+        ] + MoneyInput.rules("amount").dropFirst()
     }
 
     struct TaxRuleRequest: Decodable {

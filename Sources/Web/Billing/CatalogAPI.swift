@@ -111,11 +111,11 @@ enum CatalogAPI {
         static let createSchema = Schema.named("PlanInput", .input(fields, required: ["code", "name", "service_type", "download_speed", "upload_speed", "price"]))
         static let patchSchema = Schema.named("PlanPatch", .input(fields))
         static let rules = [
-            APIRule("code", "must not be used by another plan"), MoneyInput.rule("price"), MoneyInput.rule("setup_fee"),
+            APIRule("code", "must not be used by another plan"),
             APIRule("validity_days", "is required for prepaid plans and refused for monthly ones"),
             APIRule("burst", "must be faster than the plan's speeds, its thresholds not above them"),
             APIRule("download_speed", "must stay below a stored burst speed"), APIRule("upload_speed", "must stay below a stored burst speed"),
-        ]
+        ] + MoneyInput.rules("price") + MoneyInput.rules("setup_fee")
     }
 
     static func registerPlans(_ api: APIRouter) {

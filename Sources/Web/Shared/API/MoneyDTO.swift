@@ -31,9 +31,10 @@ struct MoneyInput: Decodable {
         ("currency", .string(pattern: "[A-Z]{3}", description: "ISO 4217 code; must be the organization's", message: "must be a three-letter ISO 4217 code")),
     ], required: ["amount", "currency"]))
 
-    /// The rule for `x-rules`.
-    static func rule(_ field: String) -> APIRule {
-        APIRule(field, "must be in the organization's currency with at most its decimals (BDT: 2)")
+    /// The rules for `x-rules`: the amount's decimals (the domain names the field) and the currency.
+    static func rules(_ field: String) -> [APIRule] {
+        [APIRule(field, "must have at most the currency's decimals (BDT: 2) and not be negative"),
+         APIRule(field + ".currency", "must be the organization's currency")]
     }
 
     /// The amount text, once the currency is the organization's.
