@@ -20,6 +20,7 @@ struct CRMFixtures {
     let addon: Addon
     let discount: Discount
     let taxRule: TaxRule
+    let subscription: Subscription
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -39,8 +40,10 @@ struct CRMFixtures {
         let discount = try await Discounts.create(ctx, .init(name: "Fixture Discount", kind: "percent", value: "10", target: "plan"), services: t.services, on: t.db)
         let taxRule = try await TaxRules.create(ctx, .init(code: "FIX-VAT", name: "Fixture VAT", rate: "5", effectiveFrom: "2026-01-01"),
                                                 services: t.services, on: t.db)
+        let subscription = try await Subscriptions.create(ctx, .init(customerID: customer.id!.uuidString, planID: plan.id!.uuidString, activate: "true"),
+                                                          services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
-                           plan: plan, addon: addon, discount: discount, taxRule: taxRule)
+                           plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -56,6 +59,10 @@ struct CRMFixtures {
             "/areas/{id}": area.id!.uuidString,
             "/plans/{id}": plan.id!.uuidString, "/addons/{id}": addon.id!.uuidString, "/discounts/{id}": discount.id!.uuidString,
             "/tax-rules/{id}": taxRule.id!.uuidString,
+            "/subscriptions/{id}": subscription.id!.uuidString, "/subscriptions/{id}/activate": subscription.id!.uuidString,
+            "/subscriptions/{id}/suspend": subscription.id!.uuidString, "/subscriptions/{id}/resume": subscription.id!.uuidString,
+            "/subscriptions/{id}/terminate": subscription.id!.uuidString, "/subscriptions/{id}/change-plan": subscription.id!.uuidString,
+            "/subscriptions/{id}/schedule": subscription.id!.uuidString,
         ]
     }
 
@@ -87,6 +94,7 @@ struct CRMFixtures {
         #expect(try await Addon.find(addon.id, on: t.db)?.name == "Fixture Add-on")
         #expect(try await Discount.find(discount.id, on: t.db)?.name == "Fixture Discount")
         #expect(try await TaxRule.find(taxRule.id, on: t.db)?.name == "Fixture VAT")
+        #expect(try await Subscription.find(subscription.id, on: t.db)?.status == .active)
         #expect(try await Activity.query(on: t.db).filter(\.$body == "Taken over").count() == 0)
     }
 }

@@ -58,6 +58,7 @@ struct DTOSchemaTests {
     typealias P = PlatformAPI
     typealias C = CRMAPI
     typealias B = CatalogAPI
+    typealias S = SubscriptionAPI
     static var requestTypes: [(any Decodable.Type, [Schema])] { [
             (P.TokenRequest.self, [P.TokenRequest.schema]), (P.CodeRequest.self, [P.CodeRequest.schema]),
             (P.OrganizationRequest.self, [P.OrganizationRequest.schema, P.OrganizationRequest.patchSchema]),
@@ -75,6 +76,8 @@ struct DTOSchemaTests {
             (B.AddonRequest.self, [B.AddonRequest.createSchema, B.AddonRequest.patchSchema]),
             (B.DiscountRequest.self, [B.DiscountRequest.createSchema, B.DiscountRequest.patchSchema]),
             (B.TaxRuleRequest.self, [B.TaxRuleRequest.createSchema, B.TaxRuleRequest.patchSchema]),
+            (S.CreateRequest.self, [S.CreateRequest.schema]), (S.PlanChangeRequest.self, [S.PlanChangeRequest.schema]),
+            (S.ChangeRequest.self, [S.ChangeRequest.activateSchema, S.ChangeRequest.resumeSchema, S.ChangeRequest.suspendSchema, S.ChangeRequest.terminateSchema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {

@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 public enum BillingMigrations {
-    public static let all: [any Migration] = [CreateCatalog()]
+    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions()]
 }
 
 struct CreateCatalog: AsyncMigration {
@@ -94,5 +94,80 @@ struct CreateCatalog: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in ["tax_rules", "discounts", "addons", "plans"] { try await database.schema(table).delete() }
+    }
+}
+
+struct CreateSubscriptions: AsyncMigration {
+    var name: String { "Billing.CreateSubscriptions" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("subscriptions")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("branch_id", .uuid, .required, .references("branches", "id"))
+            .field("reseller_id", .uuid, .references("resellers", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("service_address_id", .uuid, .references("service_addresses", "id"))
+            .field("plan_id", .uuid, .required, .references("plans", "id"))
+            .field("status", .string, .required)
+            .field("billing_day", .int)
+            .field("anchor_day", .int)
+            .field("starts_on", .string, .required)
+            .field("activated_on", .string)
+            .field("terminated_on", .string)
+            .field("expires_on", .string)
+            .field("next_bill_on", .string)
+            .field("billing_paused", .bool, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        try await database.schema("subscription_plans")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("plan_id", .uuid, .required, .references("plans", "id"))
+            .field("price", .int64, .required)
+            .field("from_on", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await database.schema("subscription_events")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("kind", .string, .required)
+            .field("from_status", .string)
+            .field("to_status", .string, .required)
+            .field("reason", .string)
+            .field("actor", .string, .required)
+            .field("effective_on", .string, .required)
+            .field("at", .datetime, .required)
+            .create()
+        try await database.schema("billing_charges")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("kind", .string, .required)
+            .field("description", .string, .required)
+            .field("detail", .string)
+            .field("amount", .int64, .required)
+            .field("currency", .string, .required)
+            .field("category", .string, .required)
+            .field("tax_scope", .string, .required)
+            .field("taxable", .bool, .required)
+            .field("on", .string, .required)
+            .field("invoice_id", .uuid)
+            .field("created_at", .datetime)
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX subscriptions_customer_idx ON subscriptions (organization_id, customer_id)").run()
+        try await sql.raw("CREATE INDEX subscriptions_due_idx ON subscriptions (organization_id, next_bill_on)").run()
+        try await sql.raw("CREATE INDEX subscription_plans_idx ON subscription_plans (subscription_id, from_on)").run()
+        try await sql.raw("CREATE INDEX subscription_events_idx ON subscription_events (subscription_id, at)").run()
+        try await sql.raw("CREATE INDEX billing_charges_open_idx ON billing_charges (subscription_id, invoice_id)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        for table in ["billing_charges", "subscription_events", "subscription_plans", "subscriptions"] { try await database.schema(table).delete() }
     }
 }

@@ -337,6 +337,18 @@ public enum Customers {
     }
 
     /// Archives instead of deleting: invoices and payments will point at customers.
+    /// Sets the status that follows from the customer's services (Billing calls this inside
+    /// its transaction when a subscription changes state); a timeline entry notes the change.
+    public static func followServices(_ ctx: TenantContext, _ id: UUID, status: CustomerStatus, at date: Date, on tx: any Database) async throws {
+        guard let customer = try await Customer.inOrganization(ctx.organizationID, on: tx).filter(\.$id == id).first(),
+              customer.status != status else { return }
+        let before = customer.status
+        customer.status = status
+        try await customer.save(on: tx)
+        try await Activities.record(ctx, subject: .init("customer", id), kind: "status", summary: "Status \(before.rawValue) → \(status.rawValue) (follows the services)",
+                                    changes: [FieldChange(field: "status", before: before.rawValue, after: status.rawValue)], at: date, on: tx)
+    }
+
     public static func archive(_ ctx: TenantContext, _ id: String?, services: CRMServices, on db: any Database) async throws -> Customer {
         try await setArchived(ctx, id, true, services: services, on: db)
     }

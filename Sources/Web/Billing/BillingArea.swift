@@ -25,12 +25,25 @@ struct BillingArea: AreaModule {
         ]
     }
 
+    func recordLink(type: String, id: UUID) -> (link: Link, label: String)? {
+        switch type {
+        case "subscription": (BillingRoutes.subscription.link(id), "Open the subscription")
+        default: nil
+        }
+    }
+
     func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
         PlanPages.register(signedIn)
+        SubscriptionPages.register(signedIn)
         CatalogPages.register(signedIn)
+    }
+
+    func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] {
+        try await CustomerServicesPanel.render(req, customerID: customerID, canWrite: canWrite, csrf: csrf)
     }
 
     func registerAPI(_ api: APIRouter) {
         CatalogAPI.register(api)
+        SubscriptionAPI.register(api)
     }
 }

@@ -12,4 +12,11 @@ enum BillingRoutes {
     static let discount = Route1<UUID>("discounts", .id)
     static let taxRules = Route0("tax-rules")
     static let taxRule = Route1<UUID>("tax-rules", .id)
+    static let subscriptions = Route0("subscriptions")
+    static let subscription = Route1<UUID>("subscriptions", .id)
+    static let activateSubscription = Route1<UUID>("subscriptions", .id, "activate")
+    static let suspendSubscription = Route1<UUID>("subscriptions", .id, "suspend")
+    static let resumeSubscription = Route1<UUID>("subscriptions", .id, "resume")
+    static let terminateSubscription = Route1<UUID>("subscriptions", .id, "terminate")
+    static let changeSubscriptionPlan = Route1<UUID>("subscriptions", .id, "change-plan")
 }

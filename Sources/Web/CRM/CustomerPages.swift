@@ -108,9 +108,14 @@ enum CustomerPages {
             roles: Choice.values(ContactRole.allCases.map(\.rawValue), selected: forms.contact.values["role"] ?? ContactRole.other.rawValue),
             forms: forms, canWrite: ctx.can(.customersWrite) && c.archivedAt == nil)
         let page = try req.page("\(c.numberText) \(c.displayName)")
+        var panels: [HTML] = []
+        for area in AreaModules.all {
+            panels += try await area.customerPanels(req, customerID: id, canWrite: c.archivedAt == nil, csrf: page.csrf)
+        }
         var html = HTML()
         html.appLayout(page) { h in
             h.customerDetails(model, title: page.title, csrf: page.csrf)
+            for panel in panels { h.append(panel) }
             h.addresses(model, csrf: page.csrf)
             h.contacts(model, csrf: page.csrf)
             h.timeline(model.timeline, date: req.shortDate,

@@ -97,7 +97,7 @@ extension CRMAPI {
                              permission: .leadsWrite, body: ConvertRequest.schema, bodyRequired: false, success: 201,
                              response: .named("Conversion", .object([("lead", LeadDTO.schema), ("customer", CustomerDTO.schema)], required: ["lead", "customer"])),
                              rules: duplicateRules)) { req in
-            let body = (req.body.data?.readableBytes ?? 0) > 0 ? try req.json(ConvertRequest.self) : ConvertRequest()
+            let body = try req.optionalJSON(ConvertRequest.self) ?? ConvertRequest()
             let (lead, customer) = try await Leads.convert(try req.ctx, req.parameters.get("id"),
                                                            .init(branchID: body.branchID, kind: body.kind, allowDuplicate: body.allowDuplicate ?? false),
                                                            services: req.services, on: req.db)

@@ -34,6 +34,8 @@ protocol AreaModule: Sendable {
     /// The page of one of this area's records, for links from other records' timelines
     /// (`Activity.relatedType` is the record type, e.g. "customer").
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)?
+    /// Panels this area adds to the customer page (Billing: the customer's services).
+    func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML]
     /// This area's ledger invariants for `meghna ledger check` (for one organization, or all).
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem]
 }
@@ -51,6 +53,7 @@ extension AreaModule {
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {}
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)? { nil }
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] { [] }
+    func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] { [] }
 }
 
 /// What job handlers get from the composition root.

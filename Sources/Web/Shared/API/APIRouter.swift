@@ -233,6 +233,11 @@ extension Request {
         try JSONDecoder().decode(T.self, from: jsonBody())
     }
 
+    /// Decodes an optional JSON body: nil when none was sent.
+    func optionalJSON<T: Decodable>(_ type: T.Type) throws -> T? {
+        (body.data?.readableBytes ?? 0) > 0 ? try json(T.self) : nil
+    }
+
     /// The body, when it is declared JSON (else 415) and not empty (else 400).
     func jsonBody() throws -> ByteBuffer {
         guard let contentType = headers.contentType, contentType.type == "application",

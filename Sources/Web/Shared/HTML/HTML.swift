@@ -21,6 +21,12 @@ struct HTML {
         buffer = ByteBufferAllocator().buffer(capacity: capacity)
     }
 
+    /// Another piece of markup written before (a panel an area renders for another's page).
+    mutating func append(_ other: HTML) {
+        var part = other.buffer
+        buffer.writeBuffer(&part)
+    }
+
     /// Markup from our own source, written as is.
     @inline(__always)
     mutating func raw(_ markup: StaticString) {
