@@ -73,7 +73,7 @@ struct SubscriptionTests {
             #expect(try await w.customerStatus() == .terminated)
             #expect(try await w.charges(s) == [41_935, -101_613, 67_742, -24_194])
             let events = try await SubscriptionEvent.scoped(to: w.ctx, on: t.db).filter(\.$subscriptionID == s.id!).all().map(\.kind)
-            #expect(events == ["created", "activated", "plan_changed", "suspended", "resumed", "terminated"])
+            #expect(events == ["created", "activated", "plan_changed", "paused", "resumed", "terminated"])
             // The customer's timeline tells the story.
             let timeline = try await Customers.timeline(w.ctx, w.customer.id!.uuidString, page: try CursorRequest(limit: 50), on: t.db).items.map(\.kind)
             #expect(timeline.contains("subscription.plan_changed") && timeline.contains("subscription.terminated"))

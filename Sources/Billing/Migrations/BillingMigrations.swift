@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 public enum BillingMigrations {
-    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions()]
+    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions(), CreateInvoices()]
 }
 
 struct CreateCatalog: AsyncMigration {
@@ -128,6 +128,7 @@ struct CreateSubscriptions: AsyncMigration {
             .field("plan_id", .uuid, .required, .references("plans", "id"))
             .field("price", .int64, .required)
             .field("from_on", .string, .required)
+            .field("prorated", .bool, .required)
             .field("created_at", .datetime)
             .create()
         try await database.schema("subscription_events")
@@ -169,5 +170,83 @@ struct CreateSubscriptions: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in ["billing_charges", "subscription_events", "subscription_plans", "subscriptions"] { try await database.schema(table).delete() }
+    }
+}
+
+struct CreateInvoices: AsyncMigration {
+    var name: String { "Billing.CreateInvoices" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("invoices")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("branch_id", .uuid, .required, .references("branches", "id"))
+            .field("reseller_id", .uuid, .references("resellers", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("subscription_id", .uuid, .references("subscriptions", "id"))
+            .field("kind", .string, .required)
+            .field("number", .string, .required)
+            .field("billing_key", .string)
+            .field("status", .string, .required)
+            .field("issue_on", .string, .required)
+            .field("due_on", .string, .required)
+            .field("period_start", .string)
+            .field("period_end", .string)
+            .field("currency", .string, .required)
+            .field("subtotal", .int64, .required)
+            .field("tax_total", .int64, .required)
+            .field("total", .int64, .required)
+            .field("paid_total", .int64, .required)
+            .field("run_id", .uuid)
+            .field("created_at", .datetime, .required)
+            .unique(on: "organization_id", "number")
+            .unique(on: "organization_id", "billing_key")
+            .create()
+        try await database.schema("invoice_lines")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("invoice_id", .uuid, .required, .references("invoices", "id"))
+            .field("position", .int, .required)
+            .field("kind", .string, .required)
+            .field("description", .string, .required)
+            .field("detail", .string)
+            .field("amount", .int64, .required)
+            .field("net", .int64, .required)
+            .field("category", .string, .required)
+            .create()
+        try await database.schema("invoice_taxes")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("invoice_id", .uuid, .required, .references("invoices", "id"))
+            .field("code", .string, .required)
+            .field("name", .string, .required)
+            .field("rate_bp", .int, .required)
+            .field("inclusive", .bool, .required)
+            .field("base", .int64, .required)
+            .field("amount", .int64, .required)
+            .create()
+        try await database.schema("billing_runs")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("run_on", .string, .required)
+            .field("status", .string, .required)
+            .field("invoices", .int, .required)
+            .field("total", .int64, .required)
+            .field("subscriptions", .int, .required)
+            .field("errors", .string)
+            .field("started_at", .datetime, .required)
+            .field("finished_at", .datetime)
+            .field("actor", .string, .required)
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX invoices_customer_idx ON invoices (organization_id, customer_id, issue_on)").run()
+        try await sql.raw("CREATE INDEX invoices_issue_idx ON invoices (organization_id, issue_on)").run()
+        try await sql.raw("CREATE INDEX invoice_lines_invoice_idx ON invoice_lines (invoice_id, position)").run()
+        try await sql.raw("CREATE INDEX invoice_taxes_invoice_idx ON invoice_taxes (invoice_id)").run()
+        try await sql.raw("CREATE INDEX billing_runs_org_idx ON billing_runs (organization_id, started_at)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        for table in ["billing_runs", "invoice_taxes", "invoice_lines", "invoices"] { try await database.schema(table).delete() }
     }
 }

@@ -62,6 +62,9 @@ public final class SubscriptionPlanPeriod: TenantOwned, @unchecked Sendable {
     @Field(key: "plan_id") public var planID: UUID
     @Field(key: "price") public var price: Int64
     @Field(key: "from_on") public var fromOn: String
+    /// A change "now": its first period was already priced at the old plan and the difference
+    /// is a prorated charge, so this row prices only the periods that start after `from_on`.
+    @Field(key: "prorated") public var prorated: Bool
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
 
     public init() {}
@@ -76,7 +79,8 @@ public final class SubscriptionEvent: TenantOwned, @unchecked Sendable {
     @ID(key: .id) public var id: UUID?
     @Field(key: "organization_id") public var organizationID: UUID
     @Field(key: "subscription_id") public var subscriptionID: UUID
-    /// created, activated, suspended, resumed, terminated, plan_changed
+    /// created, activated, suspended (billing goes on), paused (suspended, billing paused),
+    /// resumed, terminated, plan_changed
     @Field(key: "kind") public var kind: String
     @OptionalField(key: "from_status") public var fromStatus: String?
     @Field(key: "to_status") public var toStatus: String

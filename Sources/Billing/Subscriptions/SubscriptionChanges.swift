@@ -72,7 +72,7 @@ extension Subscriptions {
             s.status = .suspended
             s.billingPaused = pauseBilling
             try await s.save(on: tx)
-            try await record(ctx, s, kind: "suspended", from: .active, reason: why, on: day,
+            try await record(ctx, s, kind: pauseBilling ? "paused" : "suspended", from: .active, reason: why, on: day,
                              summary: pauseBilling ? "Service suspended, billing paused" : "Service suspended", services: services, tx: tx)
             try await followCustomer(ctx, s.customerID, services: services, tx: tx)
             return s
@@ -170,7 +170,7 @@ extension Subscriptions {
                 }
             }
             if !preview {
-                try await pricePlan(ctx, s, plan: newPlan, from: startsOn, tx: tx)
+                try await pricePlan(ctx, s, plan: newPlan, from: startsOn, prorated: when == "now", tx: tx)
                 if when == "now" {
                     s.planID = newPlan.id!
                     try await s.save(on: tx)

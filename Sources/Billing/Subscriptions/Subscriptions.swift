@@ -160,13 +160,14 @@ public enum Subscriptions {
 
     // MARK: Shared writes
 
-    static func pricePlan(_ ctx: TenantContext, _ s: Subscription, plan: Plan, from date: LocalDate, tx: any Database) async throws {
+    static func pricePlan(_ ctx: TenantContext, _ s: Subscription, plan: Plan, from date: LocalDate, prorated: Bool = false, tx: any Database) async throws {
         let row = SubscriptionPlanPeriod()
         row.organizationID = ctx.organizationID
         row.subscriptionID = s.id!
         row.planID = plan.id!
         row.price = plan.price
         row.fromOn = date.description
+        row.prorated = prorated
         try await row.create(on: tx)
     }
 

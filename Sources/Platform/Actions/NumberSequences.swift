@@ -33,6 +33,16 @@ public enum NumberSequences {
         return try row.decode(column: "last_value", as: Int64.self) - Int64(count) + 1
     }
 
+    /// Locks a sequence's row until the caller's transaction ends (creating it at 0), so work
+    /// that checks what exists before taking numbers sees every earlier holder's rows.
+    public static func lock(_ name: String, organizationID: UUID, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("""
+            INSERT INTO number_sequences (organization_id, name, last_value) VALUES (\(bind: organizationID), \(bind: name), 0)
+            ON CONFLICT (organization_id, name) DO UPDATE SET last_value = number_sequences.last_value
+            """).run()
+    }
+
     /// "C-000123": a prefix and the number zero-padded to `width` digits (wider numbers are not cut).
     public static func format(_ value: Int64, prefix: String, width: Int = 6) -> String {
         let digits = String(value)

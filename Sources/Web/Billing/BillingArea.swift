@@ -1,5 +1,6 @@
 import Billing
 import Fluent
+import Ledger
 import Foundation
 import MeghnaCore
 import Platform
@@ -40,6 +41,16 @@ struct BillingArea: AreaModule {
 
     func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] {
         try await CustomerServicesPanel.render(req, customerID: customerID, canWrite: canWrite, csrf: csrf)
+    }
+
+    func registerCommands(_ commands: inout AsyncCommands) {
+        var billing = AsyncCommands()
+        billing.use(BillingRunCommand(), as: "run")
+        commands.use(billing.group(help: "Invoice runs"), as: "billing")
+    }
+
+    func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] {
+        try await InvoiceRuns.ledgerProblems(organizationID: organizationID, on: db)
     }
 
     func registerAPI(_ api: APIRouter) {

@@ -1,0 +1,58 @@
+import CRM
+import FluentKit
+import Foundation
+import Ledger
+import MeghnaCore
+import Platform
+import Testing
+import TestSupport
+@testable import Billing
+
+@Suite("Invoice runs")
+struct InvoiceRunTests {
+    @Test func eachPeriodIsInvoicedOnceWithGaplessNumbersAndItsLedgerTransfer() async throws {
+        try await withApp { t in
+            let w = try await BillingWorld.make(t)
+            _ = try await TaxRules.create(w.ctx, .init(code: "VAT", name: "VAT 5 %", rate: "5", inclusive: "false", effectiveFrom: "2026-01-01"),
+                                          services: t.services, on: t.db)
+            var subscriptions: [Subscription] = []
+            for i in 0..<3 {
+                let customer = try await Customers.create(w.ctx, .init(displayName: "Customer \(i)", phones: ["0171100010\(i)"]), services: t.services, on: t.db)
+                subscriptions.append(try await Subscriptions.create(w.ctx, .init(customerID: customer.id!.uuidString, planID: w.home.id!.uuidString,
+                                                                                 billingDay: "1", startsOn: "2026-01-01", activate: "true"),
+                                                                    services: t.services, on: t.db))
+            }
+            let march = try #require(LocalDate("2026-03-15"))
+            let preview = try await InvoiceRuns.run(organizationID: w.tenant.id, through: march, dryRun: true, actor: "test", services: t.services, on: t.db)
+            #expect(preview.invoices == 9 && preview.total == 9 * 105_000)
+            #expect(try await Invoice.scoped(to: w.ctx, on: t.db).count() == 0, "a dry run writes nothing")
+            let first = try await InvoiceRuns.run(organizationID: w.tenant.id, through: march, dryRun: false, actor: "test", services: t.services, on: t.db)
+            #expect(first.invoices == 9 && first.total == 9 * 105_000)
+            let again = try await InvoiceRuns.run(organizationID: w.tenant.id, through: march, dryRun: false, actor: "test", services: t.services, on: t.db)
+            #expect(again.invoices == 0, "running again adds nothing")
+            // An upgrade on 10 March lands on April's invoice.
+            _ = try await Subscriptions.changePlan(w.ctx, subscriptions[0].id!.uuidString, planID: w.fast.id!.uuidString, effective: "now",
+                                                   on: "2026-03-10", preview: false, services: t.services, on: t.db)
+            let april = try await InvoiceRuns.run(organizationID: w.tenant.id, through: try #require(LocalDate("2026-04-01")), dryRun: false,
+                                                  actor: "test", services: t.services, on: t.db)
+            #expect(april.invoices == 3)
+            let invoices = try await Invoice.scoped(to: w.ctx, on: t.db).sort(\.$number).all()
+            #expect(invoices.map(\.number) == (1...12).map { NumberSequences.format(Int64($0), prefix: "INV-2026-") })
+            let upgraded = try #require(invoices.first { $0.subscriptionID == subscriptions[0].id && $0.issueOn == "2026-04-01" })
+            let lines = try await InvoiceLine.scoped(to: w.ctx, on: t.db).filter(\.$invoiceID == upgraded.id!).sort(\.$position).all()
+            // Fast 50 for April, and 22 of 31 days of the difference: 1064.52 − 709.68.
+            #expect(lines.map(\.amount) == [150_000, 35_484])
+            #expect(upgraded.total == 150_000 + 35_484 + 7_500 + 1_774)
+            #expect(try await Subscription.find(subscriptions[0].id, on: t.db)?.nextBillOn == "2026-05-01")
+            // The books: one transfer per invoice, balanced, and receivables equal what was invoiced.
+            #expect(try await Ledger.check(organizationID: w.tenant.id, on: t.db).isEmpty)
+            #expect(try await InvoiceRuns.ledgerProblems(organizationID: w.tenant.id, on: t.db).isEmpty)
+            let books = try await TrialBalance.build(asOf: try #require(LocalDate("2026-04-30")), w.ctx, on: t.db)
+            #expect(books.balanced)
+            #expect(books.rows.first { $0.key == "receivable" }?.debit.minorUnits == invoices.reduce(0) { $0 + $1.total })
+            #expect(books.rows.first { $0.key == "tax_payable:vat" }?.credit.minorUnits == invoices.reduce(0) { $0 + $1.taxTotal })
+            let runs = try await BillingRun.scoped(to: w.ctx, on: t.db).all()
+            #expect(runs.count == 3 && runs.allSatisfy { $0.status == "finished" })
+        }
+    }
+}
