@@ -53,6 +53,33 @@ struct InvoiceRunTests {
             #expect(books.rows.first { $0.key == "tax_payable:vat" }?.credit.minorUnits == invoices.reduce(0) { $0 + $1.taxTotal })
             let runs = try await BillingRun.scoped(to: w.ctx, on: t.db).all()
             #expect(runs.count == 3 && runs.allSatisfy { $0.status == "finished" })
+            // The PDF passes qpdf --check and reads back with pdftotext.
+            let (name, bytes) = try await Invoices.pdf(w.ctx, upgraded.id!.uuidString, on: t.db)
+            #expect(name == "\(upgraded.number).pdf")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("meghna-invoice-\(UUID().uuidString).pdf")
+            try Data(bytes).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            #expect(try tool("/usr/bin/qpdf", ["--check", file.path]).status == 0)
+            let text = try tool("/usr/bin/pdftotext", ["-layout", file.path, "-"]).output
+            for expected in [upgraded.number, "Customer 0", "Fast 50, 2026-04-01 – 2026-04-30", "Prorated: 22 of 31 days", "1,947.58",
+                             "One Thousand Nine Hundred Forty Seven Taka and Fifty Eight Paisa Only", "VAT 5 %"] {
+                #expect(text.contains(expected), "PDF text lacks \(expected):\n\(text)")
+            }
         }
     }
+}
+
+/// Runs a Debian tool the test relies on (qpdf, pdftotext), failing clearly when it is missing.
+func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    try #require(FileManager.default.isExecutableFile(atPath: path), "\(path) is missing: apt-get install qpdf poppler-utils (scripts/peers.sh does)")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = Pipe()
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

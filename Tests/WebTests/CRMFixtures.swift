@@ -21,6 +21,7 @@ struct CRMFixtures {
     let discount: Discount
     let taxRule: TaxRule
     let subscription: Subscription
+    let invoice: Invoice
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -42,8 +43,11 @@ struct CRMFixtures {
                                                 services: t.services, on: t.db)
         let subscription = try await Subscriptions.create(ctx, .init(customerID: customer.id!.uuidString, planID: plan.id!.uuidString, activate: "true"),
                                                           services: t.services, on: t.db)
+        _ = try await InvoiceRuns.run(organizationID: tenant.id, through: LocalDate.today(t.clock.date, in: ctx.timeZone), dryRun: false, actor: "fixture",
+                                      services: t.services, on: t.db)
+        let invoice = try #require(try await Invoice.query(on: t.db).filter(\.$subscriptionID == subscription.id!).first())
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
-                           plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription)
+                           plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -63,6 +67,7 @@ struct CRMFixtures {
             "/subscriptions/{id}/suspend": subscription.id!.uuidString, "/subscriptions/{id}/resume": subscription.id!.uuidString,
             "/subscriptions/{id}/terminate": subscription.id!.uuidString, "/subscriptions/{id}/change-plan": subscription.id!.uuidString,
             "/subscriptions/{id}/schedule": subscription.id!.uuidString,
+            "/invoices/{id}": invoice.id!.uuidString, "/invoices/{id}/pdf": invoice.id!.uuidString,
         ]
     }
 

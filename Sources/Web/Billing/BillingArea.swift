@@ -19,6 +19,7 @@ struct BillingArea: AreaModule {
 
     var navigation: [NavigationEntry] {
         [
+            .init(group: .billing, label: "Invoices", link: BillingRoutes.invoices.link, permission: .invoicesRead),
             .init(group: .billing, label: "Plans", link: BillingRoutes.plans.link, permission: .plansRead),
             .init(group: .billing, label: "Add-ons", link: BillingRoutes.addons.link, permission: .plansRead),
             .init(group: .billing, label: "Discounts", link: BillingRoutes.discounts.link, permission: .plansRead),
@@ -29,6 +30,7 @@ struct BillingArea: AreaModule {
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)? {
         switch type {
         case "subscription": (BillingRoutes.subscription.link(id), "Open the subscription")
+        case "invoice": (BillingRoutes.invoice.link(id), "Open the invoice")
         default: nil
         }
     }
@@ -36,6 +38,7 @@ struct BillingArea: AreaModule {
     func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
         PlanPages.register(signedIn)
         SubscriptionPages.register(signedIn)
+        InvoicePages.register(signedIn)
         CatalogPages.register(signedIn)
     }
 
@@ -56,5 +59,6 @@ struct BillingArea: AreaModule {
     func registerAPI(_ api: APIRouter) {
         CatalogAPI.register(api)
         SubscriptionAPI.register(api)
+        InvoiceAPI.register(api)
     }
 }

@@ -20,3 +20,10 @@ enum BillingRoutes {
     static let terminateSubscription = Route1<UUID>("subscriptions", .id, "terminate")
     static let changeSubscriptionPlan = Route1<UUID>("subscriptions", .id, "change-plan")
 }
+
+extension BillingRoutes {
+    static let invoices = Route0("invoices")
+    static let invoice = Route1<UUID>("invoices", .id)
+    static let invoicePDF = Route1<UUID>("invoices", .id, "pdf")
+    static let runs = Route0("billing", "runs")
+}

@@ -1,0 +1,93 @@
+import Billing
+import Foundation
+import MeghnaCore
+import Platform
+import Vapor
+
+/// Invoice runs: what the next run would bill (count and total per branch), the runs so far,
+/// and a button to run now.
+enum BillingRunPages {
+    static func show(_ req: Request) async throws -> Response {
+        try await render(req, form: FormState())
+    }
+
+    static func runNow(_ req: Request) async throws -> Response {
+        let values = req.formValues()
+        do {
+            let summary = try await BillingRuns.runNow(try req.ctx, on: values["on"], services: req.services, on: req.db)
+            return redirect(req, to: BillingRoutes.runs.link, flash: "Run finished: \(summary.invoices) invoices issued.")
+        } catch let error as DomainError where error.showsOnForm {
+            return try await render(req, form: CRMForms.formState(values, error), status: .unprocessableEntity)
+        }
+    }
+
+    static func render(_ req: Request, form: FormState, status: HTTPStatus = .ok) async throws -> Response {
+        let ctx = try req.ctx
+        let typed = form.values["on"] ?? req.queryValue("on")
+        let previewDay = typed.flatMap(LocalDate.init).map(\.description)
+        let preview = try await BillingRuns.preview(ctx, on: previewDay, services: req.services, on: req.db)
+        let runs = try await BillingRuns.list(ctx, page: try CursorRequest(limit: 30), on: req.db).items
+        let branches = Dictionary(try await Branch.scoped(to: ctx, on: req.db).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: ctx.currency)) }
+        let page = try req.page("Invoice runs")
+        var html = HTML()
+        html.appLayout(page) { h in
+            h.pageHead("Invoice runs")
+            h.el("div", [.class("panel")]) { h in
+                h.el("h2", text: "The next run, through \(preview.through)")
+                h.el("p", text: "\(preview.invoices) invoices, total \(ctx.currency) \(money(preview.total)), from \(preview.subscriptions) subscriptions due.")
+                h.el("table", [.class("data")]) { h in
+                    h.raw(#"<thead><tr><th>Branch</th><th class="num">Invoices</th><th class="num">Total</th></tr></thead><tbody>"#)
+                    for (branch, figures) in preview.perBranch.sorted(by: { (branches[$0.key] ?? "") < (branches[$1.key] ?? "") }) {
+                        h.raw("<tr><td>")
+                        h.text(branches[branch] ?? "")
+                        h.raw(#"</td><td class="num">"#)
+                        h.text(String(figures.invoices))
+                        h.raw(#"</td><td class="num">"#)
+                        h.text(money(figures.total))
+                        h.raw("</td></tr>")
+                    }
+                    h.raw("</tbody>")
+                }
+                if ctx.can(.invoicesWrite) {
+                    h.postForm(BillingRoutes.runs.link, csrf: page.csrf, class: "form", id: "run-form",
+                               confirm: "Issue the invoices that are due? Each period is invoiced once; running again adds nothing.") { h in
+                        h.formError(form.general)
+                        var state = form
+                        state.values["on"] = typed ?? preview.through.description
+                        h.field("Bill periods starting on or before", "on", form: state, type: "date", id: "run_on")
+                        h.raw(#"<div class="form-actions"><button class="btn primary" type="submit">Run now</button></div>"#)
+                    }
+                }
+            }
+            h.el("div", [.class("panel table-wrap")]) { h in
+                h.raw("<h2>Runs</h2>")
+                h.el("table", [.class("data")]) { h in
+                    h.raw(#"<thead><tr><th>Started</th><th>Through</th><th>Status</th><th class="num">Subscriptions</th><th class="num">Invoices</th><th class="num">Total</th><th>Took</th><th>By</th></tr></thead><tbody>"#)
+                    if runs.isEmpty { h.raw(#"<tr><td colspan="8" class="muted">No runs yet.</td></tr>"#) }
+                    for r in runs {
+                        h.raw("<tr><td>")
+                        h.text(req.shortDate(r.startedAt))
+                        h.raw("</td><td>")
+                        h.text(r.runOn)
+                        h.raw("</td><td>")
+                        h.badge(r.status)
+                        h.raw(#"</td><td class="num">"#)
+                        h.text(String(r.subscriptions))
+                        h.raw(#"</td><td class="num">"#)
+                        h.text(String(r.invoices))
+                        h.raw(#"</td><td class="num">"#)
+                        h.text(money(r.total))
+                        h.raw("</td><td>")
+                        h.text(r.finishedAt.map { String(format: "%.1f s", $0.timeIntervalSince(r.startedAt)) } ?? "")
+                        h.raw("</td><td>")
+                        h.text(r.actor)
+                        h.raw("</td></tr>")
+                    }
+                    h.raw("</tbody>")
+                }
+            }
+        }
+        return html.response(status: status)
+    }
+}

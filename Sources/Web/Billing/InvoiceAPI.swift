@@ -1,0 +1,52 @@
+import Billing
+import Foundation
+import MeghnaCore
+import Platform
+import Vapor
+
+/// `/api/v1/invoices`: lists, one invoice with its lines and taxes, and its PDF; the runs.
+enum InvoiceAPI {
+    static func register(_ api: APIRouter) {
+        api.add(APIOperation(method: .GET, path: "/invoices", summary: "Invoices and credit notes, newest first", tag: "invoices",
+                             permission: .invoicesRead,
+                             query: PlatformAPI.pagingParameters + [("customer_id", .uuid, "One customer's"),
+                                                                     ("status", .choice(InvoiceStatus.allCases.map(\.rawValue)), "Only this status"),
+                                                                     ("from", .date, "Issued on or after"), ("to", .date, "Issued on or before")],
+                             response: .list(InvoiceDTO.schema))) { req in
+            let filter = Invoices.Filter(customerID: req.query[String.self, at: "customer_id"], status: req.query[String.self, at: "status"],
+                                         from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"])
+            let page = try await Invoices.list(try req.ctx, filter, page: try req.pageRequest(), on: req.db)
+            return try apiResponse(ListBody(data: page.items.map { InvoiceDTO($0) }, nextCursor: page.nextCursor))
+        }
+        api.add(APIOperation(method: .GET, path: "/invoices/{id}", summary: "One invoice with its lines and taxes", tag: "invoices",
+                             permission: .invoicesRead, response: InvoiceDTO.schema)) { req in
+            let d = try await Invoices.details(try req.ctx, req.parameters.get("id"), on: req.db)
+            return try apiResponse(InvoiceDTO(d.invoice, lines: d.lines, taxes: d.taxes))
+        }
+        api.add(APIOperation(method: .GET, path: "/invoices/{id}/pdf", summary: "The invoice as a PDF", tag: "invoices",
+                             permission: .invoicesRead, responseType: "application/pdf")) { req in
+            try pdfResponse(try await Invoices.pdf(try req.ctx, req.parameters.get("id"), on: req.db))
+        }
+        api.add(APIOperation(method: .GET, path: "/billing-runs", summary: "Invoice runs, newest first", tag: "billing-runs",
+                             permission: .invoicesRead, query: PlatformAPI.pagingParameters, response: .list(BillingRunDTO.schema))) { req in
+            let ctx = try req.ctx
+            let page = try await BillingRuns.list(ctx, page: try req.pageRequest(), on: req.db)
+            return try apiResponse(ListBody(data: page.items.map { BillingRunDTO($0, currency: ctx.currency) }, nextCursor: page.nextCursor))
+        }
+        api.add(APIOperation(method: .GET, path: "/billing-runs/preview", summary: "What a run through a day would invoice, per branch",
+                             tag: "billing-runs", permission: .invoicesRead,
+                             query: [("on", .date, "Bill periods starting on or before this day (default today)")],
+                             response: RunPreviewDTO.schema)) { req in
+            let ctx = try req.ctx
+            let summary = try await BillingRuns.preview(ctx, on: req.query[String.self, at: "on"], services: req.services, on: req.db)
+            return try apiResponse(RunPreviewDTO(summary, currency: ctx.currency))
+        }
+    }
+
+    static func pdfResponse(_ file: (fileName: String, bytes: [UInt8])) throws -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+        headers.replaceOrAdd(name: .contentDisposition, value: "inline; filename=\"\(file.fileName)\"")
+        return Response(status: .ok, headers: headers, body: .init(data: Data(file.bytes)))
+    }
+}
