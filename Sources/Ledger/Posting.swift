@@ -45,6 +45,10 @@ public struct TransferDraft: Sendable {
         self.lines = lines
     }
 
+    /// False when the lines cancel out on every account (a zero invoice whose credits match its
+    /// charges): nothing moves, so there is nothing to post.
+    public var movesMoney: Bool { !netLines.isEmpty }
+
     /// Lines with zero amounts dropped and lines on the same account merged: what is stored.
     var netLines: [TransferLine] {
         var order: [String] = []

@@ -69,6 +69,26 @@ struct InvoiceRunTests {
     }
 }
 
+extension InvoiceRunTests {
+    @Test func aPeriodWhoseChargesCancelItIsAZeroInvoiceWithNoTransfer() async throws {
+        try await withApp { t in
+            let w = try await BillingWorld.make(t)
+            let s = try await Subscriptions.create(w.ctx, .init(customerID: w.customer.id!.uuidString, planID: w.home.id!.uuidString, billingDay: "1",
+                                                                startsOn: "2026-01-01", activate: "true"), services: t.services, on: t.db)
+            // Paused from the first day of February: February is billed and wholly credited.
+            _ = try await Subscriptions.suspend(w.ctx, s.id!.uuidString, reason: "Travelling", on: "2026-02-01", pauseBilling: true, services: t.services, on: t.db)
+            let run = try await InvoiceRuns.run(organizationID: w.tenant.id, through: try #require(LocalDate("2026-03-01")), dryRun: false, actor: "test",
+                                                services: t.services, on: t.db)
+            #expect(run.invoices == 2, "January, and February at zero; March is paused")
+            let totals = try await Invoice.scoped(to: w.ctx, on: t.db).sort(\.$issueOn).all().map(\.total)
+            #expect(totals == [100_000, 0])
+            #expect(try await LedgerTransfer.scoped(to: w.ctx, on: t.db).count() == 1)
+            #expect(try await InvoiceRuns.ledgerProblems(organizationID: w.tenant.id, on: t.db).isEmpty)
+            #expect(try await Ledger.check(organizationID: w.tenant.id, on: t.db).isEmpty)
+        }
+    }
+}
+
 /// Runs a Debian tool the test relies on (qpdf, pdftotext), failing clearly when it is missing.
 func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
     try #require(FileManager.default.isExecutableFile(atPath: path), "\(path) is missing: apt-get install qpdf poppler-utils (scripts/peers.sh does)")

@@ -93,7 +93,7 @@ extension InvoiceRuns {
                 UPDATE subscriptions SET next_bill_on = v.next_bill_on FROM v WHERE subscriptions.id = v.id
                 """).run()
         }
-        _ = try await Ledger.post(transfers, ctx, on: tx)
+        _ = try await Ledger.post(transfers.filter(\.movesMoney), ctx, on: tx)
         return (fresh.count, total)
     }
 

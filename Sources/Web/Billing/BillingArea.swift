@@ -46,6 +46,10 @@ struct BillingArea: AreaModule {
         try await CustomerServicesPanel.render(req, customerID: customerID, canWrite: canWrite, csrf: csrf)
     }
 
+    func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {
+        try await BillingDemo.seed(demo.organization, services: demo.services, on: db)
+    }
+
     func registerCommands(_ commands: inout AsyncCommands) {
         var billing = AsyncCommands()
         billing.use(BillingRunCommand(), as: "run")
