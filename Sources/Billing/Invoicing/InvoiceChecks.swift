@@ -29,6 +29,34 @@ extension InvoiceRuns {
             problems.append(LedgerProblem(check: "invoice total differs from its transfer", id: try row.uuid(0),
                                           detail: "\(try row.string(1)): invoice \(try row.int64(2)), receivable \(try row.int64(3))"))
         }
+        // One invoice per subscription and period (the unique billing key says so; this checks it).
+        for row in try await db.rows("""
+            SELECT i.subscription_id, i.period_start, COUNT(*) FROM invoices i WHERE \(scope("i")) AND i.subscription_id IS NOT NULL \
+            AND i.period_start IS NOT NULL GROUP BY i.subscription_id, i.period_start HAVING COUNT(*) > 1
+            """) {
+            problems.append(LedgerProblem(check: "period invoiced twice", id: try row.uuid(0), detail: "\(try row.string(1)): \(try row.int64(2)) invoices"))
+        }
+        // Gapless numbers: each series holds 1…n, and its sequence stands at n.
+        var series: [String: (organization: UUID, numbers: [Int64])] = [:]
+        for row in try await db.rows("SELECT i.organization_id, i.number FROM invoices i WHERE \(scope("i"))") {
+            let number = try row.string(1)
+            guard let dash = number.lastIndex(of: "-"), let value = Int64(number[number.index(after: dash)...]) else { continue }
+            let organization = try row.uuid(0)
+            let key = "\(organization.uuidString)|\(number[..<dash])"
+            series[key, default: (organization, [])].numbers.append(value)
+        }
+        for (key, found) in series.sorted(by: { $0.key < $1.key }) {
+            let sorted = found.numbers.sorted()
+            let prefix = String(key.split(separator: "|")[1])
+            let parts = prefix.split(separator: "-")
+            let name = (parts.first == "CN" ? "credit_note:" : "invoice:") + (parts.last.map(String.init) ?? "")
+            let rows = try await db.rows("SELECT last_value FROM number_sequences WHERE \(TenantSQL.organization(found.organization)) AND name = \(bind: name)")
+            let last = try rows.first?.int64(0) ?? 0
+            if sorted != Array(1...Int64(sorted.count)) || last != Int64(sorted.count) {
+                problems.append(LedgerProblem(check: "invoice numbers with gaps", id: found.organization,
+                                              detail: "\(prefix): \(sorted.count) invoices, highest \(sorted.last ?? 0), sequence at \(last)"))
+            }
+        }
         return problems
     }
 }

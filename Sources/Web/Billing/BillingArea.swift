@@ -53,6 +53,7 @@ struct BillingArea: AreaModule {
     func registerCommands(_ commands: inout AsyncCommands) {
         var billing = AsyncCommands()
         billing.use(BillingRunCommand(), as: "run")
+        billing.use(BillingBenchmarkCommand(), as: "benchmark")
         commands.use(billing.group(help: "Invoice runs"), as: "billing")
     }
 

@@ -1,0 +1,115 @@
+import Billing
+import CRM
+import Fluent
+import Foundation
+import Ledger
+import MeghnaCore
+import Platform
+import SQLKit
+import Vapor
+
+/// Seeding for `billing benchmark` and the crash test: customers through the CRM seeder, then
+/// monthly subscriptions activated on 1 November 2026 (billing day 1) written in bulk.
+enum BillingBenchmarkSeed {
+    static func seed(_ ctx: TenantContext, subscriptions target: Int, services: PlatformServices, console: any Console, on db: any Database) async throws -> Int {
+        var plans = try await Plan.scoped(to: ctx, on: db).sort(\.$code).all()
+        if plans.isEmpty {
+            for (code, price) in [("B-10", "800"), ("B-20", "1000"), ("B-50", "1500"), ("B-100", "3500")] {
+                var input = Plans.Input()
+                (input.code, input.name, input.serviceType, input.downloadSpeed, input.uploadSpeed, input.price) = (code, "Plan \(code)", "pppoe", "20M", "10M", price)
+                plans.append(try await Plans.create(ctx, input, services: services, on: db))
+            }
+            _ = try await TaxRules.create(ctx, .init(code: "VAT", name: "VAT 5 %", rate: "5", inclusive: "false", effectiveFrom: "2026-01-01"),
+                                          services: services, on: db)
+        }
+        let have = try await Subscription.scoped(to: ctx, on: db).count()
+        guard have < target else { return 0 }
+        let customers = try await Customer.scoped(to: ctx, on: db).count()
+        if customers < target {
+            let branches = try await Branch.scoped(to: ctx, on: db).all()
+            try await CRMSeeder.customers(ctx, count: target - customers, from: customers, branches: branches, areas: [], resellers: [],
+                                          now: services.clock.now(), on: db) { done in
+                if done % 20_000 == 0 { console.print("  \(done) customers written") }
+            }
+        }
+        // Customers without a subscription get one, 2,000 at a time.
+        var written = 0
+        while written < target - have {
+            let rows = try await db.rows("""
+                SELECT c.id, c.branch_id FROM customers c WHERE \(TenantSQL.organization(ctx.organizationID, alias: "c")) \
+                AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id) ORDER BY c.id LIMIT \(literal: min(2000, target - have - written))
+                """)
+            if rows.isEmpty { break }
+            var subs: [SQLQueryString] = [], prices: [SQLQueryString] = []
+            let now = services.clock.now()
+            for (i, row) in rows.enumerated() {
+                let id = UUID()
+                let plan = plans[(written + i) % plans.count]
+                subs.append("(\(bind: id), \(bind: ctx.organizationID), \(bind: try row.uuid(1)), NULL, \(bind: try row.uuid(0)), NULL, \(bind: plan.id!), 'active', 1, 1, '2026-11-01', '2026-11-01', NULL, NULL, '2026-11-01', \(bind: false), \(bind: now), \(bind: now))")
+                prices.append("(\(bind: UUID()), \(bind: ctx.organizationID), \(bind: id), \(bind: plan.id!), \(bind: plan.price), '2026-11-01', \(bind: false), \(bind: now))")
+            }
+            let (subRows, priceRows) = (subs, prices)
+            try await db.writeTransaction { tx in
+                for part in subRows.chunked(400) {
+                    try await tx.sql.raw("""
+                        INSERT INTO subscriptions (id, organization_id, branch_id, reseller_id, customer_id, service_address_id, plan_id, status, billing_day, \
+                        anchor_day, starts_on, activated_on, terminated_on, expires_on, next_bill_on, billing_paused, created_at, updated_at) VALUES \(part.joined(separator: ", "))
+                        """).run()
+                }
+                for part in priceRows.chunked(400) {
+                    try await tx.sql.raw("""
+                        INSERT INTO subscription_plans (id, organization_id, subscription_id, plan_id, price, from_on, prorated, created_at) VALUES \(part.joined(separator: ", "))
+                        """).run()
+                }
+            }
+            written += rows.count
+            if written % 20_000 == 0 { console.print("  \(written) subscriptions written") }
+        }
+        return written
+    }
+
+    /// Seconds to write `rows` invoices with a line, a tax, a transfer and three entries each as
+    /// plain batched SQL on the same tables, in a transaction that is rolled back.
+    static func floor(_ ctx: TenantContext, rows: Int, on db: any Database) async throws -> Double {
+        struct Rollback: Error {}
+        let org = ctx.organizationID
+        let customer = try await Customer.scoped(to: ctx, on: db).first()
+        let branch = try await Branch.scoped(to: ctx, on: db).first()
+        guard let customer, let branch else { return 0 }
+        let receivable = try await LedgerAccount.scoped(to: ctx, on: db).filter(\.$key, .custom("LIKE"), "receivable:%").first()
+        let revenue = try await LedgerAccount.scoped(to: ctx, on: db).filter(\.$key == "revenue:internet").first()
+        let vat = try await LedgerAccount.scoped(to: ctx, on: db).filter(\.$key == "tax_payable:vat").first()
+        guard let receivable, let revenue, let vat else { return 0 }
+        let accounts = (receivable.id!, revenue.id!, vat.id!)
+        let started = ContinuousClock.now
+        do {
+            try await db.writeTransaction { tx in
+                let now = Date()
+                for start in stride(from: 0, to: rows, by: 400) {
+                    let count = min(400, rows - start)
+                    var invoices: [SQLQueryString] = [], lines: [SQLQueryString] = [], taxes: [SQLQueryString] = []
+                    var transfers: [SQLQueryString] = [], entries: [SQLQueryString] = []
+                    for i in 0..<count {
+                        let (invoice, transfer) = (UUID(), UUID())
+                        invoices.append("(\(bind: invoice), \(bind: org), \(bind: branch.id!), NULL, \(bind: customer.id!), NULL, 'invoice', \(bind: "FLOOR-\(start + i)"), \(bind: "floor:\(start + i)"), 'issued', '2026-11-01', '2026-11-08', '2026-11-01', '2026-11-30', 'BDT', 100000, 5000, 105000, 0, NULL, \(bind: now))")
+                        lines.append("(\(bind: UUID()), \(bind: org), \(bind: invoice), 1, 'plan', 'Plan B-20, 2026-11-01 – 2026-11-30', NULL, 100000, 100000, 'internet')")
+                        taxes.append("(\(bind: UUID()), \(bind: org), \(bind: invoice), 'vat', 'VAT 5 %', 500, \(bind: false), 100000, 5000)")
+                        transfers.append("(\(bind: transfer), \(bind: org), \(bind: "floor:\(start + i)"), 'invoice', 'invoice', \(bind: invoice), 'FLOOR', \(bind: now), NULL, 'floor', \(bind: now))")
+                        for (account, amount) in [(accounts.0, Int64(105_000)), (accounts.1, -100_000), (accounts.2, -5_000)] {
+                            entries.append("(\(bind: UUID()), \(bind: org), \(bind: transfer), \(bind: account), \(bind: amount), 'BDT', \(bind: now))")
+                        }
+                    }
+                    try await tx.sql.raw("INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) VALUES \(invoices.joined(separator: ", "))").run()
+                    try await tx.sql.raw("INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) VALUES \(lines.joined(separator: ", "))").run()
+                    try await tx.sql.raw("INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) VALUES \(taxes.joined(separator: ", "))").run()
+                    try await tx.sql.raw("INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) VALUES \(transfers.joined(separator: ", "))").run()
+                    for part in entries.chunked(400) {
+                        try await tx.sql.raw("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) VALUES \(part.joined(separator: ", "))").run()
+                    }
+                }
+                throw Rollback()
+            }
+        } catch is Rollback {}
+        return BillingBenchmarkCommand.seconds(ContinuousClock.now - started)
+    }
+}
