@@ -103,3 +103,19 @@ func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, outpu
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+extension InvoiceRunTests {
+    @Test func theScheduleRunsEachOrganizationOnceADayAfterItsTime() async throws {
+        try await withApp { t in
+            let w = try await BillingWorld.make(t)
+            _ = try await Subscriptions.create(w.ctx, .init(customerID: w.customer.id!.uuidString, planID: w.home.id!.uuidString, billingDay: "1",
+                                                            startsOn: "2026-11-01", activate: "true"), services: t.services, on: t.db)
+            // Default schedule 02:00 in Dhaka. At 01:30 nothing runs; at 02:05 it runs once; at 03:00 not again.
+            let day = try #require(LocalDate("2026-12-01")).start(in: w.ctx.timeZone)
+            #expect(try await InvoiceRuns.runScheduled(now: day.addingTimeInterval(90 * 60), services: t.services, on: t.db).isEmpty)
+            #expect(try await InvoiceRuns.runScheduled(now: day.addingTimeInterval(125 * 60), services: t.services, on: t.db) == [w.tenant.id])
+            #expect(try await InvoiceRuns.runScheduled(now: day.addingTimeInterval(180 * 60), services: t.services, on: t.db).isEmpty)
+            #expect(try await Invoice.scoped(to: w.ctx, on: t.db).count() == 2)   // November and December
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Billing
 import Fluent
+import Jobs
 import Ledger
 import Foundation
 import MeghnaCore
@@ -44,6 +45,17 @@ struct BillingArea: AreaModule {
 
     func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] {
         try await CustomerServicesPanel.render(req, customerID: customerID, canWrite: canWrite, csrf: csrf)
+    }
+
+    func registerJobs(into registry: inout JobRegistry, _ env: AreaEnvironment) {
+        let (services, clock) = (env.services, env.clock)
+        registry.register("billing.scheduled_runs") { job in
+            try await InvoiceRuns.runScheduled(now: clock.now(), services: services, on: job.db)
+        }
+    }
+
+    func schedules() throws -> [ScheduledJob] {
+        [ScheduledJob(name: "billing.scheduled_runs", cron: try CronExpression("2,12,22,32,42,52 * * * *"), kind: "billing.scheduled_runs", queue: "default")]
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {

@@ -1,0 +1,27 @@
+import FluentKit
+import Foundation
+import Jobs
+import MeghnaCore
+import Platform
+
+extension InvoiceRuns {
+    /// The scheduler's check (every ten minutes): each organization whose invoice run schedule
+    /// (Settings → Billing, a cron in its time zone) has fired today, and that has no run started
+    /// since, is billed through today. Returns the organizations run.
+    @discardableResult
+    public static func runScheduled(now: Date, services: PlatformServices, on db: any Database) async throws -> [UUID] {
+        var ran: [UUID] = []
+        for org in try await Organization.query(on: db).sort(\.$createdAt).all() {
+            let zone = org.timeZone
+            let settings = try await Settings.load(organizationID: org.id!, services: services, on: db)
+            guard let cron = try? CronExpression(settings.string("billing", "invoice_run_schedule")) else { continue }
+            let today = LocalDate.today(now, in: zone)
+            guard let fired = cron.next(after: today.start(in: zone).addingTimeInterval(-1), in: zone), fired <= now else { continue }
+            let since = try await BillingRun.inOrganization(org.id!, on: db).filter(\.$startedAt >= fired).count()
+            guard since == 0 else { continue }
+            _ = try await run(organizationID: org.id!, through: today, dryRun: false, actor: "system:schedule", services: services, on: db)
+            ran.append(org.id!)
+        }
+        return ran
+    }
+}
