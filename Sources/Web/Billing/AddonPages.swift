@@ -29,7 +29,7 @@ enum AddonPages {
             let addon = try await Addons.create(try req.ctx, input(values), services: req.services, on: req.db)
             return redirect(req, to: BillingRoutes.addons.link, flash: "Add-on \(addon.code) added.")
         } catch let error as DomainError where error.showsOnForm {
-            return try await render(req, form: CRMForms.formState(values, error), status: .unprocessableEntity)
+            return try await render(req, form: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
         }
     }
 
@@ -41,7 +41,7 @@ enum AddonPages {
             return redirect(req, to: BillingRoutes.addons.link, flash: "Add-on \(addon.code) saved.")
         } catch let error as DomainError where error.showsOnForm {
             let addon = try await Addons.find(ctx, id.uuidString, on: req.db)
-            return try await render(req, form: FormState(), editing: addon, editForm: CRMForms.formState(values, error), status: .unprocessableEntity)
+            return try await render(req, form: FormState(), editing: addon, editForm: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
         }
     }
 

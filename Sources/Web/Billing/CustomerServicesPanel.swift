@@ -54,6 +54,31 @@ enum CustomerServicesPanel {
                 h.raw(#"<div class="form-actions"><button class="btn primary" type="submit">Add service</button></div>"#)
             }
         }
+        if ctx.can(.invoicesRead) {
+            let invoices = try await Invoices.list(ctx, .init(customerID: customerID.uuidString), page: try CursorRequest(limit: 12), on: req.db)
+            h.el("section", [.class("panel"), .attr("id", literal: "invoices")]) { h in
+                h.raw("<h2>Invoices</h2>")
+                h.el("table", [.class("data")]) { h in
+                    h.raw(#"<thead><tr><th>Number</th><th>Issued</th><th>Status</th><th class="num">Total</th></tr></thead><tbody>"#)
+                    if invoices.items.isEmpty { h.raw(#"<tr><td colspan="4" class="muted">No invoices yet.</td></tr>"#) }
+                    for i in invoices.items {
+                        h.raw("<tr><td>")
+                        h.el("a", [.href(BillingRoutes.invoice.link(i.id!))], text: i.number)
+                        h.raw("</td><td>")
+                        h.text(i.issueOn)
+                        h.raw("</td><td>")
+                        h.badge(i.status.rawValue)
+                        h.raw(#"</td><td class="num">"#)
+                        h.text(Invoices.amountText(i.totalMoney))
+                        h.raw("</td></tr>")
+                    }
+                    h.raw("</tbody>")
+                }
+                if invoices.nextCursor != nil {
+                    h.el("a", [.href(BillingRoutes.invoices.link.query([("customer_id", customerID.pathValue)]))], text: "All invoices")
+                }
+            }
+        }
         return [h]
     }
 }

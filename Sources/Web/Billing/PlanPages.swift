@@ -76,7 +76,7 @@ enum PlanPages {
             let plan = try await Plans.create(try req.ctx, input(values), services: req.services, on: req.db)
             return redirect(req, to: BillingRoutes.plans.link, flash: "Plan \(plan.code) added.")
         } catch let error as DomainError where error.showsOnForm {
-            return try await form(req, plan: nil, state: CRMForms.formState(values, error), status: .unprocessableEntity)
+            return try await form(req, plan: nil, state: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
         }
     }
 
@@ -88,7 +88,7 @@ enum PlanPages {
             return redirect(req, to: BillingRoutes.plans.link, flash: "Plan \(plan.code) saved.")
         } catch let error as DomainError where error.showsOnForm {
             let plan = try await Plans.find(ctx, id.uuidString, on: req.db)
-            return try await form(req, plan: plan, state: CRMForms.formState(values, error), status: .unprocessableEntity)
+            return try await form(req, plan: plan, state: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
         }
     }
 

@@ -30,7 +30,7 @@ enum TaxRulePages {
             let rule = try await TaxRules.create(try req.ctx, input(values), services: req.services, on: req.db)
             return redirect(req, to: BillingRoutes.taxRules.link, flash: "Tax rule \(rule.code) added.")
         } catch let error as DomainError where error.showsOnForm {
-            return try await render(req, form: CRMForms.formState(values, error), status: .unprocessableEntity)
+            return try await render(req, form: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
         }
     }
 
@@ -42,7 +42,7 @@ enum TaxRulePages {
             return redirect(req, to: BillingRoutes.taxRules.link, flash: "Tax rule \(rule.code) saved.")
         } catch let error as DomainError where error.showsOnForm {
             let rule = try await TaxRules.find(ctx, id.uuidString, on: req.db)
-            return try await render(req, form: FormState(), editing: rule, editForm: CRMForms.formState(values, error), status: .unprocessableEntity)
+            return try await render(req, form: FormState(), editing: rule, editForm: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
         }
     }
 

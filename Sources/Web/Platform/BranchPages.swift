@@ -70,7 +70,7 @@ enum BranchPages {
             return redirect(req, to: PlatformRoutes.branches.link, flash: "Branch created.")
         } catch let error as DomainError {
             var html = HTML()
-            render(form: FormState(values: req.formValues(), error: error), branch: nil, page: try req.page("New branch"), into: &html)
+            render(form: FormState(values: req.formValues(), error: error).keepingCode(from: req.formValues()), branch: nil, page: try req.page("New branch"), into: &html)
             return html.response(status: .unprocessableEntity)
         }
     }
@@ -92,7 +92,7 @@ enum BranchPages {
         } catch let error as DomainError {
             let branch = try await Branches.find(ctx, id.uuidString, on: req.db)
             var html = HTML()
-            render(form: FormState(values: req.formValues(), error: error), branch: branch, page: try req.page(branch.name), into: &html)
+            render(form: FormState(values: req.formValues(), error: error).keepingCode(from: req.formValues()), branch: branch, page: try req.page(branch.name), into: &html)
             return html.response(status: .unprocessableEntity)
         }
     }

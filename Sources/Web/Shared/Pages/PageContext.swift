@@ -60,8 +60,17 @@ struct FormState: Encodable {
         default:
             general = "Something went wrong. Try again."
         }
-        // Never echo secrets back into a page.
+        // Never echo secrets back into a page (passwords; "code" is a one-time or recovery code on
+        // the sign-in and two-factor pages; catalog forms keep theirs with `keepingCode`).
         for key in values.keys where key.contains("password") || key == "code" { self.values[key] = "" }
+    }
+
+    /// The same state with the typed "code" put back: on catalog and branch forms it names a
+    /// plan, an add-on, a tax rule or a branch, not a secret.
+    func keepingCode(from values: [String: String]) -> FormState {
+        var copy = self
+        copy.values["code"] = values["code"]
+        return copy
     }
 }
 
