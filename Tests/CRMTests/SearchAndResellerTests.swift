@@ -203,17 +203,24 @@ struct SearchIndexTests {
             let selina = try await w.customer("Selina Akter", phone: "01912345678")
             let migration = try #require(CRMMigrations.all.first { $0.name == "CRM.CreateCustomerSearch" })
             let sortNames = try #require(CRMMigrations.all.first { $0.name == "CRM.AddSearchSortName" })
-            try await sortNames.revert(on: t.db).get()
-            try await migration.revert(on: t.db).get()
-            let sql = t.db as! any SQLDatabase
-            for (customer, words) in [(rahim, ["rahim", "uddin", "#vip", "c-000001", "000001", "1"]), (selina, ["selina", "akter", "shewrapara"])] {
-                for word in words {
-                    try await sql.insert(into: "customer_search_tokens").columns("organization_id", "token", "customer_id")
-                        .values(SQLBind(w.tenant.id), SQLBind(word), SQLBind(customer.id!)).run()
+            // On one connection, as the migrator runs them: another SQLite connection of the pool
+            // may still hold the schema from before the revert, and SQLite checks ADD COLUMN
+            // against a connection's cached schema ("duplicate column name" under load).
+            let tenantID = w.tenant.id
+            try await t.db.transaction { db in
+                try await sortNames.revert(on: db).get()
+                try await migration.revert(on: db).get()
+                let sql = db as! any SQLDatabase
+                for (customer, words) in [(rahim, ["rahim", "uddin", "#vip", "c-000001", "000001", "1"]), (selina, ["selina", "akter", "shewrapara"])] {
+                    for word in words {
+                        try await sql.insert(into: "customer_search_tokens").columns("organization_id", "token", "customer_id")
+                            .values(SQLBind(tenantID), SQLBind(word), SQLBind(customer.id!)).run()
+                    }
                 }
+                try await migration.prepare(on: db).get()
+                try await sortNames.prepare(on: db).get()
             }
-            try await migration.prepare(on: t.db).get()
-            try await sortNames.prepare(on: t.db).get()
+            let sql = t.db as! any SQLDatabase
             #expect(try await w.search("uddin") == ["Rahim Uddin"])
             // The carried-over documents took their customers' sort names.
             let names = try await sql.raw("SELECT sort_name FROM customer_search_docs ORDER BY sort_name").all().map { try $0.decode(column: "sort_name", as: String.self) }
