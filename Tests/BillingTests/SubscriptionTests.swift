@@ -155,8 +155,8 @@ struct CatalogTests {
             await refused("validity_days") { try await plan { $0.billingKind = "prepaid" } }
             await refused("validity_days") { try await plan { $0.validityDays = "30" } }  // monthly plans have none
             await refused("download_speed") { try await plan { $0.downloadSpeed = "fast" } }
-            await refused("burst_upload") { try await plan { ($0.burstDownload, $0.burstTime) = ("40M", "8") } }
-            await refused("burst_download") {
+            await refused("burst.upload") { try await plan { ($0.burstDownload, $0.burstTime) = ("40M", "8") } }
+            await refused("burst.download") {
                 try await plan { ($0.burstDownload, $0.burstUpload, $0.burstThresholdDownload, $0.burstThresholdUpload, $0.burstTime) = ("10M", "20M", "15M", "8M", "8") }
             }
             await refused("value") { _ = try await Discounts.create(w.ctx, .init(name: "Too much", kind: "percent", value: "150", target: "invoice"), services: t.services, on: t.db) }

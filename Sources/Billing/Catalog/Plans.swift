@@ -149,23 +149,24 @@ public enum Plans {
         if let raw = input.dataQuotaMB {
             quota = raw.nonBlank == nil ? .some(nil) : v.integer("data_quota_mb", raw, in: 1...1_000_000_000).map { .some(Int64($0)) }
         }
-        // Burst: all four rates and the time together, or none.
+        // Burst: all four rates and the time together, or none. Errors name the API's fields
+        // (`burst.download`); pages show them beside `burst_download` (`CRMForms.pageField`).
         let burstFields = [input.burstDownload, input.burstUpload, input.burstThresholdDownload, input.burstThresholdUpload, input.burstTime]
         var burst: (Int, Int, Int, Int, Int)?? = nil
         if burstFields.contains(where: { $0 != nil }) {
             if burstFields.allSatisfy({ $0.nonBlank == nil }) {
                 burst = .some(nil)
             } else {
-                let bd = v.speed("burst_download", input.burstDownload)
-                let bu = v.speed("burst_upload", input.burstUpload)
-                let td = v.speed("burst_threshold_download", input.burstThresholdDownload)
-                let tu = v.speed("burst_threshold_upload", input.burstThresholdUpload)
-                let time = v.integer("burst_time", input.burstTime, in: 1...3600)
+                let bd = v.speed("burst.download", input.burstDownload)
+                let bu = v.speed("burst.upload", input.burstUpload)
+                let td = v.speed("burst.threshold_download", input.burstThresholdDownload)
+                let tu = v.speed("burst.threshold_upload", input.burstThresholdUpload)
+                let time = v.integer("burst.time_seconds", input.burstTime, in: 1...3600)
                 let (baseDown, baseUp) = (down ?? (creating ? Int.max : plan.downloadKbps), up ?? (creating ? Int.max : plan.uploadKbps))
-                if let bd, bd <= baseDown { v.add("burst_download", "must be faster than the download speed") }
-                if let bu, bu <= baseUp { v.add("burst_upload", "must be faster than the upload speed") }
-                if let td, td > baseDown { v.add("burst_threshold_download", "must not be above the download speed") }
-                if let tu, tu > baseUp { v.add("burst_threshold_upload", "must not be above the upload speed") }
+                if let bd, bd <= baseDown { v.add("burst.download", "must be faster than the download speed") }
+                if let bu, bu <= baseUp { v.add("burst.upload", "must be faster than the upload speed") }
+                if let td, td > baseDown { v.add("burst.threshold_download", "must not be above the download speed") }
+                if let tu, tu > baseUp { v.add("burst.threshold_upload", "must not be above the upload speed") }
                 if let bd, let bu, let td, let tu, let time { burst = .some((bd, bu, td, tu, time)) }
             }
         }

@@ -113,7 +113,10 @@ enum CatalogAPI {
         static let rules = [
             APIRule("code", "must not be used by another plan"),
             APIRule("validity_days", "is required for prepaid plans and refused for monthly ones"),
-            APIRule("burst", "must be faster than the plan's speeds, its thresholds not above them"),
+            APIRule("burst.download", "must be faster than the download speed (64k to 10000M)"),
+            APIRule("burst.upload", "must be faster than the upload speed (64k to 10000M)"),
+            APIRule("burst.threshold_download", "must not be above the download speed (64k to 10000M)"),
+            APIRule("burst.threshold_upload", "must not be above the upload speed (64k to 10000M)"),
             APIRule("download_speed", "must stay below a stored burst speed"), APIRule("upload_speed", "must stay below a stored burst speed"),
         ] + MoneyInput.rules("price") + MoneyInput.rules("setup_fee")
     }

@@ -98,7 +98,7 @@ enum PlanPages {
         (i.downloadSpeed, i.uploadSpeed, i.price, i.setupFee) = (v["download_speed"], v["upload_speed"], v["price"], v["setup_fee"] ?? "0")
         (i.billingKind, i.validityDays, i.dataQuotaMB, i.taxable) = (v["billing_kind"], v["validity_days"] ?? "", v["data_quota_mb"] ?? "", v["taxable"])
         (i.burstDownload, i.burstUpload) = (v["burst_download"] ?? "", v["burst_upload"] ?? "")
-        (i.burstThresholdDownload, i.burstThresholdUpload, i.burstTime) = (v["burst_threshold_download"] ?? "", v["burst_threshold_upload"] ?? "", v["burst_time"] ?? "")
+        (i.burstThresholdDownload, i.burstThresholdUpload, i.burstTime) = (v["burst_threshold_download"] ?? "", v["burst_threshold_upload"] ?? "", v["burst_time_seconds"] ?? "")
         (i.description, i.status) = (v["description"] ?? "", v["status"])
         i.branchIDs = [v["branch_id"] ?? ""]
         return i
@@ -115,7 +115,7 @@ enum PlanPages {
             v["burst_upload"] = Plan.rate(bu)
             v["burst_threshold_download"] = Plan.rate(td)
             v["burst_threshold_upload"] = Plan.rate(tu)
-            v["burst_time"] = p.burstTimeSeconds.map(String.init) ?? ""
+            v["burst_time_seconds"] = p.burstTimeSeconds.map(String.init) ?? ""
         }
         return v
     }
@@ -162,7 +162,7 @@ enum PlanPages {
                         h.field("Burst upload", "burst_upload", form: state)
                         h.field("Threshold download", "burst_threshold_download", form: state)
                         h.field("Threshold upload", "burst_threshold_upload", form: state)
-                        h.field("Burst time (s)", "burst_time", form: state)
+                        h.field("Burst time (s)", "burst_time_seconds", form: state)
                     }
                 }
                 h.textArea("Description", "description", form: state)
