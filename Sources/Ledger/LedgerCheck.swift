@@ -44,7 +44,7 @@ extension Ledger {
         }
         for row in try await db.rows("""
             SELECT a.id, a.key, a.balance, COALESCE(s.total, 0), a.version, COALESCE(s.n, 0) FROM ledger_accounts a \
-            LEFT JOIN (SELECT account_id, SUM(amount) AS total, COUNT(*) AS n FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id \
+            LEFT JOIN (SELECT e.account_id, SUM(e.amount) AS total, COUNT(*) AS n FROM ledger_entries e WHERE \(scope("e")) GROUP BY e.account_id) s ON s.account_id = a.id \
             WHERE \(scope("a")) AND (a.balance <> COALESCE(s.total, 0) OR a.version <> COALESCE(s.n, 0)) ORDER BY a.id
             """) {
             problems.append(LedgerProblem(check: "cached balance", id: try row.uuid(0),

@@ -34,11 +34,16 @@ extension Ledger {
         var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
         for part in keys.chunked(chunk) {
             let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
-            let lock: SQLQueryString = postgres ? " ORDER BY id FOR UPDATE" : ""
-            for row in try await db.rows("""
-                SELECT key, id, type, currency FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND key IN (\(list))\(lock)
-                """) {
+            for row in try await db.rows("SELECT key, id, type, currency FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND key IN (\(list))") {
                 accounts[try row.string(0)] = (try row.uuid(1), try row.string(2), try row.string(3))
+            }
+        }
+        if postgres {
+            // Locked in one global id order (chunk by chunk), so concurrent posts queue instead of deadlocking.
+            let ids = accounts.values.map(\.id).sorted { $0.uuidString < $1.uuidString }
+            for part in ids.chunked(chunk) {
+                let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+                try await sql.raw("SELECT id FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND id IN (\(list)) ORDER BY id FOR UPDATE").run()
             }
         }
         for key in keys {
@@ -115,7 +120,7 @@ extension Ledger {
             let idList = ids.values.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
             var stored: [UUID: [String]] = [:]
             if !ids.isEmpty {
-                for row in try await db.rows("SELECT transfer_id, account_id, amount, currency FROM ledger_entries WHERE transfer_id IN (\(idList))") {
+                for row in try await db.rows("SELECT transfer_id, account_id, amount, currency FROM ledger_entries WHERE \(TenantSQL.organization(ctx.organizationID)) AND transfer_id IN (\(idList))") {
                     stored[try row.uuid(0), default: []].append("\(try row.uuid(1)) \(try row.int64(2)) \(try row.string(3))")
                 }
             }

@@ -29,6 +29,8 @@ public struct TrialBalance: Sendable {
     /// The trial balance at the end of `asOf` in the organization's time zone.
     public static func build(asOf: LocalDate, _ ctx: TenantContext, on db: any Database) async throws -> TrialBalance {
         try ctx.require(.ledgerRead)
+        // The books are the whole organization's, whatever role holds ledger.read.
+        try ctx.requireWholeOrganization("The trial balance")
         let end = asOf.adding(days: 1).start(in: ctx.timeZone)
         let rows = try await db.rows("""
             SELECT a.key, a.name, a.type, a.currency, SUM(e.amount) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id \

@@ -71,6 +71,16 @@ public struct TenantContext: Sendable {
 
     public func can(_ permission: Permission) -> Bool { permissions.contains(permission) }
 
+    /// Organization staff who work in every branch: the only ones who may see or change what
+    /// spans all branches (the books, invoice runs, the shared catalog).
+    public var isWholeOrganization: Bool { allowedBranchIDs == nil && !isResellerScoped }
+
+    public func requireWholeOrganization(_ what: String) throws(DomainError) {
+        guard isWholeOrganization else {
+            throw DomainError.forbidden("\(what) covers every branch; only staff who work in every branch (not reseller staff) can do this.")
+        }
+    }
+
     public func require(_ permission: Permission) throws(DomainError) {
         guard can(permission) else { throw DomainError.forbidden("You need the \(permission.rawValue) permission for this.") }
     }

@@ -119,3 +119,63 @@ extension InvoiceRunTests {
         }
     }
 }
+
+@Suite("Billing rules at the edges")
+struct BillingEdgeTests {
+    @Test func changesKeepTheirOrderAPeriodEndPlanBecomesCurrentAndATerminationIsBilledAtOnce() async throws {
+        try await withApp { t in
+            let w = try await BillingWorld.make(t)
+            let s = try await Subscriptions.create(w.ctx, .init(customerID: w.customer.id!.uuidString, planID: w.home.id!.uuidString, billingDay: "1",
+                                                                startsOn: "2026-01-01", activate: "true"), services: t.services, on: t.db)
+            let id = s.id!.uuidString
+            _ = try await Subscriptions.suspend(w.ctx, id, reason: "Travelling", on: "2026-01-20", pauseBilling: true, services: t.services, on: t.db)
+            // A resumption dated before the pause would charge days twice.
+            await #expect(throws: DomainError.invalid("on", "must not be before the subscription's last change (2026-01-20)")) {
+                try await Subscriptions.resume(w.ctx, id, on: "2026-01-10", services: t.services, on: t.db)
+            }
+            _ = try await Subscriptions.resume(w.ctx, id, on: "2026-01-25", services: t.services, on: t.db)
+            // At period end: the run that reaches March makes Fast 50 the current plan.
+            _ = try await Subscriptions.changePlan(w.ctx, id, planID: w.fast.id!.uuidString, effective: "period_end", on: "2026-02-10", preview: false,
+                                                   services: t.services, on: t.db)
+            #expect(try await Subscription.find(s.id, on: t.db)?.planID == w.home.id)
+            _ = try await InvoiceRuns.run(organizationID: w.tenant.id, through: try #require(LocalDate("2026-03-01")), dryRun: false, actor: "test",
+                                          services: t.services, on: t.db)
+            #expect(try await Subscription.find(s.id, on: t.db)?.planID == w.fast.id)
+            // Ended on 10 March: the next run issues the final credit at once, not in April.
+            _ = try await Subscriptions.terminate(w.ctx, id, reason: "Moved", on: "2026-03-10", services: t.services, on: t.db)
+            let final = try await InvoiceRuns.run(organizationID: w.tenant.id, through: try #require(LocalDate("2026-03-10")), dryRun: false, actor: "test",
+                                                  services: t.services, on: t.db)
+            #expect(final.invoices == 1)
+            let credit = try #require(try await Invoice.scoped(to: w.ctx, on: t.db).filter(\.$billingKey == "\(id.lowercased()):final").first())
+            #expect(credit.kind == "credit_note" && credit.total == -(150_000 * 22 / 31 + 1))  // 22 of 31 days of 1500.00, rounded: 1064.52
+            #expect(try await Subscription.find(s.id, on: t.db)?.nextBillOn == nil)
+            // Prepaid plans are refused until recharges exist.
+            var prepaid = Plans.Input()
+            (prepaid.code, prepaid.name, prepaid.serviceType, prepaid.downloadSpeed, prepaid.uploadSpeed) = ("HS-7", "Hotspot 7", "hotspot", "5M", "2M")
+            (prepaid.price, prepaid.billingKind, prepaid.validityDays) = ("150", "prepaid", "7")
+            let hotspot = try await Plans.create(w.ctx, prepaid, services: t.services, on: t.db)
+            await #expect(throws: DomainError.self) {
+                try await Subscriptions.create(w.ctx, .init(customerID: w.customer.id!.uuidString, planID: hotspot.id!.uuidString), services: t.services, on: t.db)
+            }
+        }
+    }
+
+    @Test func theBooksAndRunsNeedStaffOfEveryBranch() async throws {
+        try await withApp { t in
+            let w = try await BillingWorld.make(t)
+            // A billing clerk limited to the head office, in a role that holds ledger.read.
+            let clerk = try await t.makeUser(in: w.tenant, role: .billingOps, email: "clerk@alpha.test")
+            let branch = try #require(try await Branch.scoped(to: w.ctx, on: t.db).first())
+            try await UserBranch(organizationID: w.tenant.id, userID: clerk.id!, branchID: branch.id!).create(on: t.db)
+            let ctx = try await t.context(of: clerk)
+            #expect(ctx.can(.ledgerRead) && !ctx.isWholeOrganization)
+            await #expect(throws: DomainError.self) { try await TrialBalance.build(asOf: try #require(LocalDate("2026-03-01")), ctx, on: t.db) }
+            await #expect(throws: DomainError.self) { try await BillingRuns.preview(ctx, on: nil, services: t.services, on: t.db) }
+            await #expect(throws: DomainError.self) { try await BillingRuns.runNow(ctx, on: nil, services: t.services, on: t.db) }
+            await #expect(throws: DomainError.self) {
+                try await Addons.create(ctx, .init(code: "IP", name: "IP", kind: "recurring", price: "100"), services: t.services, on: t.db)
+            }
+            #expect(!CatalogAccess.canManage(ctx, wholeOrganization: true) && CatalogAccess.canManage(ctx, wholeOrganization: false))
+        }
+    }
+}

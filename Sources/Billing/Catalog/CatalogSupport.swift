@@ -124,20 +124,21 @@ extension Validator {
 }
 
 /// Shared rules of the catalog: who may change it.
-enum CatalogAccess {
-    /// Organization staff with `plans.manage`; never reseller staff.
+public enum CatalogAccess {
+    /// Organization staff with `plans.manage`; never reseller staff. Add-ons, discounts and taxes
+    /// apply to every branch, so they also need staff who work in every branch
+    /// (`wholeOrganization`); plans sold only in one's own branches do not.
+    public static func canManage(_ ctx: TenantContext, wholeOrganization: Bool) -> Bool {
+        ctx.can(.plansManage) && !ctx.isResellerScoped && (!wholeOrganization || ctx.isWholeOrganization)
+    }
+
     static func requireManage(_ ctx: TenantContext) throws {
         try ctx.require(.plansManage)
         guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff cannot change the catalog.") }
     }
 
-    /// Staff limited to some branches change only what is sold in those branches alone; the
-    /// organization-wide catalog (add-ons, discounts, taxes, plans sold everywhere) needs staff
-    /// who see every branch.
     static func requireWholeOrganization(_ ctx: TenantContext, _ what: String) throws {
-        guard ctx.allowedBranchIDs == nil else {
-            throw DomainError.forbidden("Only staff who work in every branch can change \(what); it applies to all branches.")
-        }
+        try ctx.requireWholeOrganization("The catalog's \(what)")
     }
 }
 

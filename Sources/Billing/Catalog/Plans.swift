@@ -69,10 +69,13 @@ public enum Plans {
         return try await query.paginate(page, by: \.$name)
     }
 
-    /// The active plans the actor may sell, by name (for pickers).
-    public static func active(_ ctx: TenantContext, on db: any Database) async throws -> [Plan] {
+    /// The active plans the actor may sell, by name (for pickers); with `soldIn`, only those
+    /// sold in that branch (what a customer of that branch may sign up for).
+    public static func active(_ ctx: TenantContext, soldIn branch: UUID? = nil, on db: any Database) async throws -> [Plan] {
         try ctx.require(.plansRead)
-        return try await Plan.scoped(to: ctx, on: db).filter(\.$status == .active).sort(\.$name).limit(1000).all()
+        let plans = try await Plan.scoped(to: ctx, on: db).filter(\.$status == .active).sort(\.$name).limit(1000).all()
+        guard let branch else { return plans }
+        return plans.filter { $0.branchIDs.isEmpty || $0.branchIDs.contains(branch) }
     }
 
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Plan {

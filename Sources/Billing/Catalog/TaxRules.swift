@@ -34,9 +34,10 @@ public enum TaxRules {
         return try await TaxRule.scoped(to: ctx, on: db).paginate(page, by: \.$name)
     }
 
-    /// The rules in force on a day, for invoices.
-    public static func inForce(on day: LocalDate, organizationID: UUID, on db: any Database) async throws -> [TaxRule] {
-        try await TaxRule.inOrganization(organizationID, on: db).filter(\.$status == .active).sort(\.$code).all().filter { $0.applies(on: day) }
+    /// Every active rule of the organization (each invoice line takes those in force on its
+    /// issue day, `TaxRule.applies(on:)`), for the invoice run and the schedule.
+    public static func active(organizationID: UUID, on db: any Database) async throws -> [TaxRule] {
+        try await TaxRule.inOrganization(organizationID, on: db).filter(\.$status == .active).sort(\.$code).all()
     }
 
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> TaxRule {

@@ -7,10 +7,10 @@ import Platform
 public enum BillingRuns {
     /// Runs and previews cover every branch: staff limited to some branches, and reseller staff,
     /// see their own invoices instead.
+    public static func canSee(_ ctx: TenantContext) -> Bool { ctx.can(.invoicesRead) && ctx.isWholeOrganization }
+
     static func requireWholeOrganization(_ ctx: TenantContext) throws {
-        guard !ctx.isResellerScoped, ctx.allowedBranchIDs == nil else {
-            throw DomainError.forbidden("Invoice runs cover the whole organization; only staff who work in every branch can see or start them.")
-        }
+        try ctx.requireWholeOrganization("The invoice run")
     }
 
     public static func list(_ ctx: TenantContext, page: CursorRequest, on db: any Database) async throws -> CursorPage<BillingRun> {

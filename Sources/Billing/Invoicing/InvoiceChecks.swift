@@ -45,13 +45,19 @@ extension InvoiceRuns {
             let key = "\(organization.uuidString)|\(number[..<dash])"
             series[key, default: (organization, [])].numbers.append(value)
         }
+        var sequences: [String: Int64] = [:]
+        for row in try await db.rows("""
+            SELECT n.organization_id, n.name, n.last_value FROM number_sequences n \
+            WHERE \(scope("n")) AND (n.name LIKE 'invoice:%' OR n.name LIKE 'credit_note:%')
+            """) {
+            sequences["\(try row.uuid(0).uuidString)|\(try row.string(1))"] = try row.int64(2)
+        }
         for (key, found) in series.sorted(by: { $0.key < $1.key }) {
             let sorted = found.numbers.sorted()
             let prefix = String(key.split(separator: "|")[1])
             let parts = prefix.split(separator: "-")
             let name = (parts.first == "CN" ? "credit_note:" : "invoice:") + (parts.last.map(String.init) ?? "")
-            let rows = try await db.rows("SELECT last_value FROM number_sequences WHERE \(TenantSQL.organization(found.organization)) AND name = \(bind: name)")
-            let last = try rows.first?.int64(0) ?? 0
+            let last = sequences["\(found.organization.uuidString)|\(name)"] ?? 0
             if sorted != Array(1...Int64(sorted.count)) || last != Int64(sorted.count) {
                 problems.append(LedgerProblem(check: "invoice numbers with gaps", id: found.organization,
                                               detail: "\(prefix): \(sorted.count) invoices, highest \(sorted.last ?? 0), sequence at \(last)"))

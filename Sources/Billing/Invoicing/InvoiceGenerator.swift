@@ -11,8 +11,10 @@ public struct SubscriptionFacts: Sendable {
         public var name: String
         public var price: Money
         public var taxable: Bool
+        public var planID: UUID?
 
-        public init(fromOn: LocalDate, prorated: Bool, name: String, price: Money, taxable: Bool) {
+        public init(fromOn: LocalDate, prorated: Bool, name: String, price: Money, taxable: Bool, planID: UUID? = nil) {
+            self.planID = planID
             self.fromOn = fromOn
             self.prorated = prorated
             self.name = name

@@ -16,7 +16,7 @@ extension InvoiceRuns {
     /// after any other runner's chunk committed), drops drafts whose key exists, numbers the rest
     /// without gaps, inserts invoices, lines and taxes, ties the charges to their invoices, moves
     /// each subscription's next billing day and posts one ledger transfer per invoice.
-    static func write(_ drafts: [InvoiceDraft], subscriptions: [UUID: Subscription], nextBill: [UUID: LocalDate?], labels: [UUID: String],
+    static func write(_ drafts: [InvoiceDraft], subscriptions: [UUID: Subscription], moves: [UUID: (next: LocalDate?, plan: UUID?)], labels: [UUID: String],
                       runID: UUID?, _ ctx: TenantContext, zone: TimeZone, on tx: any Database) async throws -> (count: Int, total: Int64) {
         let org = ctx.organizationID
         let sql = tx.sql
@@ -78,19 +78,27 @@ extension InvoiceRuns {
                 INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) VALUES \(part.joined(separator: ", "))
                 """).run()
         }
+        // Each charge goes on exactly one invoice: one already taken (by another runner, after
+        // this chunk's facts were read) stops the chunk, which the next run redoes.
+        var linked = 0
         for part in chargeLinks.chunked(400) {
-            try await sql.raw("""
+            linked += try await tx.rows("""
                 WITH v (id, invoice_id) AS (VALUES \(part.joined(separator: ", "))) \
-                UPDATE billing_charges SET invoice_id = v.invoice_id FROM v WHERE billing_charges.id = v.id AND billing_charges.invoice_id IS NULL
-                """).run()
+                UPDATE billing_charges SET invoice_id = v.invoice_id FROM v \
+                WHERE billing_charges.id = v.id AND billing_charges.invoice_id IS NULL AND \(TenantSQL.organization(org, alias: "billing_charges")) \
+                RETURNING billing_charges.id
+                """).count
         }
-        let moves = subscriptions.keys.sorted { $0.uuidString < $1.uuidString }.map { id -> SQLQueryString in
-            "(\(bind: id), \(bind: (nextBill[id] ?? nil)?.description))"
+        guard linked == chargeLinks.count else { throw DomainError.conflict("A charge was invoiced by another run meanwhile; run again.") }
+        let rows = subscriptions.keys.sorted { $0.uuidString < $1.uuidString }.map { id -> SQLQueryString in
+            let move = moves[id]
+            return "(\(bind: id), \(bind: (move?.next ?? nil)?.description), \(bind: move?.plan ?? subscriptions[id]!.planID))"
         }
-        for part in moves.chunked(400) {
+        for part in rows.chunked(400) {
             try await sql.raw("""
-                WITH v (id, next_bill_on) AS (VALUES \(part.joined(separator: ", "))) \
-                UPDATE subscriptions SET next_bill_on = v.next_bill_on FROM v WHERE subscriptions.id = v.id
+                WITH v (id, next_bill_on, plan_id) AS (VALUES \(part.joined(separator: ", "))) \
+                UPDATE subscriptions SET next_bill_on = v.next_bill_on, plan_id = v.plan_id FROM v \
+                WHERE subscriptions.id = v.id AND \(TenantSQL.organization(org, alias: "subscriptions"))
                 """).run()
         }
         _ = try await Ledger.post(transfers.filter(\.movesMoney), ctx, on: tx)

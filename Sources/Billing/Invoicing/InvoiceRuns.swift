@@ -30,11 +30,11 @@ public enum InvoiceRuns {
                            on db: any Database) async throws -> RunSummary {
         let started = Date()
         guard let org = try await Organization.find(organizationID, on: db) else { throw DomainError.notFound("Organization") }
-        let zone = TimeZone(identifier: org.timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Dhaka")!
+        let zone = org.timeZone
         let ctx = TenantContext.system("billing-run", organizationID: organizationID, timeZone: zone)
         let settings = try await Settings.load(organizationID: organizationID, services: services, on: db)
         let dueDays = settings.int("billing", "invoice_due_days")
-        let taxes = try await TaxRule.inOrganization(organizationID, on: db).filter(\.$status == .active).sort(\.$code).all().compactMap { rule -> TaxRuleFact? in
+        let taxes = try await TaxRules.active(organizationID: organizationID, on: db).compactMap { rule -> TaxRuleFact? in
             guard let rate = rule.rate, let from = LocalDate(rule.effectiveFrom) else { return nil }
             return TaxRuleFact(code: rule.code.lowercased(), rate: rate, scopes: Set(rule.appliesTo.map(\.rawValue)), from: from,
                                to: rule.effectiveTo.flatMap(LocalDate.init))
@@ -53,6 +53,34 @@ public enum InvoiceRuns {
             run = r
             summary.runID = r.id
         }
+        do {
+            try await bill(organizationID: organizationID, through: through, dryRun: dryRun, runID: run?.id, ctx: ctx, zone: zone,
+                           currency: org.currency, dueDays: dueDays, taxes: taxes, into: &summary, on: db)
+        } catch {
+            // The chunks written so far stay; the run is marked so that staff and the scheduler
+            // see it stopped, and the next run picks up where it did.
+            if let run {
+                run.status = "failed"
+                (run.invoices, run.total, run.subscriptions) = (summary.invoices, summary.total, summary.subscriptions)
+                run.errors = String(describing: error).prefix(2000).description
+                run.finishedAt = services.clock.now()
+                try? await run.save(on: db)
+            }
+            throw error
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        if let run {
+            run.status = "finished"
+            (run.invoices, run.total, run.subscriptions) = (summary.invoices, summary.total, summary.subscriptions)
+            run.finishedAt = services.clock.now()
+            try await run.save(on: db)
+        }
+        return summary
+    }
+
+    /// The chunks of a run: subscriptions due, 500 at a time in id order.
+    static func bill(organizationID: UUID, through: LocalDate, dryRun: Bool, runID: UUID?, ctx: TenantContext, zone: TimeZone, currency: String,
+                     dueDays: Int, taxes: [TaxRuleFact], into summary: inout RunSummary, on db: any Database) async throws {
         var after: UUID?
         while true {
             var query = Subscription.inOrganization(organizationID, on: db)
@@ -61,15 +89,16 @@ public enum InvoiceRuns {
             let chunk = try await query.sort(\.$id).limit(chunkSize).all()
             guard let last = chunk.last else { break }
             after = last.id
-            let facts = try await loadFacts(chunk, ctx, currency: org.currency, on: db)
+            let facts = try await loadFacts(chunk, ctx, currency: currency, on: db)
             var drafts: [InvoiceDraft] = []
-            var nextBill: [UUID: LocalDate?] = [:]
+            var moves: [UUID: (next: LocalDate?, plan: UUID?)] = [:]
             for s in chunk {
                 guard let f = facts.facts[s.id!] else { continue }
                 let (made, next) = try InvoiceGenerator.generate(f, invoiced: facts.invoiced[s.id!] ?? [], through: through, taxes: taxes,
-                                                                 currency: org.currency, dueDays: dueDays)
+                                                                 currency: currency, dueDays: dueDays)
                 drafts += made
-                nextBill[s.id!] = next
+                // The plan in force by now: a change at period end becomes the current plan here.
+                moves[s.id!] = (next, f.plans.last { $0.fromOn <= through }?.planID)
             }
             summary.subscriptions += chunk.count
             let subscriptions = Dictionary(chunk.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
@@ -83,21 +112,13 @@ public enum InvoiceRuns {
                 }
                 continue
             }
-            let (made, moves, runID) = (drafts, nextBill, run?.id)
+            let (made, moved, labels) = (drafts, moves, facts.labels)
             let written = try await db.writeTransaction { tx in
-                try await write(made, subscriptions: subscriptions, nextBill: moves, labels: facts.labels, runID: runID, ctx, zone: zone, on: tx)
+                try await write(made, subscriptions: subscriptions, moves: moved, labels: labels, runID: runID, ctx, zone: zone, on: tx)
             }
             summary.invoices += written.count
             summary.total += written.total
         }
-        summary.seconds = Date().timeIntervalSince(started)
-        if let run {
-            run.status = "finished"
-            (run.invoices, run.total, run.subscriptions) = (summary.invoices, summary.total, summary.subscriptions)
-            run.finishedAt = services.clock.now()
-            try await run.save(on: db)
-        }
-        return summary
     }
 
     struct LoadedFacts {
@@ -110,13 +131,14 @@ public enum InvoiceRuns {
     /// Everything the generator needs for a chunk, a handful of statements whatever its size.
     static func loadFacts(_ chunk: [Subscription], _ ctx: TenantContext, currency: String, on db: any Database) async throws -> LoadedFacts {
         let ids = chunk.map { $0.id! }
-        let rows = try await SubscriptionPlanPeriod.query(on: db).filter(\.$subscriptionID ~~ ids).sort(\.$fromOn).sort(\.$createdAt).all()
+        let org = ctx.organizationID
+        let rows = try await SubscriptionPlanPeriod.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).sort(\.$fromOn).sort(\.$createdAt).all()
         let plans = Dictionary(try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(rows.map(\.planID))).all().map { ($0.id!, $0) },
                                uniquingKeysWith: { a, _ in a })
-        let events = try await SubscriptionEvent.query(on: db).filter(\.$subscriptionID ~~ ids).filter(\.$kind ~~ ["paused", "resumed", "terminated"])
+        let events = try await SubscriptionEvent.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).filter(\.$kind ~~ ["paused", "resumed", "terminated"])
             .sort(\.$at).all()
-        let charges = try await BillingCharge.query(on: db).filter(\.$subscriptionID ~~ ids).filter(\.$invoiceID == nil).all()
-        let invoices = try await Invoice.query(on: db).filter(\.$subscriptionID ~~ ids).field(\.$subscriptionID).field(\.$billingKey).all()
+        let charges = try await BillingCharge.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).filter(\.$invoiceID == nil).all()
+        let invoices = try await Invoice.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).field(\.$subscriptionID).field(\.$billingKey).all()
         let customers = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(chunk.map(\.customerID)))
             .field(\.$id).field(\.$numberText).all()
         var out = LoadedFacts()
@@ -136,7 +158,7 @@ public enum InvoiceRuns {
                     guard let day = LocalDate(row.fromOn) else { return nil }
                     let plan = plans[row.planID]
                     return .init(fromOn: day, prorated: row.prorated, name: plan?.name ?? "Plan", price: Money(minorUnits: row.price, currency: currency),
-                                 taxable: plan?.taxable ?? true)
+                                 taxable: plan?.taxable ?? true, planID: row.planID)
                 },
                 pauses: pauses,
                 openCharges: charges.filter { $0.subscriptionID == s.id }.compactMap { c in

@@ -84,7 +84,11 @@ public enum Invoices {
         let inv = d.invoice
         guard let org = try await Organization.find(ctx.organizationID, on: db) else { throw DomainError.notFound("Organization") }
         let branch = try await Branch.inOrganization(ctx.organizationID, on: db).filter(\.$id == inv.branchID).first()
-        let address = try await ServiceAddress.inOrganization(ctx.organizationID, on: db).filter(\.$customerID == inv.customerID).sort(\.$createdAt).first()
+        // The subscription's service address, else the customer's first.
+        let serviceAddressID = try await inv.subscriptionID.asyncMap { try await Subscription.inOrganization(ctx.organizationID, on: db).filter(\.$id == $0).first()?.serviceAddressID } ?? nil
+        let addresses = ServiceAddress.inOrganization(ctx.organizationID, on: db).filter(\.$customerID == inv.customerID)
+        if let serviceAddressID { addresses.filter(\.$id == serviceAddressID) }
+        let address = try await addresses.sort(\.$createdAt).first()
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: inv.currency) }
         let addressLines = address.map { a in [a.line1, a.line2, [a.city, a.postcode].compactMap { $0 }.joined(separator: " ")].compactMap { $0?.nonBlank } } ?? []
         var summary: [InvoiceDocument.SummaryRow] = [.init(label: "Subtotal", amount: amountText(money(inv.subtotal)))]

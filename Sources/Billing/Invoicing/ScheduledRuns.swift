@@ -11,17 +11,26 @@ extension InvoiceRuns {
     @discardableResult
     public static func runScheduled(now: Date, services: PlatformServices, on db: any Database) async throws -> [UUID] {
         var ran: [UUID] = []
+        var failure: (any Error)?
         for org in try await Organization.query(on: db).sort(\.$createdAt).all() {
             let zone = org.timeZone
             let settings = try await Settings.load(organizationID: org.id!, services: services, on: db)
             guard let cron = try? CronExpression(settings.string("billing", "invoice_run_schedule")) else { continue }
             let today = LocalDate.today(now, in: zone)
             guard let fired = cron.next(after: today.start(in: zone).addingTimeInterval(-1), in: zone), fired <= now else { continue }
-            let since = try await BillingRun.inOrganization(org.id!, on: db).filter(\.$startedAt >= fired).count()
+            // A run that failed does not count: the next check tries again.
+            let since = try await BillingRun.inOrganization(org.id!, on: db).filter(\.$startedAt >= fired).filter(\.$status != "failed").count()
             guard since == 0 else { continue }
-            _ = try await run(organizationID: org.id!, through: today, dryRun: false, actor: "system:schedule", services: services, on: db)
-            ran.append(org.id!)
+            do {
+                _ = try await run(organizationID: org.id!, through: today, dryRun: false, actor: "system:schedule", services: services, on: db)
+                ran.append(org.id!)
+            } catch {
+                // One organization's failure does not hold up the others; the job fails afterwards
+                // (and is retried) so the failure is seen.
+                failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
         return ran
     }
 }

@@ -24,24 +24,50 @@ public struct ScheduledPeriod: Sendable {
 }
 
 extension Subscriptions {
-    /// The day an event happens: given, or today; never before the service started.
-    static func eventDay(_ raw: String?, _ s: Subscription, field: String = "on", services: PlatformServices, ctx: TenantContext) throws -> LocalDate {
+    /// Runs a change of one subscription in a write transaction, on the row as it is inside that
+    /// transaction: locked on PostgreSQL (`FOR UPDATE`), behind SQLite's single writer. So two
+    /// people activating, pausing or changing the same subscription at once queue, and the second
+    /// sees the first's state (its status check refuses, nothing is charged twice). Another
+    /// organization's id is not found before anything else is checked.
+    static func changing<T: Sendable>(_ ctx: TenantContext, _ id: String?, on db: any Database,
+                                      _ body: @escaping @Sendable (Subscription, any Database) async throws -> T) async throws -> T {
+        let found = try await Subscription.find(id, in: ctx, on: db)
+        let subscriptionID = found.id!
+        return try await db.writeTransaction { tx in
+            if tx.sql.dialect.name == "postgresql" {
+                try await tx.sql.raw("SELECT id FROM subscriptions WHERE \(TenantSQL.organization(ctx.organizationID)) AND id = \(bind: subscriptionID) FOR UPDATE").run()
+            }
+            return try await body(try await Subscription.find(subscriptionID, in: ctx, on: tx), tx)
+        }
+    }
+
+    /// The day an event happens: given, or today; never before the service started nor before
+    /// the subscription's latest event (a resumption dated before its pause would charge days
+    /// twice; a termination dated before a change would undo an invoiced period unseen).
+    static func eventDay(_ raw: String?, _ s: Subscription, field: String = "on", services: PlatformServices, ctx: TenantContext,
+                         tx: any Database) async throws -> LocalDate {
         var v = Validator()
         let day = v.localDate(field, raw) ?? LocalDate.today(services.clock.now(), in: ctx.timeZone)
-        if let activated = s.activatedOn.flatMap(LocalDate.init), day < activated { v.add(field, "must not be before the service started (\(activated))") }
+        try v.check()
+        let latest = try await SubscriptionEvent.inOrganization(ctx.organizationID, on: tx).filter(\.$subscriptionID == s.id!)
+            .sort(\.$effectiveOn, .descending).first().flatMap { LocalDate($0.effectiveOn) }
+        if let activated = s.activatedOn.flatMap(LocalDate.init), day < activated {
+            v.add(field, "must not be before the service started (\(activated))")
+        } else if let latest, day < latest {
+            v.add(field, "must not be before the subscription's last change (\(latest))")
+        }
         try v.check()
         return day
     }
 
     /// The plan price in force on a day (the latest row from on or before it).
-    static func planRow(_ s: Subscription, on day: LocalDate, tx: any Database) async throws -> SubscriptionPlanPeriod? {
-        try await SubscriptionPlanPeriod.query(on: tx).filter(\.$subscriptionID == s.id!).filter(\.$fromOn <= day.description)
+    static func planRow(_ ctx: TenantContext, _ s: Subscription, on day: LocalDate, tx: any Database) async throws -> SubscriptionPlanPeriod? {
+        try await SubscriptionPlanPeriod.inOrganization(ctx.organizationID, on: tx).filter(\.$subscriptionID == s.id!).filter(\.$fromOn <= day.description)
             .sort(\.$fromOn, .descending).sort(\.$createdAt, .descending).first()
     }
 
     /// Prorates a change of what the subscription costs per period, from `day` to the end of
-    /// its period, as a charge on the next invoice (monthly plans; prepaid ones change at the
-    /// next recharge).
+    /// its period, as a charge on the next invoice.
     static func prorate(_ ctx: TenantContext, _ s: Subscription, from old: Money, to new: Money, on day: LocalDate, text: String,
                         tx: any Database) async throws -> ProrationQuote? {
         guard let cycle = s.cycle, s.expiresOn == nil else { return nil }
@@ -52,22 +78,26 @@ extension Subscriptions {
         return quote
     }
 
+    /// The price the subscription is charged per period from `day`: the plan's, or 0 while paused.
+    static func price(_ ctx: TenantContext, _ s: Subscription, on day: LocalDate, tx: any Database) async throws -> Money {
+        let row = try await planRow(ctx, s, on: day, tx: tx)
+        return Money(minorUnits: s.billingPaused ? 0 : (row?.price ?? 0), currency: ctx.currency)
+    }
+
     /// Suspends the service. `pauseBilling` (a customer's request) stops charging from `on` and
     /// credits the rest of the period; otherwise (non-payment) billing goes on.
     public static func suspend(_ ctx: TenantContext, _ id: String?, reason: String?, on raw: String?, pauseBilling: Bool,
                                services: PlatformServices, on db: any Database) async throws -> Subscription {
         try ctx.require(.subscriptionsWrite)
-        let s = try await Subscription.find(id, in: ctx, on: db)
-        var v = Validator()
-        let why = v.text("reason", reason, max: 300)
-        try v.check()
-        guard s.status == .active else { throw DomainError.conflict("Only an active subscription can be suspended; this one is \(s.status.rawValue).") }
-        let day = try eventDay(raw, s, services: services, ctx: ctx)
-        return try await db.writeTransaction { tx in
-            if pauseBilling, let row = try await planRow(s, on: day, tx: tx) {
-                let price = Money(minorUnits: row.price, currency: ctx.currency)
-                _ = try await prorate(ctx, s, from: price, to: Money(minorUnits: 0, currency: ctx.currency), on: day,
-                                      text: "Service paused from \(day)", tx: tx)
+        return try await changing(ctx, id, on: db) { s, tx in
+            var v = Validator()
+            let why = v.text("reason", reason, max: 300)
+            try v.check()
+            guard s.status == .active else { throw DomainError.conflict("Only an active subscription can be suspended; this one is \(s.status.rawValue).") }
+            let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
+            if pauseBilling {
+                let charged = try await price(ctx, s, on: day, tx: tx)
+                _ = try await prorate(ctx, s, from: charged, to: Money(minorUnits: 0, currency: ctx.currency), on: day, text: "Service paused from \(day)", tx: tx)
             }
             s.status = .suspended
             s.billingPaused = pauseBilling
@@ -82,17 +112,15 @@ extension Subscriptions {
     /// Restores a suspended service; a paused one is charged again from `on`.
     public static func resume(_ ctx: TenantContext, _ id: String?, on raw: String?, services: PlatformServices, on db: any Database) async throws -> Subscription {
         try ctx.require(.subscriptionsWrite)
-        let s = try await Subscription.find(id, in: ctx, on: db)
-        guard s.status == .suspended else { throw DomainError.conflict("Only a suspended subscription can be resumed; this one is \(s.status.rawValue).") }
-        let day = try eventDay(raw, s, services: services, ctx: ctx)
-        return try await db.writeTransaction { tx in
-            if s.billingPaused, let row = try await planRow(s, on: day, tx: tx) {
-                let price = Money(minorUnits: row.price, currency: ctx.currency)
-                _ = try await prorate(ctx, s, from: Money(minorUnits: 0, currency: ctx.currency), to: price, on: day,
-                                      text: "Service resumed on \(day)", tx: tx)
+        return try await changing(ctx, id, on: db) { s, tx in
+            guard s.status == .suspended else { throw DomainError.conflict("Only a suspended subscription can be resumed; this one is \(s.status.rawValue).") }
+            let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
+            if s.billingPaused {
+                s.billingPaused = false
+                let charged = try await price(ctx, s, on: day, tx: tx)
+                _ = try await prorate(ctx, s, from: Money(minorUnits: 0, currency: ctx.currency), to: charged, on: day, text: "Service resumed on \(day)", tx: tx)
             }
             s.status = .active
-            s.billingPaused = false
             try await s.save(on: tx)
             try await record(ctx, s, kind: "resumed", from: .suspended, reason: nil, on: day, summary: "Service resumed", services: services, tx: tx)
             try await followCustomer(ctx, s.customerID, services: services, tx: tx)
@@ -101,26 +129,27 @@ extension Subscriptions {
     }
 
     /// Ends the service on `on` (that day is no longer charged): the rest of a billed period is
-    /// credited on a final invoice. A terminated subscription never changes again.
+    /// credited on a final invoice, which the next run issues. A terminated subscription never
+    /// changes again.
     public static func terminate(_ ctx: TenantContext, _ id: String?, reason: String?, on raw: String?,
                                  services: PlatformServices, on db: any Database) async throws -> Subscription {
         try ctx.require(.subscriptionsWrite)
-        let s = try await Subscription.find(id, in: ctx, on: db)
-        var v = Validator()
-        let why = v.text("reason", reason, max: 300)
-        try v.check()
-        guard s.status != .terminated else { throw DomainError.conflict("This subscription is already terminated.") }
-        let day = try eventDay(raw, s, services: services, ctx: ctx)
-        let from = s.status
-        return try await db.writeTransaction { tx in
-            if from != .pending, !s.billingPaused, let row = try await planRow(s, on: day, tx: tx) {
-                let price = Money(minorUnits: row.price, currency: ctx.currency)
-                _ = try await prorate(ctx, s, from: price, to: Money(minorUnits: 0, currency: ctx.currency), on: day,
-                                      text: "Service ended on \(day)", tx: tx)
+        return try await changing(ctx, id, on: db) { s, tx in
+            var v = Validator()
+            let why = v.text("reason", reason, max: 300)
+            try v.check()
+            guard s.status != .terminated else { throw DomainError.conflict("This subscription is already terminated.") }
+            let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
+            let from = s.status
+            if from != .pending {
+                let charged = try await price(ctx, s, on: day, tx: tx)
+                _ = try await prorate(ctx, s, from: charged, to: Money(minorUnits: 0, currency: ctx.currency), on: day, text: "Service ended on \(day)", tx: tx)
             }
             s.status = .terminated
             s.terminatedOn = day.description
             s.billingPaused = false
+            // The next run picks it up from the termination day on (for the final invoice).
+            if let next = s.nextBillOn.flatMap(LocalDate.init), next > day { s.nextBillOn = day.description }
             try await s.save(on: tx)
             try await record(ctx, s, kind: "terminated", from: from, reason: why, on: day, summary: "Service terminated", services: services, tx: tx)
             try await followCustomer(ctx, s.customerID, services: services, tx: tx)
@@ -133,41 +162,37 @@ extension Subscriptions {
     public static func changePlan(_ ctx: TenantContext, _ id: String?, planID: String?, effective: String?, on raw: String?, preview: Bool,
                                   services: PlatformServices, on db: any Database) async throws -> PlanChangeQuote {
         try ctx.require(preview ? .subscriptionsRead : .subscriptionsWrite)
-        let s = try await Subscription.find(id, in: ctx, on: db)
+        let current = try await Subscription.find(id, in: ctx, on: db)
         var v = Validator()
         let plan = try? await Plan.find(planID, in: ctx, on: db)
         if planID.nonBlank == nil { v.add("plan_id", "is required") } else if plan == nil {
             v.add("plan_id", "is not a plan you can see")
         } else if plan?.status != .active {
             v.add("plan_id", "is archived; choose a plan that is sold")
-        } else if plan?.id == s.planID {
+        } else if plan?.id == current.planID {
             v.add("plan_id", "is the subscription's plan already")
-        } else if let plan, !plan.branchIDs.isEmpty, !plan.branchIDs.contains(s.branchID) {
+        } else if let plan, !plan.branchIDs.isEmpty, !plan.branchIDs.contains(current.branchID) {
             v.add("plan_id", "is not sold in the customer's branch")
+        } else if plan?.billingKind != .postpaidMonthly {
+            v.add("plan_id", "must be a monthly plan (prepaid plans are sold by recharge)")
         }
         let when = effective.nonBlank ?? "now"
         if when != "now", when != "period_end" { v.add("effective", "must be now or period_end") }
         try v.check()
-        guard s.status == .active || s.status == .suspended else {
-            throw DomainError.conflict("A \(s.status.rawValue) subscription cannot change plan.")
-        }
-        let day = try eventDay(raw, s, services: services, ctx: ctx)
-        guard let newPlan = plan, let cycle = s.cycle else { throw DomainError.conflict("The subscription has no billing period yet.") }
-        if newPlan.billingKind != .postpaidMonthly || s.expiresOn != nil {
-            throw DomainError.invalid("plan_id", "prepaid plans change at the next recharge; choose a monthly plan")
-        }
-        let period = cycle.period(containing: day)
-        let startsOn = when == "now" ? day : period.end.adding(days: 1)
-        let body: @Sendable (any Database) async throws -> PlanChangeQuote = { tx in
-            guard let row = try await planRow(s, on: day, tx: tx) else { throw DomainError.conflict("The subscription has no price yet.") }
-            let old = Money(minorUnits: s.billingPaused ? 0 : row.price, currency: ctx.currency)
-            let new = Money(minorUnits: s.billingPaused ? 0 : newPlan.price, currency: ctx.currency)
+        let newPlan = plan!
+        let body: @Sendable (Subscription, any Database) async throws -> PlanChangeQuote = { s, tx in
+            guard s.status == .active || s.status == .suspended, let cycle = s.cycle else {
+                throw DomainError.conflict("A \(s.status.rawValue) subscription cannot change plan.")
+            }
+            let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
+            let period = cycle.period(containing: day)
+            let startsOn = when == "now" ? day : period.end.adding(days: 1)
             var quote: ProrationQuote?
             if when == "now" {
+                let old = try await price(ctx, s, on: day, tx: tx)
+                let new = Money(minorUnits: s.billingPaused ? 0 : newPlan.price, currency: ctx.currency)
                 quote = try Proration.quote(period: period, changeOn: day, oldPrice: old, newPrice: new)
-                if !preview {
-                    _ = try await prorate(ctx, s, from: old, to: new, on: day, text: "Plan change to \(newPlan.name)", tx: tx)
-                }
+                if !preview { _ = try await prorate(ctx, s, from: old, to: new, on: day, text: "Plan change to \(newPlan.name)", tx: tx) }
             }
             if !preview {
                 try await pricePlan(ctx, s, plan: newPlan, from: startsOn, prorated: when == "now", tx: tx)
@@ -181,8 +206,8 @@ extension Subscriptions {
             }
             return PlanChangeQuote(effective: when, quote: quote, startsOn: startsOn, applied: !preview)
         }
-        if preview { return try await body(db) }
-        return try await db.writeTransaction(body)
+        if preview { return try await body(current, db) }
+        return try await changing(ctx, id, on: db, body)
     }
 
     /// The next `count` periods from the one containing `from` (default today), each priced by
@@ -196,10 +221,11 @@ extension Subscriptions {
         var v = Validator()
         let from = v.localDate("from", raw) ?? LocalDate.today(services.clock.now(), in: ctx.timeZone)
         try v.check()
-        let rows = try await SubscriptionPlanPeriod.query(on: db).filter(\.$subscriptionID == s.id!).sort(\.$fromOn).sort(\.$createdAt).all()
+        let rows = try await SubscriptionPlanPeriod.inOrganization(ctx.organizationID, on: db).filter(\.$subscriptionID == s.id!).sort(\.$fromOn).sort(\.$createdAt).all()
         let plans = Dictionary(try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(rows.map(\.planID))).all().map { ($0.id!, $0) },
                                uniquingKeysWith: { a, _ in a })
-        let taxes = try await TaxRules.inForce(on: from, organizationID: ctx.organizationID, on: db)
+        // Every active rule; each period takes those in force on its first day.
+        let taxes = try await TaxRules.active(organizationID: ctx.organizationID, on: db)
         return cycle.periods(startingWith: cycle.period(containing: max(from, LocalDate(s.activatedOn ?? "") ?? from)), count: count).map { period in
             let row = rows.last { $0.fromOn <= period.start.description }
             let plan = row.flatMap { plans[$0.planID] }

@@ -78,27 +78,12 @@ extension Validator {
     }
 }
 
+/// Calendar dates as CRM stores them (text, YYYY-MM-DD), through MeghnaCore's `LocalDate`.
 public enum CalendarDate {
-    public static func isValid(_ text: String) -> Bool {
-        let parts = text.split(separator: "-")
-        guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, (1900...2200).contains(y), (1...12).contains(m)
-        else { return false }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let first = calendar.date(from: DateComponents(year: y, month: m, day: 1)),
-              let days = calendar.range(of: .day, in: .month, for: first)
-        else { return false }
-        return days.contains(d)
-    }
+    public static func isValid(_ text: String) -> Bool { LocalDate(text) != nil }
 
     /// Today in a time zone, YYYY-MM-DD.
-    public static func today(_ now: Date, in zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day], from: now)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    }
+    public static func today(_ now: Date, in zone: TimeZone) -> String { LocalDate.today(now, in: zone).description }
 }
 
 /// Decimal text with up to six fraction digits as an exact integer of millionths.

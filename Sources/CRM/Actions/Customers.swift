@@ -336,7 +336,6 @@ public enum Customers {
         }
     }
 
-    /// Archives instead of deleting: invoices and payments will point at customers.
     /// Sets the status that follows from the customer's services (Billing calls this inside
     /// its transaction when a subscription changes state); a timeline entry notes the change.
     public static func followServices(_ ctx: TenantContext, _ id: UUID, status: CustomerStatus, at date: Date, on tx: any Database) async throws {
@@ -349,6 +348,7 @@ public enum Customers {
                                     changes: [FieldChange(field: "status", before: before.rawValue, after: status.rawValue)], at: date, on: tx)
     }
 
+    /// Archives instead of deleting: invoices and payments will point at customers.
     public static func archive(_ ctx: TenantContext, _ id: String?, services: CRMServices, on db: any Database) async throws -> Customer {
         try await setArchived(ctx, id, true, services: services, on: db)
     }
