@@ -99,7 +99,8 @@ def test_a_customer_is_signed_up_and_a_plan_change_is_previewed(demo, page):
 
 def test_the_run_preview_then_run_now_issues_the_invoice(demo, page):
     page.get(demo.base + "/billing/runs")
-    assert "The next run" in text(page)
+    conftest.click_and_wait(page, "#preview-run")
+    assert "The next run, through" in text(page)
     match = re.search(r"(\d+) invoices, total", text(page))
     assert match and int(match.group(1)) >= 1, text(page)
     submit_confirmed(page, "#run-form button[type=submit]")

@@ -59,7 +59,7 @@ enum AddonPages {
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let addons = try await Addons.list(ctx, status: nil, page: try CursorRequest(limit: 200), on: req.db).items
-        let canManage = CatalogPages.canManage(ctx)
+        let canManage = CatalogAccess.canManage(ctx, wholeOrganization: true)
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
             h.formError(state.general)
             h.el("div", [.class("grid")]) { h in

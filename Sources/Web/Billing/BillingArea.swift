@@ -1,4 +1,5 @@
 import Billing
+import CRM
 import Fluent
 import Jobs
 import Ledger
@@ -43,8 +44,8 @@ struct BillingArea: AreaModule {
         CatalogPages.register(signedIn)
     }
 
-    func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] {
-        try await CustomerServicesPanel.render(req, customerID: customerID, canWrite: canWrite, csrf: csrf)
+    func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] {
+        try await CustomerServicesPanel.render(req, customer: customer, canWrite: canWrite, csrf: csrf)
     }
 
     func registerJobs(into registry: inout JobRegistry, _ env: AreaEnvironment) {

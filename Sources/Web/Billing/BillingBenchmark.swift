@@ -45,27 +45,18 @@ struct BillingBenchmarkCommand: AsyncCommand {
         guard let through = due.flatMap(LocalDate.init) else { throw CommandFailure("No subscription is due.") }
         let started = ContinuousClock.now
         let run = try await InvoiceRuns.run(organizationID: org.id!, through: through, dryRun: false, actor: "benchmark", services: services, on: db)
-        let seconds = Self.seconds(ContinuousClock.now - started)
+        let seconds = (ContinuousClock.now - started).inSeconds
         context.console.print(String(format: "run through %@: %d invoices in %.1f s (%.0f invoices/s), peak memory %d MB", through.description,
-                                     run.invoices, seconds, Double(run.invoices) / max(seconds, 0.001), Self.peakMemoryMB()))
+                                     run.invoices, seconds, Double(run.invoices) / max(seconds, 0.001), ProcessMemory.peakKB() / 1024))
         let again = ContinuousClock.now
         let rerun = try await InvoiceRuns.run(organizationID: org.id!, through: through, dryRun: false, actor: "benchmark", services: services, on: db)
-        context.console.print(String(format: "re-run: %d invoices written in %.1f s", rerun.invoices, Self.seconds(ContinuousClock.now - again)))
+        context.console.print(String(format: "re-run: %d invoices written in %.1f s", rerun.invoices, (ContinuousClock.now - again).inSeconds))
         let floor = try await BillingBenchmarkSeed.floor(ctx, rows: max(run.invoices, 1), on: db)
         context.console.print(String(format: "floor (the same rows as plain batched SQL, rolled back): %.1f s; the run took %.1f× that", floor,
                                      seconds / max(floor, 0.001)))
-        let problems = try await Ledger.check(organizationID: org.id!, on: db) + InvoiceRuns.ledgerProblems(organizationID: org.id!, on: db)
+        var problems: [LedgerProblem] = []
+        for area in AreaModules.all { problems += try await area.ledgerChecks(organizationID: org.id!, on: db) }
         guard problems.isEmpty else { throw CommandFailure("The ledger check found \(problems.count) problems after the run.") }
         context.console.print("ledger check: clean")
-    }
-
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-
-    /// The process's peak resident memory (VmHWM), in MB.
-    static func peakMemoryMB() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb / 1024
     }
 }

@@ -26,14 +26,12 @@ struct BillingRunCommand: AsyncCommand {
             day = parsed
         }
         try await app.prepareDatabase()
-        var organizations = try await Organization.query(on: app.db).sort(\.$createdAt).all()
-        if let slug = signature.organization {
-            organizations = organizations.filter { $0.slug == slug }
-            guard !organizations.isEmpty else { throw CommandFailure("No organization has the slug \"\(slug)\".") }
-        }
+        let query = Organization.query(on: app.db).sort(\.$createdAt)
+        if let slug = signature.organization { query.filter(\.$slug == slug) }
+        let organizations = try await query.all()
+        if let slug = signature.organization, organizations.isEmpty { throw CommandFailure("No organization has the slug \"\(slug)\".") }
         for org in organizations {
-            let zone = TimeZone(identifier: org.timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Dhaka")!
-            let through = day ?? LocalDate.today(app.meghna.services.clock.now(), in: zone)
+            let through = day ?? LocalDate.today(app.meghna.services.clock.now(), in: org.timeZone)
             let summary = try await InvoiceRuns.run(organizationID: org.id!, through: through, dryRun: signature.dryRun, actor: "cli:billing-run",
                                                     services: app.meghna.services, on: app.db)
             let verb = signature.dryRun ? "would issue" : "issued"

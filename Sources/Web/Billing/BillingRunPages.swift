@@ -25,36 +25,44 @@ enum BillingRunPages {
         let ctx = try req.ctx
         let typed = form.values["on"] ?? req.queryValue("on")
         let previewDay = typed.flatMap(LocalDate.init).map(\.description)
-        let preview = try await BillingRuns.preview(ctx, on: previewDay, services: req.services, on: req.db)
+        // A dry run reads every subscription due: only when asked (or after a refused run).
+        let wanted = req.queryValue("preview") == "1" || !form.errors.isEmpty || form.general != nil
+        let preview = wanted ? try await BillingRuns.preview(ctx, on: previewDay, services: req.services, on: req.db) : nil
         let runs = try await BillingRuns.list(ctx, page: try CursorRequest(limit: 30), on: req.db).items
-        let branches = Dictionary(try await Branch.scoped(to: ctx, on: req.db).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let branches = Dictionary(try await Branches.all(ctx, on: req.db).map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: ctx.currency)) }
         let page = try req.page("Invoice runs")
         var html = HTML()
         html.appLayout(page) { h in
             h.pageHead("Invoice runs")
             h.el("div", [.class("panel")]) { h in
-                h.el("h2", text: "The next run, through \(preview.through)")
-                h.el("p", text: "\(preview.invoices) invoices, total \(ctx.currency) \(money(preview.total)), from \(preview.subscriptions) subscriptions due.")
-                h.el("table", [.class("data")]) { h in
-                    h.raw(#"<thead><tr><th>Branch</th><th class="num">Invoices</th><th class="num">Total</th></tr></thead><tbody>"#)
-                    for (branch, figures) in preview.perBranch.sorted(by: { (branches[$0.key] ?? "") < (branches[$1.key] ?? "") }) {
-                        h.raw("<tr><td>")
-                        h.text(branches[branch] ?? "")
-                        h.raw(#"</td><td class="num">"#)
-                        h.text(String(figures.invoices))
-                        h.raw(#"</td><td class="num">"#)
-                        h.text(money(figures.total))
-                        h.raw("</td></tr>")
+                if let preview {
+                    h.el("h2", text: "The next run, through \(preview.through)")
+                    h.el("p", text: "\(preview.invoices) invoices, total \(ctx.currency) \(money(preview.total)), from \(preview.subscriptions) subscriptions due.")
+                    h.el("table", [.class("data")]) { h in
+                        h.raw(#"<thead><tr><th>Branch</th><th class="num">Invoices</th><th class="num">Total</th></tr></thead><tbody>"#)
+                        for (branch, figures) in preview.perBranch.sorted(by: { (branches[$0.key] ?? "") < (branches[$1.key] ?? "") }) {
+                            h.raw("<tr><td>")
+                            h.text(branches[branch] ?? "")
+                            h.raw(#"</td><td class="num">"#)
+                            h.text(String(figures.invoices))
+                            h.raw(#"</td><td class="num">"#)
+                            h.text(money(figures.total))
+                            h.raw("</td></tr>")
+                        }
+                        h.raw("</tbody>")
                     }
-                    h.raw("</tbody>")
+                } else {
+                    h.el("h2", text: "The next run")
+                    h.el("a", [.class("btn"), .attr("id", literal: "preview-run"), .href(BillingRoutes.runs.link.query([("preview", "1")]))],
+                         text: "Preview what it would invoice")
                 }
                 if ctx.can(.invoicesWrite) {
                     h.postForm(BillingRoutes.runs.link, csrf: page.csrf, class: "form", id: "run-form",
                                confirm: "Issue the invoices that are due? Each period is invoiced once; running again adds nothing.") { h in
                         h.formError(form.general)
                         var state = form
-                        state.values["on"] = typed ?? preview.through.description
+                        state.values["on"] = typed ?? LocalDate.today(req.services.clock.now(), in: ctx.timeZone).description
                         h.field("Bill periods starting on or before", "on", form: state, type: "date", id: "run_on")
                         h.raw(#"<div class="form-actions"><button class="btn primary" type="submit">Run now</button></div>"#)
                     }

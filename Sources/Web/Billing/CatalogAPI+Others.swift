@@ -17,7 +17,7 @@ extension CatalogAPI {
         }
 
         static let fields: [(String, Schema)] = [
-            ("code", PlanRequest.fields[0].1), ("name", .text(max: 100)), ("kind", .choice(Addon.Kind.allCases.map(\.rawValue))),
+            ("code", PlanRequest.codeSchema), ("name", .text(max: 100)), ("kind", .choice(Addon.Kind.allCases.map(\.rawValue))),
             ("category", .choice(Addon.categories)), ("price", MoneyInput.schema), ("taxable", .boolean),
             ("description", .optionalText(max: 500)), ("status", .choice(CatalogStatus.allCases.map(\.rawValue))),
         ]
@@ -82,7 +82,7 @@ extension CatalogAPI {
         }
 
         static let fields: [(String, Schema)] = [
-            ("code", PlanRequest.fields[0].1), ("name", .text(max: 100)),
+            ("code", PlanRequest.codeSchema), ("name", .text(max: 100)),
             ("rate", .string(pattern: #"[0-9]{1,3}(\.[0-9]{1,2})?"#, description: "Percentage from 0 to 100, two decimals: \"5\", \"7.5\"",
                              message: "must be a percentage such as 5 or 7.5")),
             ("inclusive", .boolean), ("applies_to", .array(.choice(TaxRule.Scope.allCases.map(\.rawValue)), minItems: 1, maxItems: 3)),

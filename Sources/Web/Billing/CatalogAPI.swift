@@ -94,9 +94,11 @@ enum CatalogAPI {
 
         static let speed = Schema.string(pattern: #"[0-9]{1,8}(\.[0-9]{1,3})?\s?([kKmM]|[kKmM]bps)?"#, description: "20M, 1.5M or 512k (a bare number is Mbit/s)",
                                           message: "must be a speed such as 20M, 1.5M or 512k")
+        /// A catalog code (plans, add-ons, tax rules).
+        static let codeSchema = Schema.string(minLength: 1, maxLength: 32, pattern: "[A-Za-z0-9_.-]+", description: "Unique; stored upper case",
+                                              message: "may hold only letters, digits, '-', '_' and '.'")
         static let fields: [(String, Schema)] = [
-            ("code", .string(minLength: 1, maxLength: 32, pattern: "[A-Za-z0-9_.-]+", description: "Unique; names the router profile; stored upper case",
-                             message: "may hold only letters, digits, '-', '_' and '.'")),
+            ("code", codeSchema),
             ("name", .text(max: 100)), ("service_type", .choice(ServiceType.allCases.map(\.rawValue))),
             ("download_speed", speed), ("upload_speed", speed),
             ("burst", .anyOf([.object([("download", speed), ("upload", speed), ("threshold_download", speed), ("threshold_upload", speed),

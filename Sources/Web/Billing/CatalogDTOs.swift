@@ -132,7 +132,7 @@ struct DiscountDTO: Encodable {
         couponCode = d.couponCode
         kind = d.percentBasisPoints == nil ? "fixed" : "percent"
         percent = d.percentBasisPoints.map(percentText)
-        amount = d.amount.map { MoneyDTO(Money(minorUnits: $0, currency: d.currency)) }
+        amount = d.amount.map { MoneyDTO(minorUnits: $0, currency: d.currency) }
         target = d.target.rawValue
         targetID = d.targetID
         cycles = d.cycles

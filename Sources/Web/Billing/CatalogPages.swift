@@ -14,10 +14,10 @@ enum CatalogPages {
         TaxRulePages.register(routes)
     }
 
-    static func canManage(_ ctx: TenantContext) -> Bool { ctx.can(.plansManage) && !ctx.isResellerScoped }
-
-    static func requireManage(_ ctx: TenantContext) throws {
-        guard canManage(ctx) else { throw DomainError.forbidden("You need the plans.manage permission to change the catalog.") }
+    static func requireManage(_ ctx: TenantContext, wholeOrganization: Bool = true) throws {
+        guard CatalogAccess.canManage(ctx, wholeOrganization: wholeOrganization) else {
+            throw DomainError.forbidden("You cannot change this part of the catalog (plans.manage, and for what every branch shares, every branch).")
+        }
     }
 
     /// The page: heading, an edit form when editing, the table, the add form.
@@ -36,7 +36,7 @@ enum CatalogPages {
                 }
             }
             h.el("div", [.class("panel table-wrap")]) { h in table(&h) }
-            if canManage(ctx), editing == nil {
+            if CatalogAccess.canManage(ctx, wholeOrganization: true), editing == nil {
                 h.el("div", [.class("panel")]) { h in addForm(&h, page.csrf) }
             }
         }

@@ -7,11 +7,13 @@ import Vapor
 
 /// The customer page's "Services" panel: the customer's subscriptions and a form to add one.
 enum CustomerServicesPanel {
-    static func render(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] {
+    static func render(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] {
+        let customerID = customer.id!
         let ctx = try req.ctx
         guard ctx.can(.subscriptionsRead) else { return [] }
         let (subscriptions, names, addresses) = try await Subscriptions.customerServices(ctx, customerID, on: req.db)
-        let plans = ctx.can(.plansRead) ? try await Plans.active(ctx, on: req.db) : []
+        let signsUp = canWrite && ctx.can(.subscriptionsWrite) && ctx.can(.plansRead)
+        let plans = signsUp ? try await Plans.active(ctx, soldIn: customer.branchID, on: req.db) : []
         let today = LocalDate.today(req.services.clock.now(), in: ctx.timeZone)
         var h = HTML(capacity: 4096)
         h.el("section", [.class("panel"), .attr("id", literal: "services")]) { h in
@@ -32,7 +34,7 @@ enum CustomerServicesPanel {
                 }
                 h.raw("</tbody>")
             }
-            guard canWrite, ctx.can(.subscriptionsWrite), !plans.isEmpty else { return }
+            guard signsUp, !plans.isEmpty else { return }
             h.postForm(BillingRoutes.subscriptions.link, csrf: csrf, class: "form", id: "service-form") { h in
                 h.raw("<h3>Add a service</h3>")
                 h.void("input", [.type("hidden"), .name("customer_id"), .value(customerID.pathValue)])

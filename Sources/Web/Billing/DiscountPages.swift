@@ -67,9 +67,10 @@ enum DiscountPages {
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let discounts = try await Discounts.list(ctx, page: try CursorRequest(limit: 200), on: req.db).items
-        let canManage = CatalogPages.canManage(ctx)
-        let plans = try await Plans.active(ctx, on: req.db)
-        let addons = try await Addons.list(ctx, status: "active", page: try CursorRequest(limit: 200), on: req.db).items
+        let canManage = CatalogAccess.canManage(ctx, wholeOrganization: true)
+        // The pickers' choices, only for someone who sees a form.
+        let plans = canManage ? try await Plans.active(ctx, on: req.db) : []
+        let addons = canManage ? try await Addons.list(ctx, status: "active", page: try CursorRequest(limit: 200), on: req.db).items : []
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
             let targets = [("", "Any (or the whole invoice)")] + plans.map { ($0.id!.pathValue, "Plan \($0.code)") } + addons.map { ($0.id!.pathValue, "Add-on \($0.code)") }
             h.formError(state.general)

@@ -46,7 +46,7 @@ enum InvoiceAPI {
     static func pdfResponse(_ file: (fileName: String, bytes: [UInt8])) throws -> Response {
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
-        headers.replaceOrAdd(name: .contentDisposition, value: "inline; filename=\"\(file.fileName)\"")
+        headers.contentDisposition = .init(.inline, filename: file.fileName)
         return Response(status: .ok, headers: headers, body: .init(data: Data(file.bytes)))
     }
 }

@@ -31,7 +31,7 @@ struct InvoiceDTO: Encodable {
     }
 
     init(_ i: Invoice, lines: [InvoiceLine]? = nil, taxes: [InvoiceTax]? = nil) {
-        let money = { (minor: Int64) in MoneyDTO(Money(minorUnits: minor, currency: i.currency)) }
+        let money = { (minor: Int64) in MoneyDTO(minorUnits: minor, currency: i.currency) }
         id = i.id!
         customerID = i.customerID
         subscriptionID = i.subscriptionID
@@ -87,7 +87,7 @@ struct BillingRunDTO: Encodable {
         actor = r.actor
         invoices = r.invoices
         subscriptions = r.subscriptions
-        total = MoneyDTO(Money(minorUnits: r.total, currency: currency))
+        total = MoneyDTO(minorUnits: r.total, currency: currency)
         startedAt = r.startedAt
         finishedAt = r.finishedAt
     }
@@ -119,9 +119,9 @@ struct RunPreviewDTO: Encodable {
         on = s.through.description
         subscriptions = s.subscriptions
         invoices = s.invoices
-        total = MoneyDTO(Money(minorUnits: s.total, currency: currency))
+        total = MoneyDTO(minorUnits: s.total, currency: currency)
         branches = s.perBranch.sorted { $0.key.uuidString < $1.key.uuidString }
-            .map { Branch(branchID: $0.key, invoices: $0.value.invoices, total: MoneyDTO(Money(minorUnits: $0.value.total, currency: currency))) }
+            .map { Branch(branchID: $0.key, invoices: $0.value.invoices, total: MoneyDTO(minorUnits: $0.value.total, currency: currency)) }
     }
 
     static let schema = Schema.named("RunPreview", .object([

@@ -25,7 +25,7 @@ enum InvoicePages {
         var html = HTML()
         html.appLayout(try req.page("Invoices")) { h in
             h.pageHead("Invoices") { h in
-                if ctx.can(.invoicesRead), !ctx.isResellerScoped, ctx.allowedBranchIDs == nil {
+                if BillingRuns.canSee(ctx) {
                     h.el("a", [.class("btn"), .href(BillingRoutes.runs.link)], text: "Invoice runs")
                 }
             }

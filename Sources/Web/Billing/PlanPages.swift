@@ -21,13 +21,14 @@ enum PlanPages {
         var html = HTML()
         html.appLayout(try req.page("Plans")) { h in
             h.pageHead("Plans") { h in
-                if CatalogPages.canManage(ctx) { h.el("a", [.class("btn primary"), .href(BillingRoutes.newPlan.link)], text: "New plan") }
+                if CatalogAccess.canManage(ctx, wholeOrganization: false) { h.el("a", [.class("btn primary"), .href(BillingRoutes.newPlan.link)], text: "New plan") }
             }
             h.el("form", [.class("filters"), .attr("method", literal: "get"), .action(BillingRoutes.plans.link)]) { h in
                 h.void("input", [.name("q"), .type("search"), .attr("placeholder", literal: "Name or code"), .value(filter.query ?? ""), .label("Search")])
                 h.select("status", Choice.values(CatalogStatus.allCases.map(\.rawValue), selected: filter.status, blank: "Any status"), label: "Status")
-                h.select("service_type", ServiceType.allCases.map { Choice(value: $0.rawValue, label: $0.title, checked: $0.rawValue == filter.serviceType) }
-                    .prepending(Choice(value: "", label: "Any service", checked: filter.serviceType.nonBlank == nil)), label: "Service")
+                h.select("service_type", Choice.values(ServiceType.allCases.map(\.rawValue), selected: filter.serviceType, blank: "Any service") {
+                    ServiceType(rawValue: $0)?.title ?? $0
+                }, label: "Service")
                 h.raw(#"<button class="btn" type="submit">Filter</button>"#)
             }
             h.el("div", [.class("panel table-wrap")]) { h in
@@ -61,7 +62,7 @@ enum PlanPages {
     }
 
     static func new(_ req: Request) async throws -> Response {
-        try CatalogPages.requireManage(try req.ctx)
+        try CatalogPages.requireManage(try req.ctx, wholeOrganization: false)
         return try await form(req, plan: nil, state: FormState(values: ["service_type": "pppoe", "billing_kind": "postpaid_monthly", "taxable": "true"]))
     }
 
@@ -100,7 +101,9 @@ enum PlanPages {
         (i.burstDownload, i.burstUpload) = (v["burst_download"] ?? "", v["burst_upload"] ?? "")
         (i.burstThresholdDownload, i.burstThresholdUpload, i.burstTime) = (v["burst_threshold_download"] ?? "", v["burst_threshold_upload"] ?? "", v["burst_time_seconds"] ?? "")
         (i.description, i.status) = (v["description"] ?? "", v["status"])
-        i.branchIDs = [v["branch_id"] ?? ""]
+        // One branch or every branch from the page; a plan sold in several keeps them (the form
+        // shows them and sends no branch field; the API changes such lists).
+        i.branchIDs = v["branch_id"].map { [$0] }
         return i
     }
 
@@ -109,7 +112,8 @@ enum PlanPages {
                  "upload_speed": Plan.rate(p.uploadKbps), "price": p.priceMoney.decimalString, "setup_fee": p.setupFeeMoney.decimalString,
                  "billing_kind": p.billingKind.rawValue, "validity_days": p.validityDays.map(String.init) ?? "",
                  "data_quota_mb": p.dataQuotaMB.map(String.init) ?? "", "taxable": p.taxable ? "true" : "false", "description": p.details ?? "",
-                 "status": p.status.rawValue, "branch_id": p.branchIDs.first?.pathValue ?? ""]
+                 "status": p.status.rawValue]
+        if p.branchIDs.count <= 1 { v["branch_id"] = p.branchIDs.first?.pathValue ?? "" }
         if let bd = p.burstDownloadKbps, let bu = p.burstUploadKbps, let td = p.burstThresholdDownloadKbps, let tu = p.burstThresholdUploadKbps {
             v["burst_download"] = Plan.rate(bd)
             v["burst_upload"] = Plan.rate(bu)
@@ -122,9 +126,9 @@ enum PlanPages {
 
     static func form(_ req: Request, plan: Plan?, state: FormState, status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
-        let branches = try await Branch.scoped(to: ctx, on: req.db).sort(\.$name).all().filter { ctx.allowedBranchIDs?.contains($0.id!) ?? true }
+        let branches = try await Branches.grantable(ctx, on: req.db)
         let title = plan.map { "Plan \($0.code)" } ?? "New plan"
-        let canManage = CatalogPages.canManage(ctx)
+        let canManage = CatalogAccess.canManage(ctx, wholeOrganization: false)
         let page = try req.page(title)
         var html = HTML()
         html.appLayout(page) { h in
@@ -149,8 +153,15 @@ enum PlanPages {
                     h.field("Data quota (MB)", "data_quota_mb", form: state, hint: "Empty: unlimited", [.attr("inputmode", literal: "numeric")])
                     h.selectField("Taxable", "taxable", [Choice(value: "true", label: "Yes", checked: state.values["taxable"] != "false"),
                                                          Choice(value: "false", label: "No", checked: state.values["taxable"] == "false")], form: state)
-                    h.selectField("Sold in", "branch_id", Choice.list(branches.map { ($0.id!, $0.name) }, selected: state.values["branch_id"],
-                                                                      blank: ctx.allowedBranchIDs == nil ? "Every branch" : nil), form: state)
+                    if let plan, plan.branchIDs.count > 1 {
+                        h.el("div", [.class("field")]) { h in
+                            h.el("label", text: "Sold in")
+                            h.el("p", text: branches.filter { plan.branchIDs.contains($0.id!) }.map(\.name).joined(separator: ", "))
+                        }
+                    } else {
+                        h.selectField("Sold in", "branch_id", Choice.list(branches.map { ($0.id!, $0.name) }, selected: state.values["branch_id"],
+                                                                          blank: ctx.isWholeOrganization ? "Every branch" : nil), form: state)
+                    }
                     if plan != nil {
                         h.selectField("Status", "status", Choice.values(CatalogStatus.allCases.map(\.rawValue), selected: state.values["status"]), form: state)
                     }
@@ -177,8 +188,4 @@ enum PlanPages {
         }
         return html.response(status: status)
     }
-}
-
-extension Array {
-    func prepending(_ element: Element) -> [Element] { [element] + self }
 }

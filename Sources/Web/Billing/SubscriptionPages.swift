@@ -101,11 +101,11 @@ enum SubscriptionPages {
         let ctx = try req.ctx
         let s = try await Subscriptions.find(ctx, id.uuidString, on: req.db)
         let customer = try await Customers.find(ctx, s.customerID.uuidString, on: req.db)
-        let plans = try await Plans.active(ctx, on: req.db)
-        let planName = try await Plan.find(s.planID, in: ctx, on: req.db).name
+        let canWrite = ctx.can(.subscriptionsWrite)
+        let plans = canWrite && s.status == .active ? try await Plans.active(ctx, soldIn: s.branchID, on: req.db) : []
+        let planName = try await Subscriptions.planName(ctx, s, on: req.db)
         let schedule = try await Subscriptions.schedule(ctx, id.uuidString, count: 6, services: req.services, on: req.db)
         let history = try await Subscriptions.history(ctx, s, on: req.db)
-        let canWrite = ctx.can(.subscriptionsWrite)
         let page = try req.page("\(customer.numberText) · \(planName)")
         var html = HTML()
         html.appLayout(page) { h in
@@ -166,17 +166,5 @@ enum SubscriptionPages {
             }
         }
         return html.response(status: status)
-    }
-}
-
-extension HTML {
-    mutating func fact(_ label: String, _ value: String) {
-        el("dt", text: label)
-        el("dd", text: value)
-    }
-
-    mutating func fact(_ label: String, _ content: (inout HTML) -> Void) {
-        el("dt", text: label)
-        el("dd", [], content)
     }
 }

@@ -66,7 +66,7 @@ enum TaxRulePages {
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let rules = try await TaxRules.list(ctx, page: try CursorRequest(limit: 200), on: req.db).items
-        let canManage = CatalogPages.canManage(ctx)
+        let canManage = CatalogAccess.canManage(ctx, wholeOrganization: true)
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
             h.formError(state.general)
             h.el("div", [.class("grid")]) { h in

@@ -51,7 +51,7 @@ struct CRMBenchmarkCommand: AsyncCommand {
         for (kind, q) in mixed {
             let start = ContinuousClock.now
             let page = try await CustomerDirectory.search(ctx, .init(query: q), page: try CursorRequest(limit: 50), on: db)
-            let ms = seconds(ContinuousClock.now - start) * 1000
+            let ms = (ContinuousClock.now - start).inSeconds * 1000
             if !page.items.isEmpty { hits += 1 }
             byKind[kind, default: []].append(ms)
             all.append(ms)
@@ -80,15 +80,13 @@ struct CRMBenchmarkCommand: AsyncCommand {
             for _ in 0..<50 {
                 let start = ContinuousClock.now
                 let page = try await CustomerDirectory.search(ctx, filter, page: try CursorRequest(limit: 50, cursor: cursor), on: db)
-                times.append(seconds(ContinuousClock.now - start) * 1000)
+                times.append((ContinuousClock.now - start).inSeconds * 1000)
                 cursor = page.nextCursor
             }
             context.console.print("  list \(label.padding(toLength: 26, withPad: " ", startingAt: 0)) 50 consecutive pages of 50: "
                                   + "p50 \(format(percentile(times, 50))) ms, p99 \(format(percentile(times, 99))) ms")
         }
     }
-
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     func percentile(_ values: [Double], _ p: Double) -> Double {
         guard !values.isEmpty else { return 0 }

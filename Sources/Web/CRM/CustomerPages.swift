@@ -110,7 +110,7 @@ enum CustomerPages {
         let page = try req.page("\(c.numberText) \(c.displayName)")
         var panels: [HTML] = []
         for area in AreaModules.all {
-            panels += try await area.customerPanels(req, customerID: id, canWrite: c.archivedAt == nil, csrf: page.csrf)
+            panels += try await area.customerPanels(req, customer: c, canWrite: c.archivedAt == nil, csrf: page.csrf)
         }
         var html = HTML()
         html.appLayout(page) { h in
@@ -185,16 +185,6 @@ private extension HTML {
             }
             if let notes = c.notes.nonEmpty { h.el("p", [.class("notes")], text: notes) }
         }
-    }
-
-    /// `<dt>term</dt><dd>value</dd>` when there is a value.
-    mutating func fact(_ term: StaticString, _ value: String?) {
-        guard let value = value.nonEmpty else { return }
-        raw("<dt>")
-        raw(term)
-        raw("</dt><dd>")
-        text(value)
-        raw("</dd>")
     }
 
     mutating func addresses(_ m: CustomerPages.Model, csrf: String) {

@@ -12,7 +12,6 @@ enum TrialBalancePage {
 
     static func show(_ req: Request) async throws -> Response {
         let ctx = try req.ctx
-        try ctx.require(.ledgerRead)
         let today = LocalDate.today(req.services.clock.now(), in: ctx.timeZone)
         let typed = req.queryValue("on") ?? ""
         var error: String?

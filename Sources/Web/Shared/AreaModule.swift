@@ -1,3 +1,4 @@
+import CRM
 import Fluent
 import Foundation
 import Jobs
@@ -35,7 +36,7 @@ protocol AreaModule: Sendable {
     /// (`Activity.relatedType` is the record type, e.g. "customer").
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)?
     /// Panels this area adds to the customer page (Billing: the customer's services).
-    func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML]
+    func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML]
     /// This area's ledger invariants for `meghna ledger check` (for one organization, or all).
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem]
 }
@@ -53,7 +54,7 @@ extension AreaModule {
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {}
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)? { nil }
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] { [] }
-    func customerPanels(_ req: Request, customerID: UUID, canWrite: Bool, csrf: String) async throws -> [HTML] { [] }
+    func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] { [] }
 }
 
 /// What job handlers get from the composition root.

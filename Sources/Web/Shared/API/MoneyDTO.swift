@@ -12,6 +12,10 @@ struct MoneyDTO: Encodable, Equatable {
         currency = money.currency
     }
 
+    init(minorUnits: Int64, currency: String) {
+        self.init(Money(minorUnits: minorUnits, currency: currency))
+    }
+
     static let schema = Schema.named("Money", .object([
         ("amount", .string(pattern: #"-?[0-9]+(\.[0-9]{1,3})?"#, description: "Decimal string with the currency's decimals, e.g. \"1500.00\"")),
         ("currency", .string(pattern: "[A-Z]{3}", description: "ISO 4217 code")),

@@ -31,14 +31,13 @@ struct JobsBenchmarkCommand: AsyncCommand {
                                configuration: .init(queues: ["benchmark"], concurrency: signature.concurrency ?? 8), logger: app.logger)
         let ran = try await worker.drain()
         let finished = ContinuousClock.now
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         let database = switch app.meghna.configuration.database {
         case .postgres: "PostgreSQL"
         default: "SQLite"
         }
         context.console.print(String(format: "%@: enqueued %d jobs in %.2f s (%.0f/s); claimed and completed %d in %.2f s (%.0f jobs/s)",
-                                     database, count, seconds(enqueued - started), Double(count) / seconds(enqueued - started), ran,
-                                     seconds(finished - enqueued), Double(ran) / seconds(finished - enqueued)))
+                                     database, count, (enqueued - started).inSeconds, Double(count) / (enqueued - started).inSeconds, ran,
+                                     (finished - enqueued).inSeconds, Double(ran) / (finished - enqueued).inSeconds))
         try await JobRecord.query(on: app.db).filter(\.$queue == "benchmark").delete()
     }
 }

@@ -296,12 +296,7 @@ final class ChildServer: @unchecked Sendable {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    func peakMemoryKB() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
+    func peakMemoryKB() -> Int { ProcessMemory.peakKB(pid: pid) }
 }
 
 private func milliseconds(_ d: Duration) -> Double {

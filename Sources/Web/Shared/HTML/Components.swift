@@ -173,3 +173,23 @@ struct Choice: Encodable, Sendable {
             + values.map { Choice(value: $0, label: label($0), checked: $0 == selected) }
     }
 }
+
+extension HTML {
+    /// `<dt>term</dt><dd>value</dd>` when there is a value.
+    mutating func fact(_ term: StaticString, _ value: String?) {
+        guard let value, !value.isEmpty else { return }
+        raw("<dt>")
+        raw(term)
+        raw("</dt><dd>")
+        text(value)
+        raw("</dd>")
+    }
+
+    /// `<dt>term</dt><dd>…</dd>` with markup inside (a badge).
+    mutating func fact(_ term: StaticString, _ content: (inout HTML) -> Void) {
+        raw("<dt>")
+        raw(term)
+        raw("</dt>")
+        el("dd", [], content)
+    }
+}
