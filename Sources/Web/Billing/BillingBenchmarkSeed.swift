@@ -37,7 +37,7 @@ enum BillingBenchmarkSeed {
         while written < target - have {
             let rows = try await db.rows("""
                 SELECT c.id, c.branch_id FROM customers c WHERE \(TenantSQL.organization(ctx.organizationID, alias: "c")) \
-                AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id) ORDER BY c.id LIMIT \(literal: min(2000, target - have - written))
+                AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE \(TenantSQL.sameOrganization("s", "c")) AND s.customer_id = c.id) ORDER BY c.id LIMIT \(literal: min(2000, target - have - written))
                 """)
             if rows.isEmpty { break }
             var subs: [SQLQueryString] = [], prices: [SQLQueryString] = []
