@@ -78,6 +78,9 @@ public struct PlatformServices: Sendable {
     /// reseller does not exist there. CRM supplies it (Platform does not know resellers); the
     /// default knows only the reseller itself.
     public var resellerSubtree: @Sendable (_ organizationID: UUID, _ resellerID: UUID, _ db: any Database) async throws -> Set<UUID> = { _, id, _ in [id] }
+    /// Why an organization's currency may no longer change (money is recorded in it), or nil.
+    /// The areas that keep money supply it; the default knows of none.
+    public var currencyInUse: @Sendable (_ organizationID: UUID, _ db: any Database) async throws -> String? = { _, _ in nil }
 
     public init(clock: Clock, hasher: PasswordHashing, secrets: SecretBox, outbox: OutboxClient, policy: SecurityPolicy = .init(),
                 baseURL: String) {

@@ -90,6 +90,11 @@ public enum Organizations {
            try await Organization.query(on: db).filter(\.$slug == slug).first() != nil {
             throw DomainError.invalid("slug", "is already used by another organization")
         }
+        // Prices, invoices and the ledger hold amounts in the currency they were written in;
+        // changing it under them would mix currencies on one invoice or account.
+        if let c = valid.currency, c != org.currency, let reason = try await services.currencyInUse(org.id!, db) {
+            throw DomainError.invalid("currency", "cannot change from \(org.currency): \(reason)")
+        }
         return try await db.writeTransaction { tx in
             var changes: [String: String] = [:]
             if let name = valid.name, name != org.name { changes["name"] = "\(org.name) → \(name)"; org.name = name }

@@ -98,6 +98,12 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     services.resellerSubtree = { organizationID, resellerID, db in
         try await Resellers.subtree(organizationID: organizationID, resellerID: resellerID, on: db)
     }
+    services.currencyInUse = { organizationID, db in
+        for area in AreaModules.all {
+            if let reason = try await area.currencyInUse(organizationID: organizationID, on: db) { return reason }
+        }
+        return nil
+    }
     let transports = options.transports ?? .live(eventLoopGroup: app.eventLoopGroup, httpClient: app.http.client.shared)
 
     var registry = JobRegistry()

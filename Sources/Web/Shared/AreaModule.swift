@@ -39,6 +39,9 @@ protocol AreaModule: Sendable {
     func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML]
     /// This area's ledger invariants for `meghna ledger check` (for one organization, or all).
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem]
+    /// Why an organization's currency can no longer change (Billing: prices and invoices are in
+    /// it), or nil.
+    func currencyInUse(organizationID: UUID, on db: any Database) async throws -> String?
 }
 
 extension AreaModule {
@@ -54,6 +57,7 @@ extension AreaModule {
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {}
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)? { nil }
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] { [] }
+    func currencyInUse(organizationID: UUID, on db: any Database) async throws -> String? { nil }
     func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] { [] }
 }
 
