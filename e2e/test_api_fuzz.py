@@ -55,6 +55,8 @@ def test_openapi_is_valid_and_fuzzing_with_every_check_finds_nothing():
         summary = [line for line in result.stdout.splitlines() if "generated" in line or "passed" in line or "failed" in line]
         print("\n".join(summary[-5:]), f"({time.monotonic() - started:.0f} s)")
         # The server's own last lines go with a failure: a crash names its cause there.
-        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:] + "\nserver log:\n" + meghna.output()[-4000:]
+        log = meghna.output()
+        causes = [line for line in log.splitlines() if "Fatal error" in line or "failed:" in line or "crashed" in line or ("/Sources/" in line and "/.build/" not in line)]
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:] + "\nserver log:\n" + "\n".join(causes[:20]) + "\n…\n" + log[-2000:]
     finally:
         meghna.stop()
