@@ -97,6 +97,18 @@ def test_a_customer_is_signed_up_and_a_plan_change_is_previewed(demo, page):
     shot(page, "billing-02-proration-preview")
 
 
+def test_an_add_on_is_previewed_then_added(demo, page):
+    page.get(state["subscription"])
+    Select(page.find_element(By.ID, "addon_id")).select_by_visible_text("Static IPv4 address · BDT 300.00 · Every period")
+    submit(page, "#addon-form button[value=true]")
+    quote = page.find_element(By.ID, "addon-quote").text
+    assert re.search(r"\d+ of \d+ days remain", quote), quote
+    submit(page, "#addon-form button[value=false]")
+    assert "Add-on added." in text(page)
+    assert "Static IPv4 address" in page.find_element(By.ID, "subscription-addons").text
+    shot(page, "billing-02b-addon")
+
+
 def test_the_run_preview_then_run_now_issues_the_invoice(demo, page):
     page.get(demo.base + "/billing/runs")
     conftest.click_and_wait(page, "#preview-run")
@@ -116,6 +128,7 @@ def test_the_invoice_shows_on_the_customer_page_with_its_pdf(demo, page):
     assert number.startswith("INV-"), number
     conftest.click_and_wait(page, "#invoices a[href^='/invoices/']")
     assert number in page.find_element(By.TAG_NAME, "h1").text
+    state["invoice"], state["number"] = page.current_url, number
     assert PLAN["name"] in text(page)
     pdf_url = page.find_element(By.LINK_TEXT, "PDF").get_attribute("href")
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in page.get_cookies())
@@ -131,6 +144,16 @@ def test_the_invoice_shows_on_the_customer_page_with_its_pdf(demo, page):
             out = subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True, check=True).stdout
         assert number in out and CUSTOMER in out and "Taka" in out, out
     shot(page, "billing-04-invoice")
+
+
+def test_the_invoice_is_voided_by_a_credit_note(demo, page):
+    page.get(state["invoice"])
+    fill(page, reason="Signed up by mistake")
+    submit_confirmed(page, "#void-form button[type=submit]")
+    body = text(page)
+    assert "voided by credit note CN-" in body and "Signed up by mistake" in body, body
+    assert page.find_elements(By.ID, "void-form") == [], "a void invoice cannot be voided again"
+    shot(page, "billing-04b-void")
 
 
 def test_the_trial_balance_holds_the_receivable(demo, page):

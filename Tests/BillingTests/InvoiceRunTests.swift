@@ -149,14 +149,6 @@ struct BillingEdgeTests {
             let credit = try #require(try await Invoice.scoped(to: w.ctx, on: t.db).filter(\.$billingKey == "\(id.lowercased()):final").first())
             #expect(credit.kind == "credit_note" && credit.total == -(150_000 * 22 / 31 + 1))  // 22 of 31 days of 1500.00, rounded: 1064.52
             #expect(try await Subscription.find(s.id, on: t.db)?.nextBillOn == nil)
-            // Prepaid plans are refused until recharges exist.
-            var prepaid = Plans.Input()
-            (prepaid.code, prepaid.name, prepaid.serviceType, prepaid.downloadSpeed, prepaid.uploadSpeed) = ("HS-7", "Hotspot 7", "hotspot", "5M", "2M")
-            (prepaid.price, prepaid.billingKind, prepaid.validityDays) = ("150", "prepaid", "7")
-            let hotspot = try await Plans.create(w.ctx, prepaid, services: t.services, on: t.db)
-            await #expect(throws: DomainError.self) {
-                try await Subscriptions.create(w.ctx, .init(customerID: w.customer.id!.uuidString, planID: hotspot.id!.uuidString), services: t.services, on: t.db)
-            }
         }
     }
 

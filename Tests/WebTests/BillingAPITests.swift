@@ -36,6 +36,91 @@ struct BillingAPITests {
         }
     }
 
+    /// The fuzzer changed the currency under existing prices and the run preview then added BDT
+    /// to another currency: the currency now stays once anything is priced in it.
+    @Test func theCurrencyStaysOnceAnythingIsPricedInIt() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let path = "/api/v1/organizations/\(tenant.id)"
+            let free = try await t.api(.PATCH, path, token: tenant.token, json: ["currency": "USD"])
+            #expect(free.status == .ok && free.json["currency"] as? String == "USD", "\(free.text)")
+            let back = try await t.api(.PATCH, path, token: tenant.token, json: ["currency": "BDT"])
+            #expect(back.status == .ok, "\(back.text)")
+            let plan = try await t.api(.POST, "/api/v1/plans", token: tenant.token, json: [
+                "code": "HOME", "name": "Home", "service_type": "pppoe", "download_speed": "20M", "upload_speed": "10M",
+                "price": ["amount": "1000.00", "currency": "BDT"]])
+            #expect(plan.status == .created, "\(plan.text)")
+            let refused = try await t.api(.PATCH, path, token: tenant.token, json: ["currency": "USD", "name": "Alpha Net Ltd"])
+            #expect(refused.status == .unprocessableEntity && refused.errorFields == ["currency"], "\(refused.text)")
+            #expect(refused.text.contains("plans are priced in it"))
+            let after = try await t.api(.GET, path, token: tenant.token)
+            #expect(after.json["currency"] as? String == "BDT" && after.json["name"] as? String == "Alpha Net", "nothing half-written: \(after.text)")
+            let same = try await t.api(.PATCH, path, token: tenant.token, json: ["currency": "bdt", "name": "Alpha Net Ltd"])
+            #expect(same.status == .ok && same.json["name"] as? String == "Alpha Net Ltd", "\(same.text)")
+        }
+    }
+
+    @Test func addOnsDiscountsAndVoidsThroughTheAPI() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let plan = try await t.api(.POST, "/api/v1/plans", token: tenant.token, json: [
+                "code": "HOME", "name": "Home", "service_type": "pppoe", "download_speed": "20M", "upload_speed": "10M",
+                "price": ["amount": "1000.00", "currency": "BDT"]])
+            let addon = try await t.api(.POST, "/api/v1/addons", token: tenant.token, json: [
+                "code": "IP", "name": "Static IP", "kind": "recurring", "category": "static_ip", "price": ["amount": "300.00", "currency": "BDT"]])
+            #expect(addon.status == .created, "\(addon.text)")
+            let coupon = try await t.api(.POST, "/api/v1/discounts", token: tenant.token, json: [
+                "name": "Eid", "coupon_code": "EID26", "kind": "percent", "percent": "10", "target": "plan"])
+            #expect(coupon.status == .created, "\(coupon.text)")
+            let customer = try await t.api(.POST, "/api/v1/customers", token: tenant.token, json: ["display_name": "Rahim", "phones": ["01711000001"]])
+            let sub = try await t.api(.POST, "/api/v1/subscriptions", token: tenant.token, json: [
+                "customer_id": try #require(customer.json["id"] as? String), "plan_id": try #require(plan.json["id"] as? String),
+                "starts_on": "2026-02-01", "activate": true, "billing_day": 1])
+            let id = try #require(sub.json["id"] as? String)
+            let addonID = try #require(addon.json["id"] as? String)
+            let preview = try await t.api(.POST, "/api/v1/subscriptions/\(id)/addons", token: tenant.token,
+                                          json: ["addon_id": addonID, "on": "2026-02-15", "preview": true])
+            #expect(preview.status == .ok && preview.json["applied"] as? Bool == false && preview.json["remaining_days"] as? Int == 14, "\(preview.text)")
+            #expect(preview.json["charge"] as? [String: String] == ["amount": "150.00", "currency": "BDT"])
+            let added = try await t.api(.POST, "/api/v1/subscriptions/\(id)/addons", token: tenant.token, json: ["addon_id": addonID, "on": "2026-02-15"])
+            #expect(added.status == .ok && added.json["applied"] as? Bool == true, "\(added.text)")
+            let twice = try await t.api(.POST, "/api/v1/subscriptions/\(id)/addons", token: tenant.token, json: ["addon_id": addonID, "on": "2026-02-16"])
+            #expect(twice.status == .unprocessableEntity && twice.errorFields == ["addon_id"], "\(twice.text)")
+            let before = try await t.api(.POST, "/api/v1/subscriptions/\(id)/addons", token: tenant.token, json: ["addon_id": addonID, "on": "2026-01-01"])
+            #expect(before.status == .unprocessableEntity, "\(before.text)")
+            let items = try await t.api(.GET, "/api/v1/subscriptions/\(id)/addons", token: tenant.token)
+            let item = try #require(items.data.first?["id"] as? String)
+            #expect(items.data.first?["from_on"] as? String == "2026-02-15")
+            let removed = try await t.api(.POST, "/api/v1/subscriptions/\(id)/addons/\(item)/remove", token: tenant.token, json: ["on": "2026-02-20"])
+            #expect(removed.status == .ok && removed.json["charge"] as? [String: String] == ["amount": "-96.43", "currency": "BDT"], "\(removed.text)")
+            let again = try await t.api(.POST, "/api/v1/subscriptions/\(id)/addons/\(item)/remove", token: tenant.token)
+            #expect(again.status == .conflict, "\(again.text)")
+            let badCoupon = try await t.api(.POST, "/api/v1/subscriptions/\(id)/discounts", token: tenant.token, json: ["coupon_code": "NOPE"])
+            #expect(badCoupon.status == .unprocessableEntity && badCoupon.errorFields == ["coupon_code"], "\(badCoupon.text)")
+            let given = try await t.api(.POST, "/api/v1/subscriptions/\(id)/discounts", token: tenant.token, json: ["coupon_code": "eid26"])
+            #expect(given.status == .created && given.json["percent"] as? String == "10" && given.json["coupon_code"] as? String == "EID26", "\(given.text)")
+            let grant = try #require(given.json["id"] as? String)
+            let ended = try await t.api(.POST, "/api/v1/subscriptions/\(id)/discounts/\(grant)/end", token: tenant.token, json: ["on": "2026-03-31"])
+            #expect(ended.status == .ok && ended.json["ended_on"] as? String == "2026-03-31", "\(ended.text)")
+            let grants = try await t.api(.GET, "/api/v1/subscriptions/\(id)/discounts", token: tenant.token)
+            #expect(grants.data.count == 1)
+
+            _ = try await InvoiceRuns.run(organizationID: tenant.id, through: LocalDate("2026-02-01")!, dryRun: false, actor: "test", services: t.services, on: t.db)
+            let invoices = try await t.api(.GET, "/api/v1/invoices", token: tenant.token)
+            let invoiceID = try #require(invoices.data.first?["id"] as? String)
+            let noReason = try await t.api(.POST, "/api/v1/invoices/\(invoiceID)/void", token: tenant.token, json: [String: String]())
+            #expect(noReason.status == .unprocessableEntity && noReason.errorFields == ["reason"], "\(noReason.text)")
+            let note = try await t.api(.POST, "/api/v1/invoices/\(invoiceID)/void", token: tenant.token, json: ["reason": "Wrong plan"])
+            #expect(note.status == .created && note.json["kind"] as? String == "credit_note" && note.json["voids_invoice_id"] as? String == invoiceID,
+                    "\(note.text)")
+            #expect(note.json["total"] as? [String: String] == ["amount": "-953.57", "currency": "BDT"], "1000 − 10 % + 150.00 − 96.43")
+            let voided = try await t.api(.GET, "/api/v1/invoices/\(invoiceID)", token: tenant.token)
+            #expect(voided.json["status"] as? String == "void" && voided.json["void_reason"] as? String == "Wrong plan")
+            let twiceVoid = try await t.api(.POST, "/api/v1/invoices/\(invoiceID)/void", token: tenant.token, json: ["reason": "Again"])
+            #expect(twiceVoid.status == .conflict, "\(twiceVoid.text)")
+        }
+    }
+
     @Test func aPlanChangePreviewAnswersTheProrationAndChangesNothing() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

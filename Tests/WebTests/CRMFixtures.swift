@@ -22,6 +22,8 @@ struct CRMFixtures {
     let taxRule: TaxRule
     let subscription: Subscription
     let invoice: Invoice
+    let subscriptionAddon: SubscriptionAddon
+    let subscriptionDiscount: SubscriptionDiscount
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -46,8 +48,14 @@ struct CRMFixtures {
         _ = try await InvoiceRuns.run(organizationID: tenant.id, through: LocalDate.today(t.clock.date, in: ctx.timeZone), dryRun: false, actor: "fixture",
                                       services: t.services, on: t.db)
         let invoice = try #require(try await Invoice.query(on: t.db).filter(\.$subscriptionID == subscription.id!).first())
+        _ = try await Subscriptions.addAddon(ctx, subscription.id!.uuidString, addonID: addon.id!.uuidString, on: nil, preview: false,
+                                             services: t.services, on: t.db)
+        let item = try #require(try await SubscriptionAddon.query(on: t.db).filter(\.$subscriptionID == subscription.id!).first())
+        let grant = try await Subscriptions.giveDiscount(ctx, subscription.id!.uuidString, discountID: discount.id!.uuidString, couponCode: nil,
+                                                         services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
-                           plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice)
+                           plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
+                           subscriptionAddon: item, subscriptionDiscount: grant)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -66,8 +74,11 @@ struct CRMFixtures {
             "/subscriptions/{id}": subscription.id!.uuidString, "/subscriptions/{id}/activate": subscription.id!.uuidString,
             "/subscriptions/{id}/suspend": subscription.id!.uuidString, "/subscriptions/{id}/resume": subscription.id!.uuidString,
             "/subscriptions/{id}/terminate": subscription.id!.uuidString, "/subscriptions/{id}/change-plan": subscription.id!.uuidString,
-            "/subscriptions/{id}/schedule": subscription.id!.uuidString,
-            "/invoices/{id}": invoice.id!.uuidString, "/invoices/{id}/pdf": invoice.id!.uuidString,
+            "/subscriptions/{id}/schedule": subscription.id!.uuidString, "/subscriptions/{id}/recharge": subscription.id!.uuidString,
+            "/invoices/{id}": invoice.id!.uuidString, "/invoices/{id}/pdf": invoice.id!.uuidString, "/invoices/{id}/void": invoice.id!.uuidString,
+            "/subscriptions/{id}/addons": subscription.id!.uuidString, "/subscriptions/{id}/discounts": subscription.id!.uuidString,
+            "/subscriptions/{id}/addons/{item_id}/remove": subscription.id!.uuidString + "|" + subscriptionAddon.id!.uuidString,
+            "/subscriptions/{id}/discounts/{grant_id}/end": subscription.id!.uuidString + "|" + subscriptionDiscount.id!.uuidString,
         ]
     }
 
@@ -80,7 +91,7 @@ struct CRMFixtures {
         let parts = ids.split(separator: "|").map(String.init)
         var out = path.replacingOccurrences(of: "{id}", with: parts[0])
         if parts.count > 1 {
-            out = out.replacingOccurrences(of: "{address_id}", with: parts[1]).replacingOccurrences(of: "{contact_id}", with: parts[1])
+            for name in ["{address_id}", "{contact_id}", "{item_id}", "{grant_id}"] { out = out.replacingOccurrences(of: name, with: parts[1]) }
         }
         return out
     }
@@ -100,6 +111,10 @@ struct CRMFixtures {
         #expect(try await Discount.find(discount.id, on: t.db)?.name == "Fixture Discount")
         #expect(try await TaxRule.find(taxRule.id, on: t.db)?.name == "Fixture VAT")
         #expect(try await Subscription.find(subscription.id, on: t.db)?.status == .active)
+        #expect(try await SubscriptionAddon.find(subscriptionAddon.id, on: t.db)?.toOn == nil)
+        #expect(try await SubscriptionDiscount.find(subscriptionDiscount.id, on: t.db)?.endedOn == nil)
+        #expect(try await Invoice.find(invoice.id, on: t.db)?.status == .issued)
+        #expect(try await Invoice.query(on: t.db).filter(\.$voidsInvoiceID == invoice.id!).count() == 0)
         #expect(try await Activity.query(on: t.db).filter(\.$body == "Taken over").count() == 0)
     }
 }

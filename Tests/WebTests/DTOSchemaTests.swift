@@ -77,7 +77,12 @@ struct DTOSchemaTests {
             (B.DiscountRequest.self, [B.DiscountRequest.createSchema, B.DiscountRequest.patchSchema]),
             (B.TaxRuleRequest.self, [B.TaxRuleRequest.createSchema, B.TaxRuleRequest.patchSchema]),
             (S.CreateRequest.self, [S.CreateRequest.schema]), (S.PlanChangeRequest.self, [S.PlanChangeRequest.schema]),
-            (S.ChangeRequest.self, [S.ChangeRequest.activateSchema, S.ChangeRequest.resumeSchema, S.ChangeRequest.suspendSchema, S.ChangeRequest.terminateSchema]),
+            (S.ChangeRequest.self, [S.ChangeRequest.activateSchema, S.ChangeRequest.rechargeSchema, S.ChangeRequest.resumeSchema, S.ChangeRequest.suspendSchema, S.ChangeRequest.terminateSchema]),
+            (SubscriptionExtrasAPI.AddonRequest.self, [SubscriptionExtrasAPI.AddonRequest.schema]),
+            (SubscriptionExtrasAPI.RemoveRequest.self, [SubscriptionExtrasAPI.RemoveRequest.schema]),
+            (SubscriptionExtrasAPI.DiscountRequest.self, [SubscriptionExtrasAPI.DiscountRequest.schema]),
+            (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),
+            (InvoiceAPI.VoidRequest.self, [InvoiceAPI.VoidRequest.schema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {

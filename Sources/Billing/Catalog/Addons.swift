@@ -38,6 +38,12 @@ public enum Addons {
         return try await query.paginate(page, by: \.$name)
     }
 
+    /// Add-ons on sale, by name, for pickers.
+    public static func active(_ ctx: TenantContext, on db: any Database) async throws -> [Addon] {
+        try ctx.require(.plansRead)
+        return try await Addon.scoped(to: ctx, on: db).filter(\.$status == .active).sort(\.$name).limit(500).all()
+    }
+
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Addon {
         try ctx.require(.plansRead)
         return try await Addon.find(id, in: ctx, on: db)

@@ -40,6 +40,12 @@ public enum Discounts {
         return try await Discount.scoped(to: ctx, on: db).paginate(page, by: \.$name)
     }
 
+    /// Discounts that can be given, by name, for pickers.
+    public static func active(_ ctx: TenantContext, on db: any Database) async throws -> [Discount] {
+        try ctx.require(.plansRead)
+        return try await Discount.scoped(to: ctx, on: db).filter(\.$status == .active).sort(\.$name).limit(500).all()
+    }
+
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Discount {
         try ctx.require(.plansRead)
         return try await Discount.find(id, in: ctx, on: db)

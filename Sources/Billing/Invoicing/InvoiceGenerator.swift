@@ -23,6 +23,57 @@ public struct SubscriptionFacts: Sendable {
         }
     }
 
+    /// A recurring add-on: billed every period whose first day it is on the subscription.
+    public struct AddonPrice: Sendable {
+        public var fromOn: LocalDate
+        /// Added "now" (a prorated charge covers the rest of its first period), so its first
+        /// billed period is the next one.
+        public var prorated: Bool
+        /// Removed on this day (a prorated credit covers the rest of that period).
+        public var toOn: LocalDate?
+        public var name: String
+        public var price: Money
+        public var category: String
+        public var taxable: Bool
+        public var addonID: UUID?
+
+        public init(fromOn: LocalDate, prorated: Bool, toOn: LocalDate?, name: String, price: Money, category: String, taxable: Bool, addonID: UUID? = nil) {
+            self.fromOn = fromOn
+            self.prorated = prorated
+            self.toOn = toOn
+            self.name = name
+            self.price = price
+            self.category = category
+            self.taxable = taxable
+            self.addonID = addonID
+        }
+
+        /// On the subscription when a period starts on `day`, by the same rule as a plan.
+        func billed(at day: LocalDate) -> Bool {
+            (fromOn < day || (fromOn == day && !prorated)) && (toOn.map { day <= $0 } ?? true)
+        }
+    }
+
+    /// A discount given to the subscription, from the period starting `term.firstPeriodStart`.
+    public struct DiscountGrant: Sendable {
+        public var name: String
+        public var term: DiscountTerm
+        /// plan, addon or invoice.
+        public var target: String
+        /// The plan or add-on it is limited to.
+        public var targetID: UUID?
+        /// Ended on this day: periods starting after it get nothing.
+        public var endedOn: LocalDate?
+
+        public init(name: String, term: DiscountTerm, target: String, targetID: UUID?, endedOn: LocalDate? = nil) {
+            self.name = name
+            self.term = term
+            self.target = target
+            self.targetID = targetID
+            self.endedOn = endedOn
+        }
+    }
+
     /// A charge not yet on an invoice.
     public struct OpenCharge: Sendable {
         public var id: UUID
@@ -52,12 +103,16 @@ public struct SubscriptionFacts: Sendable {
     public var anchorDay: Int
     public var terminatedOn: LocalDate?
     public var plans: [PlanPrice]
+    public var addons: [AddonPrice]
+    public var discounts: [DiscountGrant]
     /// Days billing was paused: from (inclusive) to the resumption day (exclusive), or open.
     public var pauses: [(from: LocalDate, to: LocalDate?)]
     public var openCharges: [OpenCharge]
 
     public init(subscriptionID: UUID, customerID: UUID, activatedOn: LocalDate, anchorDay: Int, terminatedOn: LocalDate?, plans: [PlanPrice],
-                pauses: [(from: LocalDate, to: LocalDate?)], openCharges: [OpenCharge]) {
+                pauses: [(from: LocalDate, to: LocalDate?)], openCharges: [OpenCharge], addons: [AddonPrice] = [], discounts: [DiscountGrant] = []) {
+        self.addons = addons
+        self.discounts = discounts
         self.subscriptionID = subscriptionID
         self.customerID = customerID
         self.activatedOn = activatedOn
@@ -151,11 +206,50 @@ public enum InvoiceGenerator {
             let key = "\(sub):\(start)"
             if !invoiced.contains(key) {
                 var lines: [(kind: String, text: String, detail: String?, amount: Money, category: String, scope: String, taxable: Bool)] = []
-                if !paused(facts, at: start), let plan = basePlan(facts, at: start) {
+                if !paused(facts, at: start) {
                     let stub = start != full.start
-                    let amount = stub ? Proration.stub(price: plan.price, stub: billed, fullPeriod: full) : plan.price
-                    lines.append(("plan", "\(plan.name), \(billed.start) – \(billed.end)", stub ? "Prorated: \(billed.days) of \(full.days) days" : nil,
-                                  amount, "internet", "plans", plan.taxable))
+                    let detail = stub ? "Prorated: \(billed.days) of \(full.days) days" : nil
+                    func priced(_ price: Money) -> Money { stub ? Proration.stub(price: price, stub: billed, fullPeriod: full) : price }
+                    var recurring: [(line: Int, target: String, id: UUID?)] = []
+                    let plan = basePlan(facts, at: start)
+                    if let plan {
+                        recurring.append((lines.count, "plan", plan.planID))
+                        lines.append(("plan", "\(plan.name), \(billed.start) – \(billed.end)", detail, priced(plan.price), "internet", "plans", plan.taxable))
+                    }
+                    for addon in facts.addons where addon.billed(at: start) {
+                        recurring.append((lines.count, "addon", addon.addonID))
+                        lines.append(("addon", "\(addon.name), \(billed.start) – \(billed.end)", detail, priced(addon.price), addon.category, "addons",
+                                      addon.taxable))
+                    }
+                    // Discounts take off what they target in this period; together never more than a line.
+                    var left = Dictionary(uniqueKeysWithValues: recurring.map { ($0.line, lines[$0.line].amount.minorUnits) })
+                    for grant in facts.discounts where grant.term.applies(to: billed, in: cycle) && (grant.endedOn.map { start <= $0 } ?? true) {
+                        let targets = recurring.filter { grant.target == "invoice" || ($0.target == grant.target && (grant.targetID == nil || grant.targetID == $0.id)) }
+                        // A fixed amount is per period: a stub gets its prorated part.
+                        var value = grant.term.value
+                        if case .fixed(let amount) = value { value = .fixed(priced(amount)) }
+                        var cuts: [(line: Int, off: Int64)] = []
+                        if grant.target == "invoice" {
+                            // One amount off the recurring lines, shared in proportion so each category and tax scope loses its part.
+                            let base = targets.map { left[$0.line] ?? 0 }.reduce(0, +)
+                            let off = value.amount(off: Money(minorUnits: base, currency: currency))
+                            var rest = off.minorUnits
+                            for (n, t) in targets.enumerated() where base > 0 {
+                                let mine = left[t.line] ?? 0
+                                let share = min(mine, rest, n == targets.count - 1 ? rest : off.scaled(by: mine, over: base).minorUnits)
+                                cuts.append((t.line, share))
+                                rest -= share
+                            }
+                        } else {
+                            for t in targets { cuts.append((t.line, min(value.amount(off: lines[t.line].amount).minorUnits, left[t.line] ?? 0))) }
+                        }
+                        for cut in cuts where cut.off > 0 {
+                            left[cut.line, default: 0] -= cut.off
+                            let line = lines[cut.line]
+                            lines.append(("discount", grant.name, "Off \(line.text)", Money(minorUnits: -cut.off, currency: currency), line.category, line.scope,
+                                          line.taxable))
+                        }
+                    }
                 }
                 let taken = open.filter { $0.on <= billed.end }
                 open.removeAll { $0.on <= billed.end }

@@ -34,11 +34,7 @@ public enum InvoiceRuns {
         let ctx = TenantContext.system("billing-run", organizationID: organizationID, timeZone: zone)
         let settings = try await Settings.load(organizationID: organizationID, services: services, on: db)
         let dueDays = settings.int("billing", "invoice_due_days")
-        let taxes = try await TaxRules.active(organizationID: organizationID, on: db).compactMap { rule -> TaxRuleFact? in
-            guard let rate = rule.rate, let from = LocalDate(rule.effectiveFrom) else { return nil }
-            return TaxRuleFact(code: rule.code.lowercased(), rate: rate, scopes: Set(rule.appliesTo.map(\.rawValue)), from: from,
-                               to: rule.effectiveTo.flatMap(LocalDate.init))
-        }
+        let taxes = try await taxFacts(organizationID: organizationID, on: db)
         var summary = RunSummary(through: through)
         var run: BillingRun?
         if !dryRun {
@@ -76,6 +72,15 @@ public enum InvoiceRuns {
             try await run.save(on: db)
         }
         return summary
+    }
+
+    /// The organization's active tax rules as the generator reads them.
+    static func taxFacts(organizationID: UUID, on db: any Database) async throws -> [TaxRuleFact] {
+        try await TaxRules.active(organizationID: organizationID, on: db).compactMap { rule -> TaxRuleFact? in
+            guard let rate = rule.rate, let from = LocalDate(rule.effectiveFrom) else { return nil }
+            return TaxRuleFact(code: rule.code.lowercased(), rate: rate, scopes: Set(rule.appliesTo.map(\.rawValue)), from: from,
+                               to: rule.effectiveTo.flatMap(LocalDate.init))
+        }
     }
 
     /// The chunks of a run: subscriptions due, 500 at a time in id order.
@@ -137,7 +142,12 @@ public enum InvoiceRuns {
                                uniquingKeysWith: { a, _ in a })
         let events = try await SubscriptionEvent.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).filter(\.$kind ~~ ["paused", "resumed", "terminated"])
             .sort(\.$at).all()
-        let charges = try await BillingCharge.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).filter(\.$invoiceID == nil).all()
+        let charges = try await BillingCharge.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).filter(\.$invoiceID == nil)
+            .sort(\.$on).sort(\.$createdAt).all()
+        let addons = Dictionary(grouping: try await SubscriptionAddon.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).sort(\.$fromOn).all(),
+                                by: \.subscriptionID)
+        let discounts = Dictionary(grouping: try await SubscriptionDiscount.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).sort(\.$createdAt).all(),
+                                   by: \.subscriptionID)
         let invoices = try await Invoice.inOrganization(org, on: db).filter(\.$subscriptionID ~~ ids).field(\.$subscriptionID).field(\.$billingKey).all()
         let customers = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(chunk.map(\.customerID)))
             .field(\.$id).field(\.$numberText).all()
@@ -165,6 +175,17 @@ public enum InvoiceRuns {
                     guard let day = LocalDate(c.on) else { return nil }
                     return .init(id: c.id!, on: day, amount: Money(minorUnits: c.amount, currency: c.currency), text: c.text, detail: c.detail,
                                  category: c.category, scope: c.taxScope, taxable: c.taxable)
+                },
+                addons: (addons[s.id!] ?? []).compactMap { a in
+                    guard let from = LocalDate(a.fromOn) else { return nil }
+                    return .init(fromOn: from, prorated: a.prorated, toOn: a.toOn.flatMap(LocalDate.init), name: a.name,
+                                 price: Money(minorUnits: a.price, currency: currency), category: a.category, taxable: a.taxable, addonID: a.addonID)
+                },
+                discounts: (discounts[s.id!] ?? []).compactMap { d in
+                    guard let first = LocalDate(d.firstPeriodOn), let term = try? DiscountTerm(value: d.value, cycles: d.cycles, firstPeriodStart: first) else {
+                        return nil
+                    }
+                    return .init(name: d.name, term: term, target: d.target, targetID: d.targetID, endedOn: d.endedOn.flatMap(LocalDate.init))
                 })
         }
         return out

@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 public enum BillingMigrations {
-    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions(), CreateInvoices()]
+    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions(), CreateInvoices(), CreateSubscriptionExtras()]
 }
 
 struct CreateCatalog: AsyncMigration {
@@ -248,5 +248,61 @@ struct CreateInvoices: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in ["billing_runs", "invoice_taxes", "invoice_lines", "invoices"] { try await database.schema(table).delete() }
+    }
+}
+
+/// Add-ons and discounts on subscriptions; a credit note that voids an invoice names it.
+struct CreateSubscriptionExtras: AsyncMigration {
+    var name: String { "Billing.CreateSubscriptionExtras" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("subscription_addons")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("addon_id", .uuid, .required, .references("addons", "id"))
+            .field("name", .string, .required)
+            .field("price", .int64, .required)
+            .field("category", .string, .required)
+            .field("taxable", .bool, .required)
+            .field("from_on", .string, .required)
+            .field("prorated", .bool, .required)
+            .field("to_on", .string)
+            .field("created_at", .datetime)
+            .create()
+        try await database.schema("subscription_discounts")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("discount_id", .uuid, .required, .references("discounts", "id"))
+            .field("name", .string, .required)
+            .field("coupon_code", .string)
+            .field("percent_bp", .int)
+            .field("amount", .int64)
+            .field("currency", .string, .required)
+            .field("target", .string, .required)
+            .field("target_id", .uuid)
+            .field("cycles", .int)
+            .field("first_period_on", .string, .required)
+            .field("ended_on", .string)
+            .field("actor", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        try await database.schema("invoices").field("voids_invoice_id", .uuid).update()
+        try await database.schema("invoices").field("void_reason", .string).update()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX subscription_addons_idx ON subscription_addons (subscription_id, from_on)").run()
+        try await sql.raw("CREATE INDEX subscription_discounts_idx ON subscription_discounts (subscription_id)").run()
+        // One credit note per voided invoice.
+        try await sql.raw("CREATE UNIQUE INDEX invoices_voids_idx ON invoices (voids_invoice_id)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("DROP INDEX invoices_voids_idx").run()
+        try await database.schema("invoices").deleteField("void_reason").update()
+        try await database.schema("invoices").deleteField("voids_invoice_id").update()
+        for table in ["subscription_discounts", "subscription_addons"] { try await database.schema(table).delete() }
     }
 }

@@ -39,6 +39,9 @@ public final class Invoice: TenantOwned, @unchecked Sendable {
     @Field(key: "total") public var total: Int64
     @Field(key: "paid_total") public var paidTotal: Int64
     @OptionalField(key: "run_id") public var runID: UUID?
+    /// A credit note that voids an invoice names it; the voided invoice keeps the reason.
+    @OptionalField(key: "voids_invoice_id") public var voidsInvoiceID: UUID?
+    @OptionalField(key: "void_reason") public var voidReason: String?
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}

@@ -121,3 +121,62 @@ public final class BillingCharge: TenantOwned, @unchecked Sendable {
 
     public init() {}
 }
+
+/// A recurring add-on on a subscription, at the price it was added at, from a day until it is
+/// removed; one-time add-ons are charges instead.
+public final class SubscriptionAddon: TenantOwned, @unchecked Sendable {
+    public static let schema = "subscription_addons"
+    public static var organizationKey: KeyPath<SubscriptionAddon, FieldProperty<SubscriptionAddon, UUID>> { \SubscriptionAddon.$organizationID }
+    public static let displayName = "Subscription add-on"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "subscription_id") public var subscriptionID: UUID
+    @Field(key: "addon_id") public var addonID: UUID
+    @Field(key: "name") public var name: String
+    @Field(key: "price") public var price: Int64
+    @Field(key: "category") public var category: String
+    @Field(key: "taxable") public var taxable: Bool
+    @Field(key: "from_on") public var fromOn: String
+    /// Added inside a period: a prorated charge covers the rest of it.
+    @Field(key: "prorated") public var prorated: Bool
+    /// Removed on this day (no longer charged from it).
+    @OptionalField(key: "to_on") public var toOn: String?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+}
+
+/// A discount given to a subscription: what it takes off, copied from the catalog when given,
+/// from the first period billed after that.
+public final class SubscriptionDiscount: TenantOwned, @unchecked Sendable {
+    public static let schema = "subscription_discounts"
+    public static var organizationKey: KeyPath<SubscriptionDiscount, FieldProperty<SubscriptionDiscount, UUID>> { \SubscriptionDiscount.$organizationID }
+    public static let displayName = "Subscription discount"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "subscription_id") public var subscriptionID: UUID
+    @Field(key: "discount_id") public var discountID: UUID
+    @Field(key: "name") public var name: String
+    @OptionalField(key: "coupon_code") public var couponCode: String?
+    @OptionalField(key: "percent_bp") public var percentBasisPoints: Int?
+    @OptionalField(key: "amount") public var amount: Int64?
+    @Field(key: "currency") public var currency: String
+    @Field(key: "target") public var target: String
+    @OptionalField(key: "target_id") public var targetID: UUID?
+    @OptionalField(key: "cycles") public var cycles: Int?
+    /// The start of the first period it is billed in.
+    @Field(key: "first_period_on") public var firstPeriodOn: String
+    /// Taken off on this day: periods starting after it are billed without.
+    @OptionalField(key: "ended_on") public var endedOn: String?
+    @Field(key: "actor") public var actor: String
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+
+    public var value: DiscountValue {
+        if let bp = percentBasisPoints { return .percent(basisPoints: bp) }
+        return .fixed(Money(minorUnits: amount ?? 0, currency: currency))
+    }
+}

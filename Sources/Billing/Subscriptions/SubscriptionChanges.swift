@@ -49,8 +49,9 @@ extension Subscriptions {
         var v = Validator()
         let day = v.localDate(field, raw) ?? LocalDate.today(services.clock.now(), in: ctx.timeZone)
         try v.check()
+        // Discounts change no day of service, so they hold nothing back.
         let latest = try await SubscriptionEvent.inOrganization(ctx.organizationID, on: tx).filter(\.$subscriptionID == s.id!)
-            .sort(\.$effectiveOn, .descending).first().flatMap { LocalDate($0.effectiveOn) }
+            .filter(\.$kind !~ ["discount_given", "discount_ended"]).sort(\.$effectiveOn, .descending).first().flatMap { LocalDate($0.effectiveOn) }
         if let activated = s.activatedOn.flatMap(LocalDate.init), day < activated {
             v.add(field, "must not be before the service started (\(activated))")
         } else if let latest, day < latest {
@@ -69,19 +70,42 @@ extension Subscriptions {
     /// Prorates a change of what the subscription costs per period, from `day` to the end of
     /// its period, as a charge on the next invoice.
     static func prorate(_ ctx: TenantContext, _ s: Subscription, from old: Money, to new: Money, on day: LocalDate, text: String,
-                        tx: any Database) async throws -> ProrationQuote? {
+                        category: String = "internet", scope: TaxRule.Scope = .plans, taxable: Bool = true, tx: any Database) async throws -> ProrationQuote? {
         guard let cycle = s.cycle, s.expiresOn == nil else { return nil }
         let quote = try Proration.quote(period: cycle.period(containing: day), changeOn: day, oldPrice: old, newPrice: new)
-        let detail = "Prorated: \(quote.remainingDays) of \(quote.periodDays) days from \(day)"
-        try await addCharge(ctx, s, kind: "proration", text: text, detail: detail, amount: quote.net, category: "internet", scope: .plans,
-                            taxable: true, on: day, tx: tx)
+        try await addProration(ctx, s, quote, text: text, category: category, scope: scope, taxable: taxable, tx: tx)
         return quote
     }
 
-    /// The price the subscription is charged per period from `day`: the plan's, or 0 while paused.
+    /// The plan price the subscription is charged per period from `day`, or 0 while paused.
     static func price(_ ctx: TenantContext, _ s: Subscription, on day: LocalDate, tx: any Database) async throws -> Money {
         let row = try await planRow(ctx, s, on: day, tx: tx)
         return Money(minorUnits: s.billingPaused ? 0 : (row?.price ?? 0), currency: ctx.currency)
+    }
+
+    /// Everything charged per period on `day`: the plan, then each recurring add-on on it then.
+    static func recurringItems(_ ctx: TenantContext, _ s: Subscription, on day: LocalDate, tx: any Database) async throws
+        -> [(name: String?, price: Money, category: String, scope: TaxRule.Scope, taxable: Bool)] {
+        let plan = try await planRow(ctx, s, on: day, tx: tx)
+        let taxable = try await plan.asyncMap { row in try await Plan.inOrganization(ctx.organizationID, on: tx).filter(\.$id == row.planID).first()?.taxable } ?? nil
+        var items: [(name: String?, price: Money, category: String, scope: TaxRule.Scope, taxable: Bool)] = [
+            (nil, Money(minorUnits: plan?.price ?? 0, currency: ctx.currency), "internet", .plans, taxable ?? true)]
+        for addon in try await SubscriptionAddon.inOrganization(ctx.organizationID, on: tx).filter(\.$subscriptionID == s.id!)
+            .filter(\.$fromOn <= day.description).sort(\.$fromOn).all() where addon.toOn.map({ day.description < $0 }) ?? true {
+            items.append((addon.name, Money(minorUnits: addon.price, currency: ctx.currency), addon.category, .addons, addon.taxable))
+        }
+        return items
+    }
+
+    /// Prorates every recurring item from `day` on: stopping (`on: false`) credits the rest of the
+    /// period, starting again charges it. The plan's charge keeps `text`; each add-on's names it.
+    static func prorateAll(_ ctx: TenantContext, _ s: Subscription, on: Bool, day: LocalDate, text: String, tx: any Database) async throws {
+        let zero = Money(minorUnits: 0, currency: ctx.currency)
+        for item in try await recurringItems(ctx, s, on: day, tx: tx) {
+            _ = try await prorate(ctx, s, from: on ? zero : item.price, to: on ? item.price : zero, on: day,
+                                  text: item.name.map { "\($0): \(text.prefix(1).lowercased() + text.dropFirst())" } ?? text,
+                                  category: item.category, scope: item.scope, taxable: item.taxable, tx: tx)
+        }
     }
 
     /// Suspends the service. `pauseBilling` (a customer's request) stops charging from `on` and
@@ -95,10 +119,7 @@ extension Subscriptions {
             try v.check()
             guard s.status == .active else { throw DomainError.conflict("Only an active subscription can be suspended; this one is \(s.status.rawValue).") }
             let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
-            if pauseBilling {
-                let charged = try await price(ctx, s, on: day, tx: tx)
-                _ = try await prorate(ctx, s, from: charged, to: Money(minorUnits: 0, currency: ctx.currency), on: day, text: "Service paused from \(day)", tx: tx)
-            }
+            if pauseBilling { try await prorateAll(ctx, s, on: false, day: day, text: "Service paused from \(day)", tx: tx) }
             s.status = .suspended
             s.billingPaused = pauseBilling
             try await s.save(on: tx)
@@ -117,8 +138,7 @@ extension Subscriptions {
             let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
             if s.billingPaused {
                 s.billingPaused = false
-                let charged = try await price(ctx, s, on: day, tx: tx)
-                _ = try await prorate(ctx, s, from: Money(minorUnits: 0, currency: ctx.currency), to: charged, on: day, text: "Service resumed on \(day)", tx: tx)
+                try await prorateAll(ctx, s, on: true, day: day, text: "Service resumed on \(day)", tx: tx)
             }
             s.status = .active
             try await s.save(on: tx)
@@ -141,10 +161,7 @@ extension Subscriptions {
             guard s.status != .terminated else { throw DomainError.conflict("This subscription is already terminated.") }
             let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
             let from = s.status
-            if from != .pending {
-                let charged = try await price(ctx, s, on: day, tx: tx)
-                _ = try await prorate(ctx, s, from: charged, to: Money(minorUnits: 0, currency: ctx.currency), on: day, text: "Service ended on \(day)", tx: tx)
-            }
+            if from != .pending, !s.billingPaused { try await prorateAll(ctx, s, on: false, day: day, text: "Service ended on \(day)", tx: tx) }
             s.status = .terminated
             s.terminatedOn = day.description
             s.billingPaused = false
@@ -181,8 +198,9 @@ extension Subscriptions {
         try v.check()
         let newPlan = plan!
         let body: @Sendable (Subscription, any Database) async throws -> PlanChangeQuote = { s, tx in
-            guard s.status == .active || s.status == .suspended, let cycle = s.cycle else {
-                throw DomainError.conflict("A \(s.status.rawValue) subscription cannot change plan.")
+            guard s.status == .active || s.status == .suspended else { throw DomainError.conflict("A \(s.status.rawValue) subscription cannot change plan.") }
+            guard let cycle = s.cycle else {
+                throw DomainError.conflict("A prepaid subscription cannot change plan; terminate it and sign the customer up for the new plan.")
             }
             let day = try await eventDay(raw, s, services: services, ctx: ctx, tx: tx)
             let period = cycle.period(containing: day)
@@ -192,7 +210,9 @@ extension Subscriptions {
                 let old = try await price(ctx, s, on: day, tx: tx)
                 let new = Money(minorUnits: s.billingPaused ? 0 : newPlan.price, currency: ctx.currency)
                 quote = try Proration.quote(period: period, changeOn: day, oldPrice: old, newPrice: new)
-                if !preview { _ = try await prorate(ctx, s, from: old, to: new, on: day, text: "Plan change to \(newPlan.name)", tx: tx) }
+                if !preview {
+                    _ = try await prorate(ctx, s, from: old, to: new, on: day, text: "Plan change to \(newPlan.name)", taxable: newPlan.taxable, tx: tx)
+                }
             }
             if !preview {
                 try await pricePlan(ctx, s, plan: newPlan, from: startsOn, prorated: when == "now", tx: tx)
@@ -200,7 +220,8 @@ extension Subscriptions {
                     s.planID = newPlan.id!
                     try await s.save(on: tx)
                 }
-                try await record(ctx, s, kind: "plan_changed", from: s.status, reason: nil, on: startsOn,
+                // Dated the day it was decided: a change at period end must not hold back what happens before it.
+                try await record(ctx, s, kind: "plan_changed", from: s.status, reason: nil, on: day,
                                  summary: when == "now" ? "Plan changed to \(newPlan.name)" : "Plan changes to \(newPlan.name) on \(startsOn)",
                                  services: services, tx: tx)
             }
@@ -226,14 +247,23 @@ extension Subscriptions {
                                uniquingKeysWith: { a, _ in a })
         // Every active rule; each period takes those in force on its first day.
         let taxes = try await TaxRules.active(organizationID: ctx.organizationID, on: db)
+        let addons = try await SubscriptionAddon.inOrganization(ctx.organizationID, on: db).filter(\.$subscriptionID == s.id!).all()
+        let zero = Money(minorUnits: 0, currency: ctx.currency)
         return cycle.periods(startingWith: cycle.period(containing: max(from, LocalDate(s.activatedOn ?? "") ?? from)), count: count).map { period in
-            let row = rows.last { $0.fromOn <= period.start.description }
+            let day = period.start.description
+            let row = rows.last { $0.fromOn <= day }
             let plan = row.flatMap { plans[$0.planID] }
-            let price = Money(minorUnits: s.billingPaused ? 0 : (row?.price ?? 0), currency: ctx.currency)
-            let rates = (plan?.taxable ?? false) ? taxes.filter { $0.applies(on: period.start) && $0.appliesTo.contains(.plans) }.compactMap(\.rate) : []
-            let taxed = Tax.apply(rates, to: price)
-            let tax = taxed.taxes.reduce(Money(minorUnits: 0, currency: ctx.currency)) { $0 + $1.amount }
-            return ScheduledPeriod(period: period, planName: plan?.name ?? "", net: taxed.net, tax: tax, total: taxed.gross)
+            var items: [(price: Int64, scope: TaxRule.Scope, taxable: Bool)] = [(row?.price ?? 0, .plans, plan?.taxable ?? false)]
+            for addon in addons where addon.fromOn <= day && (addon.toOn.map { day <= $0 } ?? true) { items.append((addon.price, .addons, addon.taxable)) }
+            var net = zero, tax = zero, total = zero
+            for item in items where !s.billingPaused {
+                let rates = item.taxable ? taxes.filter { $0.applies(on: period.start) && $0.appliesTo.contains(item.scope) }.compactMap(\.rate) : []
+                let taxed = Tax.apply(rates, to: Money(minorUnits: item.price, currency: ctx.currency))
+                net = net + taxed.net
+                tax = taxed.taxes.reduce(tax) { $0 + $1.amount }
+                total = total + taxed.gross
+            }
+            return ScheduledPeriod(period: period, planName: plan?.name ?? "", net: net, tax: tax, total: total)
         }
     }
 }

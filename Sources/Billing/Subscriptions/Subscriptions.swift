@@ -81,10 +81,6 @@ public enum Subscriptions {
             v.add("plan_id", "is archived; choose a plan that is sold")
         } else if let plan, let customer, !plan.branchIDs.isEmpty, !plan.branchIDs.contains(customer.branchID) {
             v.add("plan_id", "is not sold in the customer's branch")
-        } else if plan?.billingKind == .prepaid {
-            // Prepaid validity is bought by recharge, which is not built yet: refusing here keeps
-            // a prepaid subscription from existing that no run would ever bill.
-            v.add("plan_id", "is a prepaid plan; prepaid recharges are not available yet, choose a monthly plan")
         }
         var address: UUID?
         if let raw = input.serviceAddressID.nonBlank {
@@ -141,18 +137,31 @@ public enum Subscriptions {
                             services: PlatformServices, tx: any Database) async throws {
         let rule: BillingDayRule = settings.string("billing", "billing_day_rule") == "fixed_day"
             ? .fixed(max(1, min(28, settings.int("billing", "fixed_billing_day")))) : .anniversary
-        s.anchorDay = s.billingDay ?? rule.anchorDay(activatedOn: date)
+        let prepaid = plan.billingKind == .prepaid
+        // A prepaid service has no billing cycle: recharges buy its days, the run never bills it.
+        s.anchorDay = prepaid ? nil : s.billingDay ?? rule.anchorDay(activatedOn: date)
         s.activatedOn = date.description
         s.status = .active
-        s.nextBillOn = date.description
+        s.nextBillOn = prepaid ? nil : date.description
         try await s.save(on: tx)
         try await pricePlan(ctx, s, plan: plan, from: date, tx: tx)
+        // Add-ons and discounts given while pending start with the service.
+        try await tx.sql.raw("""
+            UPDATE subscription_addons SET from_on = \(bind: date.description), prorated = \(bind: false) \
+            WHERE \(TenantSQL.organization(ctx.organizationID)) AND subscription_id = \(bind: s.id!) AND to_on IS NULL
+            """).run()
+        try await tx.sql.raw("""
+            UPDATE subscription_discounts SET first_period_on = \(bind: date.description) \
+            WHERE \(TenantSQL.organization(ctx.organizationID)) AND subscription_id = \(bind: s.id!) AND ended_on IS NULL
+            """).run()
         if plan.setupFee > 0 {
             try await addCharge(ctx, s, kind: "setup_fee", text: "Setup fee: \(plan.name)", detail: nil, amount: plan.setupFeeMoney,
                                 category: "installation", scope: .fees, taxable: plan.taxable, on: date, tx: tx)
         }
         try await record(ctx, s, kind: "activated", from: .pending, reason: nil, on: date, summary: "Service started on \(plan.name)",
                          services: services, tx: tx)
+        // The first package is bought with the activation.
+        if prepaid { _ = try await rechargeNow(ctx, s, plan: plan, on: date, services: services, tx: tx) }
     }
 
     // MARK: Shared writes
@@ -238,5 +247,29 @@ extension Subscriptions {
         let plans = try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(subscriptions.map(\.planID))).all()
         let addresses = try await ServiceAddress.scoped(to: ctx, on: db).filter(\.$customerID == customerID).sort(\.$createdAt).all()
         return (subscriptions, Dictionary(plans.map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a }), addresses)
+    }
+}
+
+extension Subscriptions {
+    /// A row of the subscriptions list: the subscription with its customer and plan named.
+    public struct ListRow: Sendable {
+        public var subscription: Subscription
+        public var customerNumber: String
+        public var customerName: String
+        public var planName: String
+    }
+
+    /// The list page's rows: one page of `list`, with customers and plans read in one query each.
+    public static func listRows(_ ctx: TenantContext, _ filter: Filter, page: CursorRequest, on db: any Database) async throws -> CursorPage<ListRow> {
+        let found = try await list(ctx, filter, page: page, on: db)
+        let customers = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(found.items.map(\.customerID)))
+            .field(\.$id).field(\.$numberText).field(\.$displayName).all()
+        let plans = try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(found.items.map(\.planID))).field(\.$id).field(\.$name).all()
+        let byCustomer = Dictionary(customers.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let planNames = Dictionary(plans.map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+        return CursorPage(items: found.items.map { s in
+            ListRow(subscription: s, customerNumber: byCustomer[s.customerID]?.numberText ?? "", customerName: byCustomer[s.customerID]?.displayName ?? "",
+                    planName: planNames[s.planID] ?? "")
+        }, nextCursor: found.nextCursor)
     }
 }

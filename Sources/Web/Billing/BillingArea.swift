@@ -22,6 +22,7 @@ struct BillingArea: AreaModule {
     var navigation: [NavigationEntry] {
         [
             .init(group: .billing, label: "Invoices", link: BillingRoutes.invoices.link, permission: .invoicesRead),
+            .init(group: .billing, label: "Subscriptions", link: BillingRoutes.subscriptions.link, permission: .subscriptionsRead),
             .init(group: .billing, label: "Plans", link: BillingRoutes.plans.link, permission: .plansRead),
             .init(group: .billing, label: "Add-ons", link: BillingRoutes.addons.link, permission: .plansRead),
             .init(group: .billing, label: "Discounts", link: BillingRoutes.discounts.link, permission: .plansRead),
@@ -40,6 +41,7 @@ struct BillingArea: AreaModule {
     func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
         PlanPages.register(signedIn)
         SubscriptionPages.register(signedIn)
+        SubscriptionExtrasPages.register(signedIn)
         InvoicePages.register(signedIn)
         CatalogPages.register(signedIn)
     }
@@ -74,9 +76,14 @@ struct BillingArea: AreaModule {
         try await InvoiceRuns.ledgerProblems(organizationID: organizationID, on: db)
     }
 
+    func currencyInUse(organizationID: UUID, on db: any Database) async throws -> String? {
+        try await BillingCurrency.inUse(organizationID: organizationID, on: db)
+    }
+
     func registerAPI(_ api: APIRouter) {
         CatalogAPI.register(api)
         SubscriptionAPI.register(api)
+        SubscriptionExtrasAPI.register(api)
         InvoiceAPI.register(api)
     }
 }

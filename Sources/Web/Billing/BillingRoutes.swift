@@ -19,11 +19,17 @@ enum BillingRoutes {
     static let resumeSubscription = Route1<UUID>("subscriptions", .id, "resume")
     static let terminateSubscription = Route1<UUID>("subscriptions", .id, "terminate")
     static let changeSubscriptionPlan = Route1<UUID>("subscriptions", .id, "change-plan")
+    static let rechargeSubscription = Route1<UUID>("subscriptions", .id, "recharge")
 }
 
 extension BillingRoutes {
     static let invoices = Route0("invoices")
     static let invoice = Route1<UUID>("invoices", .id)
     static let invoicePDF = Route1<UUID>("invoices", .id, "pdf")
+    static let voidInvoice = Route1<UUID>("invoices", .id, "void")
+    static let addSubscriptionAddon = Route1<UUID>("subscriptions", .id, "addons")
+    static let removeSubscriptionAddon = Route1<UUID>("subscriptions", .id, "addons", "remove")
+    static let giveSubscriptionDiscount = Route1<UUID>("subscriptions", .id, "discounts")
+    static let endSubscriptionDiscount = Route1<UUID>("subscriptions", .id, "discounts", "end")
     static let runs = Route0("billing", "runs")
 }

@@ -27,6 +27,15 @@ enum InvoiceAPI {
                              permission: .invoicesRead, responseType: "application/pdf")) { req in
             try pdfResponse(try await Invoices.pdf(try req.ctx, req.parameters.get("id"), on: req.db))
         }
+        api.add(APIOperation(method: .POST, path: "/invoices/{id}/void",
+                             summary: "Void an issued invoice without payments: answers the credit note that takes its amount back",
+                             tag: "invoices", permission: .invoicesWrite, body: VoidRequest.schema, success: 201, response: InvoiceDTO.schema)) { req in
+            let body = try req.json(VoidRequest.self)
+            let ctx = try req.ctx
+            let note = try await Invoices.void(ctx, req.parameters.get("id"), reason: body.reason, services: req.services, on: req.db)
+            let d = try await Invoices.details(ctx, note.id!.uuidString, on: req.db)
+            return try apiResponse(InvoiceDTO(d.invoice, lines: d.lines, taxes: d.taxes), status: .created)
+        }
         api.add(APIOperation(method: .GET, path: "/billing-runs", summary: "Invoice runs, newest first", tag: "billing-runs",
                              permission: .invoicesRead, query: PlatformAPI.pagingParameters, response: .list(BillingRunDTO.schema))) { req in
             let ctx = try req.ctx
@@ -41,6 +50,12 @@ enum InvoiceAPI {
             let summary = try await BillingRuns.preview(ctx, on: req.query[String.self, at: "on"], services: req.services, on: req.db)
             return try apiResponse(RunPreviewDTO(summary, currency: ctx.currency))
         }
+    }
+
+    struct VoidRequest: Decodable {
+        var reason: String?
+        static let schema = Schema.named("InvoiceVoid", .input([("reason", .text(max: 300, description: "Shown on the credit note and the customer's timeline"))],
+                                                               required: ["reason"]))
     }
 
     static func pdfResponse(_ file: (fileName: String, bytes: [UInt8])) throws -> Response {

@@ -19,6 +19,8 @@ struct InvoiceDTO: Encodable {
     var subscriptionID: UUID?
     var kind, number, status, issueOn, dueOn: String
     var periodStart, periodEnd: String?
+    var voidsInvoiceID: UUID?
+    var voidReason: String?
     var subtotal, taxTotal, total, paidTotal: MoneyDTO
     var lines: [Line]?
     var taxes: [Tax]?
@@ -28,6 +30,7 @@ struct InvoiceDTO: Encodable {
         case id, kind, number, status, subtotal, total, lines, taxes
         case customerID = "customer_id", subscriptionID = "subscription_id", issueOn = "issue_on", dueOn = "due_on"
         case periodStart = "period_start", periodEnd = "period_end", taxTotal = "tax_total", paidTotal = "paid_total", createdAt = "created_at"
+        case voidsInvoiceID = "voids_invoice_id", voidReason = "void_reason"
     }
 
     init(_ i: Invoice, lines: [InvoiceLine]? = nil, taxes: [InvoiceTax]? = nil) {
@@ -42,6 +45,8 @@ struct InvoiceDTO: Encodable {
         dueOn = i.dueOn
         periodStart = i.periodStart
         periodEnd = i.periodEnd
+        voidsInvoiceID = i.voidsInvoiceID
+        voidReason = i.voidReason
         subtotal = money(i.subtotal)
         taxTotal = money(i.taxTotal)
         total = money(i.total)
@@ -57,6 +62,8 @@ struct InvoiceDTO: Encodable {
         ("number", .string(description: "INV-2026-000001 or CN-2026-000001, gapless per series")),
         ("status", .choice(InvoiceStatus.allCases.map(\.rawValue))), ("issue_on", .date), ("due_on", .date),
         ("period_start", .nullable(.date)), ("period_end", .nullable(.date)),
+        ("voids_invoice_id", .nullable(.described(.uuid, "A credit note that voids an invoice names it"))),
+        ("void_reason", .nullable(.described(.string(), "Why it was voided (on the invoice and its credit note)"))),
         ("subtotal", MoneyDTO.schema), ("tax_total", MoneyDTO.schema), ("total", MoneyDTO.schema), ("paid_total", MoneyDTO.schema),
         ("lines", .described(.array(.object([("kind", .string()), ("description", .string()), ("detail", .nullable(.string())), ("amount", MoneyDTO.schema)],
                                             required: ["kind", "description", "amount"])), "One invoice only")),

@@ -13,6 +13,7 @@ enum InvoicePages {
         routes.get(BillingRoutes.invoices, use: list)
         routes.get(BillingRoutes.invoice, use: show)
         routes.get(BillingRoutes.invoicePDF, use: pdf)
+        routes.post(BillingRoutes.voidInvoice, use: void)
         routes.get(BillingRoutes.runs, use: BillingRunPages.show)
         routes.post(BillingRoutes.runs, use: BillingRunPages.runNow)
     }
@@ -72,13 +73,30 @@ enum InvoicePages {
         return html.response()
     }
 
+    /// Voids the invoice with a credit note; a refusal comes back on the page with the reason typed.
+    static func void(_ req: Request, _ id: UUID) async throws -> Response {
+        let values = req.formValues()
+        do {
+            let note = try await Invoices.void(try req.ctx, id.uuidString, reason: values["reason"], services: req.services, on: req.db)
+            return redirect(req, to: BillingRoutes.invoice.link(id), flash: "Invoice voided by credit note \(note.number).")
+        } catch let error as DomainError where error.showsOnForm {
+            return try await render(req, id, voidForm: CRMForms.formState(values, error), status: .unprocessableEntity)
+        }
+    }
+
     static func show(_ req: Request, _ id: UUID) async throws -> Response {
+        try await render(req, id)
+    }
+
+    static func render(_ req: Request, _ id: UUID, voidForm: FormState = FormState(), status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let d = try await Invoices.details(ctx, id.uuidString, on: req.db)
         let inv = d.invoice
+        let related = try await Invoices.related(ctx, inv, on: req.db)
+        let page = try req.page(inv.number)
         let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: inv.currency)) }
         var html = HTML()
-        html.appLayout(try req.page(inv.number)) { h in
+        html.appLayout(page) { h in
             h.pageHead((inv.kind == "credit_note" ? "Credit note " : "Invoice ") + inv.number) { h in
                 h.el("a", [.class("btn primary"), .href(BillingRoutes.invoicePDF.link(id))], text: "PDF")
                 h.raw(" ")
@@ -90,6 +108,10 @@ enum InvoicePages {
                     h.fact("Issued", inv.issueOn)
                     h.fact("Due", inv.dueOn)
                     if let start = inv.periodStart { h.fact("Period", "\(start) – \(inv.periodEnd ?? "")") }
+                    if let other = related {
+                        h.fact(inv.kind == "credit_note" ? "Voids" : "Voided by") { $0.el("a", [.href(BillingRoutes.invoice.link(other.id!))], text: other.number) }
+                    }
+                    if let reason = inv.voidReason { h.fact("Reason", reason) }
                 }
             }
             h.el("div", [.class("panel table-wrap")]) { h in
@@ -119,8 +141,18 @@ enum InvoicePages {
                 }
             }
             h.el("p", [.class("muted")], text: "In words: " + AmountInWords.english(minorUnits: inv.total, currency: inv.currency))
+            if Invoices.canVoid(ctx, inv) {
+                h.postForm(BillingRoutes.voidInvoice.link(id), csrf: page.csrf, class: "form panel", id: "void-form",
+                           confirm: "Void \(inv.number)? A credit note takes its whole amount back; this cannot be undone.") { h in
+                    h.raw("<h2>Void this invoice</h2>")
+                    h.formError(voidForm.general)
+                    h.field("Reason", "reason", form: voidForm, id: "void_reason", hint: "Shown on the credit note and the customer's timeline",
+                            [.flag("required"), .attr("maxlength", literal: "300")])
+                    h.raw(#"<div class="form-actions"><button class="btn danger" type="submit">Void with a credit note</button></div>"#)
+                }
+            }
         }
-        return html.response()
+        return html.response(status: status)
     }
 
     static func pdf(_ req: Request, _ id: UUID) async throws -> Response {

@@ -38,6 +38,7 @@ enum SubscriptionAPI {
         static let onField: (String, Schema) = ("on", .date)
         static let activateSchema = Schema.named("SubscriptionActivate", .input([onField]))
         static let resumeSchema = Schema.named("SubscriptionResume", .input([onField]))
+        static let rechargeSchema = Schema.named("SubscriptionRecharge", .input([onField]))
         static let suspendSchema = Schema.named("SubscriptionSuspend", .input([
             ("reason", .text(max: 300)), onField,
             ("pause_billing", .described(.boolean, "A customer's request: no charge while suspended (default false: billing goes on)")),
@@ -119,6 +120,16 @@ enum SubscriptionAPI {
             let result = try await Subscriptions.changePlan(try req.ctx, req.parameters.get("id"), planID: body.planID, effective: body.effective,
                                                             on: body.on, preview: body.preview ?? false, services: req.services, on: req.db)
             return try apiResponse(PlanChangeDTO(result))
+        }
+        api.add(APIOperation(method: .POST, path: "/subscriptions/{id}/recharge",
+                             summary: "Prepaid: buy one validity package (from the day after the current expiry while valid, else from on); answers its invoice",
+                             tag: "subscriptions", permission: .subscriptionsWrite, body: ChangeRequest.rechargeSchema, bodyRequired: false, success: 201,
+                             response: InvoiceDTO.schema, rules: onRule)) { req in
+            let body = try req.optionalJSON(ChangeRequest.self)
+            let ctx = try req.ctx
+            let invoice = try await Subscriptions.recharge(ctx, req.parameters.get("id"), on: body?.on, services: req.services, on: req.db)
+            let d = try await Invoices.details(ctx, invoice.id!.uuidString, on: req.db)
+            return try apiResponse(InvoiceDTO(d.invoice, lines: d.lines, taxes: d.taxes), status: .created)
         }
         api.add(APIOperation(method: .GET, path: "/subscriptions/{id}/schedule", summary: "The next periods with their dates and expected amounts",
                              tag: "subscriptions", permission: .subscriptionsRead,

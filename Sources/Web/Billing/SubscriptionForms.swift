@@ -19,6 +19,8 @@ extension HTML {
                     h.field("Started on", "on", form: form, type: "date", id: "activate_on", hint: "Empty: today")
                     h.raw(#"<div class="form-actions"><button class="btn primary" type="submit">Activate</button></div>"#)
                 }
+            case .active where s.expiresOn != nil:
+                h.rechargeForm(s, form: forms["recharge"] ?? FormState(), csrf: csrf)
             case .active:
                 h.planChangeForm(s, plans: plans, form: forms["plan"] ?? FormState(values: ["effective": "now"]), quote: quote, csrf: csrf)
                 let form = forms["suspend"] ?? FormState()
@@ -57,6 +59,18 @@ extension HTML {
                     h.raw(#"<div class="form-actions"><button class="btn danger" type="submit">Terminate</button></div>"#)
                 }
             }
+        }
+    }
+
+    /// Prepaid: one more validity package, invoiced at once.
+    mutating func rechargeForm(_ s: Subscription, form: FormState, csrf: String) {
+        postForm(BillingRoutes.rechargeSubscription.link(s.id!), csrf: csrf, class: "form", id: "recharge-form",
+                 confirm: "Recharge one more package? It is invoiced now.") { h in
+            h.raw("<h3>Recharge</h3>")
+            h.formError(form.general)
+            h.el("p", [.class("muted")], text: "Service runs through \(s.expiresOn ?? ""); a recharge adds its days after that (or from today once it has lapsed).")
+            h.field("On", "on", form: form, type: "date", id: "recharge_on", hint: "Empty: today")
+            h.raw(#"<div class="form-actions"><button class="btn primary" type="submit">Recharge</button></div>"#)
         }
     }
 

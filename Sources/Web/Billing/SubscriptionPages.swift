@@ -9,6 +9,7 @@ import Vapor
 /// forms with a proration preview before a plan change), and the customer page's services panel.
 enum SubscriptionPages {
     static func register(_ routes: any RoutesBuilder) {
+        routes.get(BillingRoutes.subscriptions, use: SubscriptionListPage.list)
         routes.post(BillingRoutes.subscriptions, use: create)
         routes.get(BillingRoutes.subscription, use: show)
         routes.post(BillingRoutes.activateSubscription, use: activate)
@@ -16,6 +17,7 @@ enum SubscriptionPages {
         routes.post(BillingRoutes.resumeSubscription, use: resume)
         routes.post(BillingRoutes.terminateSubscription, use: terminate)
         routes.post(BillingRoutes.changeSubscriptionPlan, use: changePlan)
+        routes.post(BillingRoutes.rechargeSubscription, use: recharge)
     }
 
     // MARK: Handlers
@@ -79,6 +81,13 @@ enum SubscriptionPages {
         }
     }
 
+    static func recharge(_ req: Request, _ id: UUID) async throws -> Response {
+        let ctx = try req.ctx
+        return try await change(req, id, form: "recharge", done: "Recharged.") { v in
+            _ = try await Subscriptions.recharge(ctx, id.uuidString, on: v["on"], services: req.services, on: req.db)
+        }
+    }
+
     /// "Preview" shows the quote with a confirm button; "Change plan" applies it.
     static func changePlan(_ req: Request, _ id: UUID) async throws -> Response {
         let values = req.formValues()
@@ -96,7 +105,7 @@ enum SubscriptionPages {
 
     // MARK: View
 
-    static func render(_ req: Request, _ id: UUID, forms: [String: FormState] = [:], quote: PlanChangeQuote? = nil,
+    static func render(_ req: Request, _ id: UUID, forms: [String: FormState] = [:], quote: PlanChangeQuote? = nil, addonQuote: AddonChangeQuote? = nil,
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let s = try await Subscriptions.find(ctx, id.uuidString, on: req.db)
@@ -106,6 +115,8 @@ enum SubscriptionPages {
         let planName = try await Subscriptions.planName(ctx, s, on: req.db)
         let schedule = try await Subscriptions.schedule(ctx, id.uuidString, count: 6, services: req.services, on: req.db)
         let history = try await Subscriptions.history(ctx, s, on: req.db)
+        var extras = try await SubscriptionExtrasPages.load(req, s, canWrite: canWrite)
+        extras.addonQuote = addonQuote
         let page = try req.page("\(customer.numberText) · \(planName)")
         var html = HTML()
         html.appLayout(page) { h in
@@ -115,8 +126,10 @@ enum SubscriptionPages {
                     h.fact("Status") { $0.badge(s.status.rawValue) }
                     h.fact("Plan", planName)
                     h.fact("Started", s.activatedOn ?? "not yet (since \(s.startsOn))")
-                    h.fact("Billing day", s.anchorDay.map(String.init) ?? s.billingDay.map(String.init) ?? "the organization's rule")
-                    h.fact("Next invoice for the period from", s.nextBillOn ?? "")
+                    if s.expiresOn == nil {
+                        h.fact("Billing day", s.anchorDay.map(String.init) ?? s.billingDay.map(String.init) ?? "the organization's rule")
+                        h.fact("Next invoice for the period from", s.nextBillOn ?? "")
+                    }
                     if let expires = s.expiresOn { h.fact("Prepaid through", expires) }
                     if s.billingPaused { h.fact("Billing", "paused while suspended") }
                     if let ended = s.terminatedOn { h.fact("Ended", ended) }
@@ -144,6 +157,7 @@ enum SubscriptionPages {
                     }
                 }
             }
+            h.subscriptionExtras(s, extras, canWrite: canWrite, forms: forms, csrf: page.csrf, currency: ctx.currency)
             if canWrite { h.subscriptionForms(s, plans: plans, forms: forms, quote: quote, csrf: page.csrf) }
             h.el("div", [.class("panel table-wrap")]) { h in
                 h.raw("<h2>History and charges</h2>")
