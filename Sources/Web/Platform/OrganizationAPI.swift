@@ -30,6 +30,7 @@ extension PlatformAPI {
         ]
         static let schema = Schema.named("OrganizationInput", .input(fields, required: ["name"]))
         static let patchSchema = Schema.named("OrganizationPatch", .input(fields))
+        static let currencyRule = APIRule("currency", "must stay the organization's currency once plans, invoices or the ledger hold amounts in it")
         static let rules = [
             APIRule("slug", "must not be taken by another organization (without a slug, one is made from the name, which then needs Latin letters or digits)"),
             APIRule("time_zone", "must be a time zone this installation knows"),
@@ -55,7 +56,7 @@ extension PlatformAPI {
         }
         api.add(APIOperation(method: .PATCH, path: "/organizations/{id}", summary: "Change an organization", tag: "organizations",
                              permission: .settingsManage, body: OrganizationRequest.patchSchema, response: OrganizationDTO.schema,
-                             rules: OrganizationRequest.rules)) { req in
+                             rules: OrganizationRequest.rules + [OrganizationRequest.currencyRule])) { req in
             let body = try req.json(OrganizationRequest.self)
             let org = try await Organizations.update(try req.ctx, req.parameters.get("id"), body.input, services: req.services, on: req.db)
             return try apiResponse(OrganizationDTO(org))
