@@ -1,4 +1,5 @@
 import Foundation
+import MeghnaCore
 
 /// An account as postings name it: a stable key, a name for people, and its type. Accounts are
 /// created the first time a posting names them, so an organization's chart grows with use: the
@@ -30,12 +31,12 @@ public enum Chart {
 
     /// What a customer owes (debit balance).
     public static func receivable(customerID: UUID, label: String) -> AccountSpec {
-        AccountSpec(key: "receivable:\(customerID.uuidString.lowercased())", name: "Receivable · \(label)", type: .asset)
+        AccountSpec(key: "receivable:\(customerID.lowercasedText)", name: "Receivable · \(label)", type: .asset)
     }
 
     /// What the ISP owes a customer: overpayments and credit notes not yet used (credit balance).
     public static func customerCredit(customerID: UUID, label: String) -> AccountSpec {
-        AccountSpec(key: "customer_credit:\(customerID.uuidString.lowercased())", name: "Customer credit · \(label)", type: .liability)
+        AccountSpec(key: "customer_credit:\(customerID.lowercasedText)", name: "Customer credit · \(label)", type: .liability)
     }
 
     /// Revenue of one category of what is sold ("internet", "static_ip", "installation" …).
@@ -50,7 +51,7 @@ public enum Chart {
 
     /// Prepaid money a reseller holds with the ISP (credit balance).
     public static func resellerWallet(resellerID: UUID, label: String) -> AccountSpec {
-        AccountSpec(key: "reseller_wallet:\(resellerID.uuidString.lowercased())", name: "Reseller wallet · \(label)", type: .liability)
+        AccountSpec(key: "reseller_wallet:\(resellerID.lowercasedText)", name: "Reseller wallet · \(label)", type: .liability)
     }
 
     /// Per-party accounts (one per customer or reseller) are summed into one trial-balance row

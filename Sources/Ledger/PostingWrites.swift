@@ -24,7 +24,7 @@ extension Ledger {
         for part in keys.chunked(chunk) {
             let values = part.map { key -> SQLQueryString in
                 let (spec, currency) = specs[key]!
-                return "(\(bind: UUID()), \(bind: org), \(bind: key), \(bind: spec.name), \(bind: spec.type.rawValue), \(bind: currency), 0, 0, \(bind: now))"
+                return "(\(bind: UUID.random()), \(bind: org), \(bind: key), \(bind: spec.name), \(bind: spec.type.rawValue), \(bind: currency), 0, 0, \(bind: now))"
             }
             try await sql.raw("""
                 INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) \
@@ -40,7 +40,7 @@ extension Ledger {
         }
         if postgres {
             // Locked in one global id order (chunk by chunk), so concurrent posts queue instead of deadlocking.
-            let ids = accounts.values.map(\.id).sorted { $0.uuidString < $1.uuidString }
+            let ids = accounts.values.map(\.id).sorted(by: UUID.byteOrder)
             for part in ids.chunked(chunk) {
                 let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
                 try await sql.raw("SELECT id FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND id IN (\(list)) ORDER BY id FOR UPDATE").run()
@@ -56,7 +56,7 @@ extension Ledger {
         var created: [String: UUID] = [:]
         for part in Array(zip(drafts.indices, drafts)).chunked(chunk) {
             let values = part.map { _, d -> SQLQueryString in
-                "(\(bind: UUID()), \(bind: org), \(bind: d.idempotencyKey), \(bind: d.kind), \(bind: d.referenceType), \(bind: d.referenceID), \(bind: d.memo), \(bind: d.eventAt), \(bind: d.reverses), \(bind: ctx.actor.label), \(bind: now))"
+                "(\(bind: UUID.random()), \(bind: org), \(bind: d.idempotencyKey), \(bind: d.kind), \(bind: d.referenceType), \(bind: d.referenceID), \(bind: d.memo), \(bind: d.eventAt), \(bind: d.reverses), \(bind: ctx.actor.label), \(bind: now))"
             }
             for row in try await db.rows("""
                 INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) \
@@ -72,7 +72,7 @@ extension Ledger {
                 results.append(PostedTransfer(id: id, idempotencyKey: draft.idempotencyKey, created: true))
             } else {
                 earlier.append(index)
-                results.append(PostedTransfer(id: UUID(), idempotencyKey: draft.idempotencyKey, created: false))
+                results.append(PostedTransfer(id: UUID.random(), idempotencyKey: draft.idempotencyKey, created: false))
             }
         }
         if !earlier.isEmpty { try await resolveEarlier(earlier, drafts: drafts, lines: lines, accounts: accounts, into: &results, ctx, on: db) }
@@ -83,7 +83,7 @@ extension Ledger {
         for (index, draft) in drafts.enumerated() where results[index].created {
             for line in lines[index] {
                 let account = accounts[line.account.key]!.id
-                entries.append("(\(bind: UUID()), \(bind: org), \(bind: results[index].id), \(bind: account), \(bind: line.amount.minorUnits), \(bind: line.amount.currency), \(bind: draft.eventAt))")
+                entries.append("(\(bind: UUID.random()), \(bind: org), \(bind: results[index].id), \(bind: account), \(bind: line.amount.minorUnits), \(bind: line.amount.currency), \(bind: draft.eventAt))")
                 deltas[account, default: (0, 0)].amount += line.amount.minorUnits
                 deltas[account, default: (0, 0)].count += 1
             }
@@ -93,7 +93,7 @@ extension Ledger {
                 INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) VALUES \(part.joined(separator: ", "))
                 """).run()
         }
-        for part in deltas.sorted(by: { $0.key.uuidString < $1.key.uuidString }).chunked(chunk) {
+        for part in deltas.sorted(by: { UUID.byteOrder($0.key, $1.key) }).chunked(chunk) {
             let values = part.map { "(\(bind: $0.key), \(bind: $0.value.amount), \(bind: $0.value.count))" as SQLQueryString }
             try await sql.raw("""
                 WITH v (id, delta, n) AS (VALUES \(values.joined(separator: ", "))) \

@@ -60,6 +60,31 @@ struct BillingAPITests {
         }
     }
 
+    /// A run started through the API is queued (202) and followed by its id until it finishes.
+    @Test func aRunStartedThroughTheAPIIsQueuedAndFollowedByItsID() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let plan = try await t.api(.POST, "/api/v1/plans", token: tenant.token, json: [
+                "code": "HOME", "name": "Home", "service_type": "pppoe", "download_speed": "20M", "upload_speed": "10M",
+                "price": ["amount": "1000.00", "currency": "BDT"]])
+            let customer = try await t.api(.POST, "/api/v1/customers", token: tenant.token, json: ["display_name": "Run Customer", "phones": ["01711000077"]])
+            let subscription = try await t.api(.POST, "/api/v1/subscriptions", token: tenant.token, json: [
+                "customer_id": customer.json["id"] as? String ?? "", "plan_id": plan.json["id"] as? String ?? "", "billing_day": 1,
+                "starts_on": "2026-01-01", "activate": true])
+            #expect(subscription.status == .created, "\(subscription.text)")
+            let future = try await t.api(.POST, "/api/v1/billing-runs", token: tenant.token, json: ["on": "2099-01-01"])
+            #expect(future.status == .unprocessableEntity && future.errorFields == ["on"], "\(future.text)")
+            let started = try await t.api(.POST, "/api/v1/billing-runs", token: tenant.token, json: ["on": "2026-02-10"])
+            #expect(started.status == .accepted && started.json["status"] as? String == "queued", "\(started.text)")
+            let id = try #require(started.json["id"] as? String)
+            #expect(try await t.drainJobs() == 1)
+            let run = try await t.api(.GET, "/api/v1/billing-runs/\(id)", token: tenant.token)
+            #expect(run.status == .ok && run.json["status"] as? String == "finished", "\(run.text)")
+            #expect(run.json["invoices"] as? Int == 2 && run.json["due"] as? Int == 1 && run.json["subscriptions"] as? Int == 1, "\(run.text)")
+            #expect(run.json["total"] as? [String: String] == ["amount": "2000.00", "currency": "BDT"], "\(run.text)")
+        }
+    }
+
     @Test func addOnsDiscountsAndVoidsThroughTheAPI() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

@@ -24,6 +24,7 @@ struct CRMFixtures {
     let invoice: Invoice
     let subscriptionAddon: SubscriptionAddon
     let subscriptionDiscount: SubscriptionDiscount
+    let billingRun: BillingRun
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -45,8 +46,9 @@ struct CRMFixtures {
                                                 services: t.services, on: t.db)
         let subscription = try await Subscriptions.create(ctx, .init(customerID: customer.id!.uuidString, planID: plan.id!.uuidString, activate: "true"),
                                                           services: t.services, on: t.db)
-        _ = try await InvoiceRuns.run(organizationID: tenant.id, through: LocalDate.today(t.clock.date, in: ctx.timeZone), dryRun: false, actor: "fixture",
-                                      services: t.services, on: t.db)
+        let run = try await InvoiceRuns.run(organizationID: tenant.id, through: LocalDate.today(t.clock.date, in: ctx.timeZone), dryRun: false,
+                                            actor: "fixture", services: t.services, on: t.db)
+        let billingRun = try #require(try await BillingRun.find(run.runID, on: t.db))
         let invoice = try #require(try await Invoice.query(on: t.db).filter(\.$subscriptionID == subscription.id!).first())
         _ = try await Subscriptions.addAddon(ctx, subscription.id!.uuidString, addonID: addon.id!.uuidString, on: nil, preview: false,
                                              services: t.services, on: t.db)
@@ -55,7 +57,7 @@ struct CRMFixtures {
                                                          services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
-                           subscriptionAddon: item, subscriptionDiscount: grant)
+                           subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -79,6 +81,7 @@ struct CRMFixtures {
             "/subscriptions/{id}/addons": subscription.id!.uuidString, "/subscriptions/{id}/discounts": subscription.id!.uuidString,
             "/subscriptions/{id}/addons/{item_id}/remove": subscription.id!.uuidString + "|" + subscriptionAddon.id!.uuidString,
             "/subscriptions/{id}/discounts/{grant_id}/end": subscription.id!.uuidString + "|" + subscriptionDiscount.id!.uuidString,
+            "/billing-runs/{id}": billingRun.id!.uuidString,
         ]
     }
 

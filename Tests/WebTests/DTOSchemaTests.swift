@@ -83,6 +83,7 @@ struct DTOSchemaTests {
             (SubscriptionExtrasAPI.DiscountRequest.self, [SubscriptionExtrasAPI.DiscountRequest.schema]),
             (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),
             (InvoiceAPI.VoidRequest.self, [InvoiceAPI.VoidRequest.schema]),
+            (InvoiceAPI.RunRequest.self, [InvoiceAPI.RunRequest.schema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {

@@ -20,7 +20,7 @@ struct MigrationListTests {
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
         "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers",
         "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps",
-        "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras",
+        "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

@@ -198,7 +198,7 @@ public enum InvoiceGenerator {
         var open = facts.openCharges.sorted { $0.on < $1.on }
         var drafts: [InvoiceDraft] = []
         var start = facts.activatedOn
-        let sub = facts.subscriptionID.uuidString.lowercased()
+        let sub = facts.subscriptionID.lowercasedText
         while start <= through {
             if let end = facts.terminatedOn, start > end { break }
             let full = cycle.period(containing: start)

@@ -16,7 +16,7 @@ extension InvoiceRuns {
     /// after any other runner's chunk committed), drops drafts whose key exists, numbers the rest
     /// without gaps, inserts invoices, lines and taxes, ties the charges to their invoices, moves
     /// each subscription's next billing day and posts one ledger transfer per invoice.
-    static func write(_ drafts: [InvoiceDraft], subscriptions: [UUID: Subscription], moves: [UUID: (next: LocalDate?, plan: UUID?)], labels: [UUID: String],
+    static func write(_ drafts: [InvoiceDraft], subscriptions: [UUID: RunSubscription], moves: [UUID: (next: LocalDate?, plan: UUID?)], labels: [UUID: String],
                       runID: UUID?, _ ctx: TenantContext, zone: TimeZone, on tx: any Database) async throws -> (count: Int, total: Int64) {
         let org = ctx.organizationID
         let sql = tx.sql
@@ -44,19 +44,19 @@ extension InvoiceRuns {
             let value = next[name]!
             next[name] = value + 1
             let number = NumberSequences.format(value, prefix: prefix)
-            let id = UUID()
+            let id = UUID.random()
             total += d.total.minorUnits
             invoiceRows.append("""
-                (\(bind: id), \(bind: org), \(bind: s.branchID), \(bind: s.resellerID), \(bind: s.customerID), \(bind: s.id!), \(bind: kind), \(bind: number), \
+                (\(bind: id), \(bind: org), \(bind: s.branchID), \(bind: s.resellerID), \(bind: s.customerID), \(bind: s.id), \(bind: kind), \(bind: number), \
                 \(bind: d.key), 'issued', \(bind: d.issueOn.description), \(bind: d.dueOn.description), \(bind: d.period?.start.description), \
                 \(bind: d.period?.end.description), \(bind: d.total.currency), \(bind: d.subtotal.minorUnits), \(bind: d.taxTotal.minorUnits), \
                 \(bind: d.total.minorUnits), 0, \(bind: runID), \(bind: now))
                 """)
             for (i, line) in d.lines.enumerated() {
-                lineRows.append("(\(bind: UUID()), \(bind: org), \(bind: id), \(bind: i + 1), \(bind: line.kind), \(bind: line.description), \(bind: line.detail), \(bind: line.amount.minorUnits), \(bind: line.net.minorUnits), \(bind: line.category))")
+                lineRows.append("(\(bind: UUID.random()), \(bind: org), \(bind: id), \(bind: i + 1), \(bind: line.kind), \(bind: line.description), \(bind: line.detail), \(bind: line.amount.minorUnits), \(bind: line.net.minorUnits), \(bind: line.category))")
             }
             for tax in d.taxes {
-                taxRows.append("(\(bind: UUID()), \(bind: org), \(bind: id), \(bind: tax.code), \(bind: tax.name), \(bind: tax.basisPoints), \(bind: tax.inclusive), \(bind: tax.base.minorUnits), \(bind: tax.amount.minorUnits))")
+                taxRows.append("(\(bind: UUID.random()), \(bind: org), \(bind: id), \(bind: tax.code), \(bind: tax.name), \(bind: tax.basisPoints), \(bind: tax.inclusive), \(bind: tax.base.minorUnits), \(bind: tax.amount.minorUnits))")
             }
             for charge in d.chargeIDs { chargeLinks.append("(\(bind: charge), \(bind: id))") }
             transfers.append(transfer(for: d, invoiceID: id, number: number, kind: kind, label: labels[s.customerID] ?? "customer", zone: zone))
@@ -90,7 +90,7 @@ extension InvoiceRuns {
                 """).count
         }
         guard linked == chargeLinks.count else { throw DomainError.conflict("A charge was invoiced by another run meanwhile; run again.") }
-        let rows = subscriptions.keys.sorted { $0.uuidString < $1.uuidString }.map { id -> SQLQueryString in
+        let rows = subscriptions.keys.sorted(by: UUID.byteOrder).map { id -> SQLQueryString in
             let move = moves[id]
             return "(\(bind: id), \(bind: (move?.next ?? nil)?.description), \(bind: move?.plan ?? subscriptions[id]!.planID))"
         }
@@ -115,7 +115,7 @@ extension InvoiceRuns {
             lines.append(.credit(Chart.revenue(category: category, label: category.replacingOccurrences(of: "_", with: " ").capitalized), amount))
         }
         for tax in d.taxes { lines.append(.credit(Chart.taxPayable(code: tax.code, label: tax.name), tax.amount)) }
-        return TransferDraft(idempotencyKey: "invoice:\(invoiceID.uuidString.lowercased())", kind: kind, referenceType: "invoice", referenceID: invoiceID,
+        return TransferDraft(idempotencyKey: "invoice:\(invoiceID.lowercasedText)", kind: kind, referenceType: "invoice", referenceID: invoiceID,
                              memo: number, eventAt: d.issueOn.start(in: zone), lines: lines)
     }
 }

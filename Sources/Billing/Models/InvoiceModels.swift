@@ -100,16 +100,28 @@ public final class BillingRun: TenantOwned, @unchecked Sendable {
     @ID(key: .id) public var id: UUID?
     @Field(key: "organization_id") public var organizationID: UUID
     @Field(key: "run_on") public var runOn: String
-    /// running, finished, failed (a run that stopped without finishing stays running; the next
-    /// run picks up where it stopped).
+    /// queued (started from the page, waiting for the worker), running, finished, failed (a run
+    /// that stopped without finishing stays running; the next run picks up where it stopped).
     @Field(key: "status") public var status: String
     @Field(key: "invoices") public var invoices: Int
     @Field(key: "total") public var total: Int64
+    /// Subscriptions looked at so far (each chunk adds its count in its own transaction).
     @Field(key: "subscriptions") public var subscriptions: Int
+    /// Subscriptions due when the run started: with `subscriptions`, its progress.
+    @OptionalField(key: "due") public var due: Int?
     @OptionalField(key: "errors") public var errors: String?
     @Field(key: "started_at") public var startedAt: Date
     @OptionalField(key: "finished_at") public var finishedAt: Date?
     @Field(key: "actor") public var actor: String
 
     public init() {}
+
+    /// Queued or running: the page shows its progress and refreshes.
+    public var inProgress: Bool { status == "queued" || status == "running" }
+
+    /// Per cent of the subscriptions due looked at so far.
+    public var percent: Int {
+        guard let due, due > 0 else { return status == "finished" ? 100 : 0 }
+        return min(100, subscriptions * 100 / due)
+    }
 }

@@ -47,7 +47,7 @@ extension Subscriptions {
         let draft = InvoiceGenerator.draft(key: key, facts, period: period, issueOn: day, dueDays: 0, lines: lines, chargeIDs: open.map { $0.id! },
                                            taxes: taxes, currency: ctx.currency)
         let customer = try await Customer.inOrganization(ctx.organizationID, on: tx).filter(\.$id == s.customerID).field(\.$id).field(\.$numberText).first()
-        let written = try await InvoiceRuns.write([draft], subscriptions: [s.id!: s], moves: [s.id!: (nil, s.planID)],
+        let written = try await InvoiceRuns.write([draft], subscriptions: [s.id!: .init(s)], moves: [s.id!: (nil, s.planID)],
                                                   labels: [s.customerID: customer?.numberText ?? "customer"], runID: nil, ctx, zone: ctx.timeZone, on: tx)
         guard written.count == 1,
               let invoice = try await Invoice.inOrganization(ctx.organizationID, on: tx).filter(\.$billingKey == key).first() else {

@@ -58,7 +58,8 @@ enum AddonPages {
     static func render(_ req: Request, form: FormState, editing: Addon? = nil, editForm: FormState = FormState(),
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
-        let addons = try await Addons.list(ctx, status: nil, page: try CursorRequest(limit: 200), on: req.db).items
+        let listed = try await Addons.list(ctx, status: nil, page: try req.pageRequest(), on: req.db)
+        let addons = listed.items
         let canManage = CatalogAccess.canManage(ctx, wholeOrganization: true)
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
             h.formError(state.general)
@@ -78,7 +79,7 @@ enum AddonPages {
             h.textArea("Description", "description", form: state, id: editing ? "e_description" : nil)
         }
         return try CatalogPages.render(req, title: "Add-ons", intro: "Sold beside a plan: a static IP, extra speed, equipment rent (every period), an installation (once).",
-                                       status: status, editing: editing.map { "Edit \($0.code)" },
+                                       status: status, next: listed.nextCursor.map { BillingRoutes.addons.link.query([("cursor", $0)]) }, editing: editing.map { "Edit \($0.code)" },
                                        editForm: { h, csrf in
                                            guard let addon = editing else { return }
                                            h.postForm(BillingRoutes.addon.link(addon.id!), csrf: csrf, class: "form") { h in

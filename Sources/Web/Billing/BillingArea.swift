@@ -55,6 +55,9 @@ struct BillingArea: AreaModule {
         registry.register("billing.scheduled_runs") { job in
             try await InvoiceRuns.runScheduled(now: clock.now(), services: services, on: job.db)
         }
+        registry.register(BillingRuns.runJob) { payload, job in
+            try await BillingRuns.carryOut(payload, services: services, on: job.db)
+        }
     }
 
     func schedules() throws -> [ScheduledJob] {

@@ -5,7 +5,8 @@ import Platform
 import Vapor
 
 /// Invoice runs: what the next run would bill (count and total per branch), the runs so far,
-/// and a button to run now.
+/// and a button that queues a run for the worker; while one is queued or running the page
+/// shows its progress and refreshes itself.
 enum BillingRunPages {
     static func show(_ req: Request) async throws -> Response {
         try await render(req, form: FormState())
@@ -14,8 +15,8 @@ enum BillingRunPages {
     static func runNow(_ req: Request) async throws -> Response {
         let values = req.formValues()
         do {
-            let summary = try await BillingRuns.runNow(try req.ctx, on: values["on"], services: req.services, on: req.db)
-            return redirect(req, to: BillingRoutes.runs.link, flash: "Run finished: \(summary.invoices) invoices issued.")
+            let run = try await BillingRuns.start(try req.ctx, on: values["on"], services: req.services, on: req.db)
+            return redirect(req, to: BillingRoutes.runs.link, flash: "Invoice run through \(run.runOn) started: this page shows its progress.")
         } catch let error as DomainError where error.showsOnForm {
             return try await render(req, form: CRMForms.formState(values, error), status: .unprocessableEntity)
         }
@@ -29,12 +30,15 @@ enum BillingRunPages {
         let wanted = req.queryValue("preview") == "1" || !form.errors.isEmpty || form.general != nil
         let preview = wanted ? try await BillingRuns.preview(ctx, on: previewDay, services: req.services, on: req.db) : nil
         let runs = try await BillingRuns.list(ctx, page: try CursorRequest(limit: 30), on: req.db).items
+        let followed = try await BillingRuns.followed(runs, on: req.db)
         let branches = Dictionary(try await Branches.all(ctx, on: req.db).map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: ctx.currency)) }
         let page = try req.page("Invoice runs")
         var html = HTML()
         html.appLayout(page) { h in
             h.pageHead("Invoice runs")
+            // While a run is queued or running, the page follows it (its counters move with each chunk).
+            if !followed.isEmpty { h.raw(#"<meta http-equiv="refresh" content="2">"#) }
             h.el("div", [.class("panel")]) { h in
                 if let preview {
                     h.el("h2", text: "The next run, through \(preview.through)")
@@ -70,27 +74,39 @@ enum BillingRunPages {
             }
             h.el("div", [.class("panel table-wrap")]) { h in
                 h.raw("<h2>Runs</h2>")
-                h.el("table", [.class("data")]) { h in
+                h.el("table", [.class("data"), .id("runs")]) { h in
                     h.raw(#"<thead><tr><th>Started</th><th>Through</th><th>Status</th><th class="num">Subscriptions</th><th class="num">Invoices</th><th class="num">Total</th><th>Took</th><th>By</th></tr></thead><tbody>"#)
                     if runs.isEmpty { h.raw(#"<tr><td colspan="8" class="muted">No runs yet.</td></tr>"#) }
                     for r in runs {
-                        h.raw("<tr><td>")
-                        h.text(req.shortDate(r.startedAt))
-                        h.raw("</td><td>")
-                        h.text(r.runOn)
-                        h.raw("</td><td>")
-                        h.badge(r.status)
-                        h.raw(#"</td><td class="num">"#)
-                        h.text(String(r.subscriptions))
-                        h.raw(#"</td><td class="num">"#)
-                        h.text(String(r.invoices))
-                        h.raw(#"</td><td class="num">"#)
-                        h.text(money(r.total))
-                        h.raw("</td><td>")
-                        h.text(r.finishedAt.map { String(format: "%.1f s", $0.timeIntervalSince(r.startedAt)) } ?? "")
-                        h.raw("</td><td>")
-                        h.text(r.actor)
-                        h.raw("</td></tr>")
+                        h.el("tr", [.attr("data-status", r.status)]) { h in
+                            h.raw("<td>")
+                            h.text(req.shortDate(r.startedAt))
+                            h.raw("</td><td>")
+                            h.text(r.runOn)
+                            h.raw("</td><td>")
+                            h.badge(r.status)
+                            if followed.contains(r.id!) {
+                                h.raw(" ")
+                                h.el("progress", [.class("run-progress"), .attr("max", literal: "100"), .attr("value", String(r.percent))]) { h in
+                                    h.text(r.percent)
+                                    h.raw(" %")
+                                }
+                            }
+                            if r.status == "failed", let errors = r.errors {
+                                h.el("div", [.class("muted run-error")], text: String(errors.prefix(300)))
+                            }
+                            h.raw(#"</td><td class="num">"#)
+                            h.text(r.due.map { r.inProgress ? "\(r.subscriptions) of \($0)" : String(r.subscriptions) } ?? String(r.subscriptions))
+                            h.raw(#"</td><td class="num">"#)
+                            h.text(String(r.invoices))
+                            h.raw(#"</td><td class="num">"#)
+                            h.text(money(r.total))
+                            h.raw("</td><td>")
+                            h.text(r.finishedAt.map { String(format: "%.1f s", $0.timeIntervalSince(r.startedAt)) } ?? "")
+                            h.raw("</td><td>")
+                            h.text(r.actor)
+                            h.raw("</td>")
+                        }
                     }
                     h.raw("</tbody>")
                 }

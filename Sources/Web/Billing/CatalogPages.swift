@@ -20,8 +20,9 @@ enum CatalogPages {
         }
     }
 
-    /// The page: heading, an edit form when editing, the table, the add form.
-    static func render(_ req: Request, title: String, intro: String, status: HTTPStatus = .ok, editing: String? = nil,
+    /// The page: heading, an edit form when editing, the table with its pager (50 rows a page),
+    /// the add form.
+    static func render(_ req: Request, title: String, intro: String, status: HTTPStatus = .ok, next: Link? = nil, editing: String? = nil,
                        editForm: (inout HTML, String) -> Void, table: (inout HTML) -> Void, addForm: (inout HTML, String) -> Void) throws -> Response {
         let ctx = try req.ctx
         let page = try req.page(title)
@@ -35,7 +36,10 @@ enum CatalogPages {
                     editForm(&h, page.csrf)
                 }
             }
-            h.el("div", [.class("panel table-wrap")]) { h in table(&h) }
+            h.el("div", [.class("panel table-wrap")]) { h in
+                table(&h)
+                h.pager(next: next)
+            }
             if CatalogAccess.canManage(ctx, wholeOrganization: true), editing == nil {
                 h.el("div", [.class("panel")]) { h in addForm(&h, page.csrf) }
             }

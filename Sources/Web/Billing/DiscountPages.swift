@@ -66,11 +66,12 @@ enum DiscountPages {
     static func render(_ req: Request, form: FormState, editing: Discount? = nil, editForm: FormState = FormState(),
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
-        let discounts = try await Discounts.list(ctx, page: try CursorRequest(limit: 200), on: req.db).items
+        let listed = try await Discounts.list(ctx, page: try req.pageRequest(), on: req.db)
+        let discounts = listed.items
         let canManage = CatalogAccess.canManage(ctx, wholeOrganization: true)
         // The pickers' choices, only for someone who sees a form.
         let plans = canManage ? try await Plans.active(ctx, on: req.db) : []
-        let addons = canManage ? try await Addons.list(ctx, status: "active", page: try CursorRequest(limit: 200), on: req.db).items : []
+        let addons = canManage ? try await Addons.active(ctx, on: req.db) : []
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
             let targets = [("", "Any (or the whole invoice)")] + plans.map { ($0.id!.pathValue, "Plan \($0.code)") } + addons.map { ($0.id!.pathValue, "Add-on \($0.code)") }
             h.formError(state.general)
@@ -95,7 +96,7 @@ enum DiscountPages {
             }
         }
         return try CatalogPages.render(req, title: "Discounts", intro: "A percentage or an amount off a plan, an add-on or a whole invoice, for some cycles or for ever; give one a coupon code to hand it out.",
-                                       status: status, editing: editing.map { "Edit \($0.name)" },
+                                       status: status, next: listed.nextCursor.map { BillingRoutes.discounts.link.query([("cursor", $0)]) }, editing: editing.map { "Edit \($0.name)" },
                                        editForm: { h, csrf in
                                            guard let discount = editing else { return }
                                            h.postForm(BillingRoutes.discount.link(discount.id!), csrf: csrf, class: "form") { h in

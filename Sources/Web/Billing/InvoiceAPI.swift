@@ -42,6 +42,20 @@ enum InvoiceAPI {
             let page = try await BillingRuns.list(ctx, page: try req.pageRequest(), on: req.db)
             return try apiResponse(ListBody(data: page.items.map { BillingRunDTO($0, currency: ctx.currency) }, nextCursor: page.nextCursor))
         }
+        api.add(APIOperation(method: .POST, path: "/billing-runs",
+                             summary: "Start an invoice run through a day (default today): queued for the worker; follow it with GET /billing-runs/{id}",
+                             tag: "billing-runs", permission: .invoicesWrite, body: RunRequest.schema, success: 202,
+                             response: BillingRunDTO.schema, rules: RunRequest.rules)) { req in
+            let body = try req.json(RunRequest.self)
+            let ctx = try req.ctx
+            let run = try await BillingRuns.start(ctx, on: body.on, services: req.services, on: req.db)
+            return try apiResponse(BillingRunDTO(run, currency: ctx.currency), status: .accepted)
+        }
+        api.add(APIOperation(method: .GET, path: "/billing-runs/{id}", summary: "One invoice run with its progress", tag: "billing-runs",
+                             permission: .invoicesRead, response: BillingRunDTO.schema)) { req in
+            let ctx = try req.ctx
+            return try apiResponse(BillingRunDTO(try await BillingRuns.find(ctx, req.parameters.get("id"), on: req.db), currency: ctx.currency))
+        }
         api.add(APIOperation(method: .GET, path: "/billing-runs/preview", summary: "What a run through a day would invoice, per branch",
                              tag: "billing-runs", permission: .invoicesRead,
                              query: [("on", .date, "Bill periods starting on or before this day (default today)")],
@@ -50,6 +64,12 @@ enum InvoiceAPI {
             let summary = try await BillingRuns.preview(ctx, on: req.query[String.self, at: "on"], services: req.services, on: req.db)
             return try apiResponse(RunPreviewDTO(summary, currency: ctx.currency))
         }
+    }
+
+    struct RunRequest: Decodable {
+        var on: String?
+        static let schema = Schema.named("BillingRunStart", .input([("on", .date)], required: []))
+        static let rules = [APIRule("on", "must not be after today in the organization's time zone")]
     }
 
     struct VoidRequest: Decodable {

@@ -78,12 +78,14 @@ struct BillingRunDTO: Encodable {
     var id: UUID
     var runOn, status, actor: String
     var invoices, subscriptions: Int
+    var due: Int?
     var total: MoneyDTO
     var startedAt: Date
     var finishedAt: Date?
+    var errors: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, actor, invoices, subscriptions, total
+        case id, status, actor, invoices, subscriptions, due, total, errors
         case runOn = "run_on", startedAt = "started_at", finishedAt = "finished_at"
     }
 
@@ -94,15 +96,18 @@ struct BillingRunDTO: Encodable {
         actor = r.actor
         invoices = r.invoices
         subscriptions = r.subscriptions
+        due = r.due
         total = MoneyDTO(minorUnits: r.total, currency: currency)
         startedAt = r.startedAt
         finishedAt = r.finishedAt
+        errors = r.errors
     }
 
     static let schema = Schema.named("BillingRun", .object([
-        ("id", .uuid), ("run_on", .date), ("status", .choice(["running", "finished", "failed"])), ("actor", .string()),
+        ("id", .uuid), ("run_on", .date), ("status", .choice(["queued", "running", "finished", "failed"])), ("actor", .string()),
         ("invoices", .integer(minimum: 0)), ("subscriptions", .integer(minimum: 0)),
-        ("total", MoneyDTO.schema), ("started_at", .dateTime), ("finished_at", .nullable(.dateTime)),
+        ("due", .nullable(.integer(minimum: 0))), ("total", MoneyDTO.schema), ("started_at", .dateTime), ("finished_at", .nullable(.dateTime)),
+        ("errors", .nullable(.string())),
     ], required: ["id", "run_on", "status", "actor", "invoices", "subscriptions", "total", "started_at"]))
 }
 

@@ -65,7 +65,8 @@ enum TaxRulePages {
     static func render(_ req: Request, form: FormState, editing: TaxRule? = nil, editForm: FormState = FormState(),
                        status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
-        let rules = try await TaxRules.list(ctx, page: try CursorRequest(limit: 200), on: req.db).items
+        let listed = try await TaxRules.list(ctx, page: try req.pageRequest(), on: req.db)
+        let rules = listed.items
         let canManage = CatalogAccess.canManage(ctx, wholeOrganization: true)
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
             h.formError(state.general)
@@ -84,7 +85,7 @@ enum TaxRulePages {
             }
         }
         return try CatalogPages.render(req, title: "Tax rules", intro: "Taxes on what you sell. Several may apply at once; none is charged on another. Inclusive taxes are already in the price.",
-                                       status: status, editing: editing.map { "Edit \($0.code)" },
+                                       status: status, next: listed.nextCursor.map { BillingRoutes.taxRules.link.query([("cursor", $0)]) }, editing: editing.map { "Edit \($0.code)" },
                                        editForm: { h, csrf in
                                            guard let rule = editing else { return }
                                            h.postForm(BillingRoutes.taxRule.link(rule.id!), csrf: csrf, class: "form") { h in
