@@ -1,5 +1,6 @@
 import Billing
 import CRM
+import Fluent
 import Foundation
 import MeghnaCore
 import Platform
@@ -56,6 +57,51 @@ struct BillingPageTests {
             #expect(second.status == .ok && second.text.contains("Add-on 50") && second.text.contains("Add-on 52") && !second.text.contains("Add-on 49"))
             #expect(!second.text.contains(#"class="pager""#))
             #expect(try await browser.get("/addons?cursor=nonsense").status == .unprocessableEntity)
+        }
+    }
+
+    /// "Sold in" is a list of branch boxes: several, none (every branch), kept as ticked after an
+    /// error; staff of some branches must tick one of theirs.
+    @Test func aPlanIsSoldInTheTickedBranches() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: tenant.admin)
+            let head = try #require(try await Branch.query(on: t.db).filter(\.$organizationID == tenant.id).first())
+            let uttara = try await Branches.create(ctx, .init(name: "Uttara"), services: t.services, on: t.db)
+            let browser = Browser(t.app)
+            try await browser.signIn(tenant.admin.email)
+            _ = try await browser.get("/plans/new")
+            let fields: [(String, String)] = [("code", "DUO"), ("name", "Duo"), ("service_type", "pppoe"), ("download_speed", "20M"), ("upload_speed", "10M"),
+                                              ("billing_kind", "postpaid_monthly"), ("setup_fee", "0"), ("taxable", "true"), ("branches_shown", "1"),
+                                              ("branch_ids[]", head.id!.uuidString), ("branch_ids[]", uttara.id!.uuidString)]
+            let refused = try await browser.post("/plans", fields + [("price", "12.345")])
+            #expect(refused.status == .unprocessableEntity && refused.text.contains("at most 2 decimals"))
+            let kept = try #require(refused.text.components(separatedBy: #"id="plan-branches""#).dropFirst().first?.components(separatedBy: "</fieldset>").first)
+            #expect(kept.components(separatedBy: " checked").count - 1 == 2, "the ticked branches stay ticked after an error")
+            #expect(refused.text.contains(#"value="Duo""#), "the typed name stays")
+            let created = try await browser.post("/plans", fields + [("price", "1200")])
+            #expect(created.status == .seeOther, "\(created.text)")
+            let plan = try #require(try await Plan.query(on: t.db).filter(\.$code == "DUO").first())
+            #expect(Set(plan.branchIDs) == [head.id!, uttara.id!])
+            let edit = try await browser.get("/plans/\(plan.id!)")
+            let boxes = try #require(edit.text.components(separatedBy: #"id="plan-branches""#).dropFirst().first?.components(separatedBy: "</fieldset>").first)
+            #expect(boxes.components(separatedBy: " checked").count - 1 == 2, "both branches ticked on the edit page: \(boxes)")
+            let everywhere = try await browser.post("/plans/\(plan.id!)", fields.filter { $0.0 != "branch_ids[]" } + [("price", "1200"), ("status", "active")])
+            #expect(everywhere.status == .seeOther, "\(everywhere.text)")
+            #expect(try await Plan.find(plan.id, on: t.db)?.branchIDs == [], "none ticked: every branch")
+
+            // A branch manager of Uttara cannot sell everywhere from the page.
+            let manager = try await t.makeUser(in: tenant, role: .branchAdmin, email: "uttara@alpha.test")
+            try await UserBranch(organizationID: tenant.id, userID: manager.id!, branchID: uttara.id!).create(on: t.db)
+            let limited = try await t.context(of: manager)
+            var input = Plans.Input()
+            (input.code, input.name, input.serviceType, input.downloadSpeed, input.uploadSpeed, input.price) = ("LOCAL", "Local", "pppoe", "20M", "10M", "900")
+            input.branchIDs = []
+            await #expect(throws: DomainError.invalid("branch_ids", "must name at least one of your branches")) {
+                try await Plans.create(limited, input, services: t.services, on: t.db)
+            }
+            input.branchIDs = [uttara.id!.uuidString]
+            #expect(try await Plans.create(limited, input, services: t.services, on: t.db).branchIDs == [uttara.id!])
         }
     }
 }

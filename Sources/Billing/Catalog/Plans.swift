@@ -184,6 +184,8 @@ public enum Plans {
                 if !found.contains(branch.id!) { found.append(branch.id!) }
             }
             branches = found
+            // Staff of some branches sell only in theirs: "every branch" is not theirs to choose.
+            if found.isEmpty, ctx.allowedBranchIDs != nil, !v.errors.contains(where: { $0.field.hasPrefix("branch_ids") }) { v.add("branch_ids", "must name at least one of your branches") }
         }
         if let code, code != (creating ? nil : plan.code),
            try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$code == code).first() != nil {

@@ -120,6 +120,7 @@ enum CatalogAPI {
             APIRule("burst.threshold_download", "must not be above the download speed (64k to 10000M)"),
             APIRule("burst.threshold_upload", "must not be above the upload speed (64k to 10000M)"),
             APIRule("download_speed", "must stay below a stored burst speed"), APIRule("upload_speed", "must stay below a stored burst speed"),
+            APIRule("branch_ids", "must name only branches you work in, and at least one of them when you work in some branches only (empty: every branch)"),
         ] + MoneyInput.rules("price") + MoneyInput.rules("setup_fee")
     }
 

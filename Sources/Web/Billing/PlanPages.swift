@@ -71,29 +71,42 @@ enum PlanPages {
         return try await form(req, plan: plan, state: FormState(values: values(of: plan)))
     }
 
+    /// The ticked "Sold in" boxes (none: every branch), when the form showed them.
+    struct BranchBoxes: Decodable {
+        var branches_shown: String?
+        var branch_ids: [String]?
+        static func read(_ req: Request) -> [String]? {
+            guard let boxes = try? req.content.decode(BranchBoxes.self), boxes.branches_shown != nil else { return nil }
+            return boxes.branch_ids ?? []
+        }
+    }
+
     static func create(_ req: Request) async throws -> Response {
         let values = req.formValues()
+        let ticked = BranchBoxes.read(req)
         do {
-            let plan = try await Plans.create(try req.ctx, input(values), services: req.services, on: req.db)
+            let plan = try await Plans.create(try req.ctx, input(values, branches: ticked), services: req.services, on: req.db)
             return redirect(req, to: BillingRoutes.plans.link, flash: "Plan \(plan.code) added.")
         } catch let error as DomainError where error.showsOnForm {
-            return try await form(req, plan: nil, state: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
+            return try await form(req, plan: nil, state: CRMForms.formState(values, error).keepingCode(from: values), ticked: ticked, status: .unprocessableEntity)
         }
     }
 
     static func update(_ req: Request, _ id: UUID) async throws -> Response {
         let values = req.formValues()
         let ctx = try req.ctx
+        let ticked = BranchBoxes.read(req)
         do {
-            let plan = try await Plans.update(ctx, id.uuidString, input(values), services: req.services, on: req.db)
+            let plan = try await Plans.update(ctx, id.uuidString, input(values, branches: ticked), services: req.services, on: req.db)
             return redirect(req, to: BillingRoutes.plans.link, flash: "Plan \(plan.code) saved.")
         } catch let error as DomainError where error.showsOnForm {
             let plan = try await Plans.find(ctx, id.uuidString, on: req.db)
-            return try await form(req, plan: plan, state: CRMForms.formState(values, error).keepingCode(from: values), status: .unprocessableEntity)
+            return try await form(req, plan: plan, state: CRMForms.formState(values, error).keepingCode(from: values), ticked: ticked,
+                                  status: .unprocessableEntity)
         }
     }
 
-    static func input(_ v: [String: String]) -> Plans.Input {
+    static func input(_ v: [String: String], branches: [String]?) -> Plans.Input {
         var i = Plans.Input()
         (i.code, i.name, i.serviceType) = (v["code"], v["name"], v["service_type"])
         (i.downloadSpeed, i.uploadSpeed, i.price, i.setupFee) = (v["download_speed"], v["upload_speed"], v["price"], v["setup_fee"] ?? "0")
@@ -101,9 +114,8 @@ enum PlanPages {
         (i.burstDownload, i.burstUpload) = (v["burst_download"] ?? "", v["burst_upload"] ?? "")
         (i.burstThresholdDownload, i.burstThresholdUpload, i.burstTime) = (v["burst_threshold_download"] ?? "", v["burst_threshold_upload"] ?? "", v["burst_time_seconds"] ?? "")
         (i.description, i.status) = (v["description"] ?? "", v["status"])
-        // One branch or every branch from the page; a plan sold in several keeps them (the form
-        // shows them and sends no branch field; the API changes such lists).
-        i.branchIDs = v["branch_id"].map { [$0] }
+        // The ticked branches (none: every branch); nil when the form did not show them.
+        i.branchIDs = branches
         return i
     }
 
@@ -113,7 +125,6 @@ enum PlanPages {
                  "billing_kind": p.billingKind.rawValue, "validity_days": p.validityDays.map(String.init) ?? "",
                  "data_quota_mb": p.dataQuotaMB.map(String.init) ?? "", "taxable": p.taxable ? "true" : "false", "description": p.details ?? "",
                  "status": p.status.rawValue]
-        if p.branchIDs.count <= 1 { v["branch_id"] = p.branchIDs.first?.pathValue ?? "" }
         if let bd = p.burstDownloadKbps, let bu = p.burstUploadKbps, let td = p.burstThresholdDownloadKbps, let tu = p.burstThresholdUploadKbps {
             v["burst_download"] = Plan.rate(bd)
             v["burst_upload"] = Plan.rate(bu)
@@ -124,7 +135,7 @@ enum PlanPages {
         return v
     }
 
-    static func form(_ req: Request, plan: Plan?, state: FormState, status: HTTPStatus = .ok) async throws -> Response {
+    static func form(_ req: Request, plan: Plan?, state: FormState, ticked: [String]? = nil, status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let branches = try await Branches.grantable(ctx, on: req.db)
         let title = plan.map { "Plan \($0.code)" } ?? "New plan"
@@ -153,18 +164,24 @@ enum PlanPages {
                     h.field("Data quota (MB)", "data_quota_mb", form: state, hint: "Empty: unlimited", [.attr("inputmode", literal: "numeric")])
                     h.selectField("Taxable", "taxable", [Choice(value: "true", label: "Yes", checked: state.values["taxable"] != "false"),
                                                          Choice(value: "false", label: "No", checked: state.values["taxable"] == "false")], form: state)
-                    if let plan, plan.branchIDs.count > 1 {
-                        h.el("div", [.class("field")]) { h in
-                            h.el("label", text: "Sold in")
-                            h.el("p", text: branches.filter { plan.branchIDs.contains($0.id!) }.map(\.name).joined(separator: ", "))
-                        }
-                    } else {
-                        h.selectField("Sold in", "branch_id", Choice.list(branches.map { ($0.id!, $0.name) }, selected: state.values["branch_id"],
-                                                                          blank: ctx.isWholeOrganization ? "Every branch" : nil), form: state)
-                    }
                     if plan != nil {
                         h.selectField("Status", "status", Choice.values(CatalogStatus.allCases.map(\.rawValue), selected: state.values["status"]), form: state)
                     }
+                }
+                // Sold in: ticked branches (kept as typed after an error), none ticked: every branch.
+                let selected = Set(ticked ?? plan?.branchIDs.map(\.pathValue) ?? [])
+                h.el("fieldset", [.class("checks"), .id("plan-branches")]) { h in
+                    h.el("legend", text: ctx.isWholeOrganization ? "Sold in (none ticked: every branch)" : "Sold in (tick at least one of your branches)")
+                    h.void("input", [.type("hidden"), .name("branches_shown"), .value("1")])
+                    for branch in branches {
+                        h.checkbox(branch.name, "branch_ids[]", checked: selected.contains(branch.id!.pathValue), value: branch.id!.pathValue)
+                    }
+                    if let plan {
+                        // Branches this person cannot grant stay as they are; name them so nothing looks lost.
+                        let others = plan.branchIDs.filter { id in !branches.contains { $0.id == id } }
+                        if !others.isEmpty { h.el("p", [.class("muted")], text: "Also sold in \(others.count) branch(es) you do not work in; those stay.") }
+                    }
+                    h.fieldError("Sold in", state.errors["branch_ids"] ?? state.errors.first { $0.key.hasPrefix("branch_ids[") }?.value)
                 }
                 h.el("fieldset") { h in
                     h.el("legend", text: "Burst (optional: all five together)")

@@ -127,9 +127,15 @@ extension Request {
                            canSwitch: false, branches: [], allBranches: true, canSwitchBranch: false)
     }
 
-    /// Form fields as strings, for keeping input after an error.
+    /// Form fields as strings, for keeping input after an error. Fields sent several times
+    /// (`branch_ids[]` boxes) are left out here instead of making the whole form read as empty;
+    /// their pages read them as lists.
     func formValues() -> [String: String] {
-        (try? content.decode([String: String].self)) ?? [:]
+        struct Single: Decodable {
+            let value: String?
+            init(from decoder: any Decoder) throws { value = try? decoder.singleValueContainer().decode(String.self) }
+        }
+        return ((try? content.decode([String: Single].self)) ?? [:]).compactMapValues(\.value)
     }
 }
 
