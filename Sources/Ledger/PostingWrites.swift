@@ -33,7 +33,7 @@ extension Ledger {
         }
         var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
         for part in keys.chunked(chunk) {
-            let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            let list = SQLQueryString.binds(part)
             for row in try await db.rows("SELECT key, id, type, currency FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND key IN (\(list))") {
                 accounts[try row.string(0)] = (try row.uuid(1), try row.string(2), try row.string(3))
             }
@@ -42,7 +42,7 @@ extension Ledger {
             // Locked in one global id order (chunk by chunk), so concurrent posts queue instead of deadlocking.
             let ids = accounts.values.map(\.id).sorted(by: UUID.byteOrder)
             for part in ids.chunked(chunk) {
-                let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+                let list = SQLQueryString.binds(part)
                 try await sql.raw("SELECT id FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND id IN (\(list)) ORDER BY id FOR UPDATE").run()
             }
         }
@@ -110,14 +110,14 @@ extension Ledger {
                                        accounts: [String: (id: UUID, type: String, currency: String)],
                                        into results: inout [PostedTransfer], _ ctx: TenantContext, on db: any Database) async throws {
         for part in indices.chunked(chunk) {
-            let list = part.map { "\(bind: drafts[$0].idempotencyKey)" as SQLQueryString }.joined(separator: ", ")
+            let list = SQLQueryString.binds(part.map { drafts[$0].idempotencyKey })
             var ids: [String: UUID] = [:]
             for row in try await db.rows("""
                 SELECT idempotency_key, id FROM ledger_transfers WHERE \(TenantSQL.organization(ctx.organizationID)) AND idempotency_key IN (\(list))
                 """) {
                 ids[try row.string(0)] = try row.uuid(1)
             }
-            let idList = ids.values.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            let idList = SQLQueryString.binds(ids.values)
             var stored: [UUID: [String]] = [:]
             if !ids.isEmpty {
                 for row in try await db.rows("SELECT transfer_id, account_id, amount, currency FROM ledger_entries WHERE \(TenantSQL.organization(ctx.organizationID)) AND transfer_id IN (\(idList))") {

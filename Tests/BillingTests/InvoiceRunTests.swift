@@ -163,7 +163,7 @@ struct BillingEdgeTests {
             #expect(ctx.can(.ledgerRead) && !ctx.isWholeOrganization)
             await #expect(throws: DomainError.self) { try await TrialBalance.build(asOf: try #require(LocalDate("2026-03-01")), ctx, on: t.db) }
             await #expect(throws: DomainError.self) { try await BillingRuns.preview(ctx, on: nil, services: t.services, on: t.db) }
-            await #expect(throws: DomainError.self) { try await BillingRuns.runNow(ctx, on: nil, services: t.services, on: t.db) }
+            await #expect(throws: DomainError.self) { try await BillingRuns.start(ctx, on: nil, services: t.services, on: t.db) }
             await #expect(throws: DomainError.self) {
                 try await Addons.create(ctx, .init(code: "IP", name: "IP", kind: "recurring", price: "100"), services: t.services, on: t.db)
             }

@@ -31,7 +31,7 @@ struct BillingPageTests {
             #expect(started.status == .seeOther, "\(started.text)")
             let queued = try await browser.get("/billing/runs")
             #expect(queued.text.contains("started: this page shows its progress"))
-            #expect(queued.text.contains(#"http-equiv="refresh""#) && queued.text.contains(#"data-status="queued""#) && queued.text.contains("<progress"))
+            #expect(queued.text.contains(#"http-equiv="refresh" content="2;url=/billing/runs""#) && queued.text.contains(#"data-status="queued""#) && queued.text.contains("<progress"))
             #expect(try await Invoice.query(on: t.db).count() == 0)
             #expect(try await t.drainJobs() == 1)
             let done = try await browser.get("/billing/runs")

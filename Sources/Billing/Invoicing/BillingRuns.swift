@@ -30,13 +30,6 @@ public enum BillingRuns {
         return try await InvoiceRuns.run(organizationID: ctx.organizationID, through: day, dryRun: true, actor: ctx.actor.label, services: services, on: db)
     }
 
-    /// Runs now for the organization, inside the caller (tests and tools; staff start runs as a
-    /// job with `start`).
-    public static func runNow(_ ctx: TenantContext, on raw: String?, services: PlatformServices, on db: any Database) async throws -> RunSummary {
-        let day = try startDay(ctx, raw, services: services)
-        return try await InvoiceRuns.run(organizationID: ctx.organizationID, through: day, dryRun: false, actor: ctx.actor.label, services: services, on: db)
-    }
-
     /// The payload of the job that carries out a queued run.
     public struct RunJob: Codable, Sendable {
         public var runID: UUID
@@ -44,21 +37,18 @@ public enum BillingRuns {
 
     public static let runJob = JobKind<RunJob>("billing.run")
 
+    /// The job's unique key: one job per run.
+    static func jobKey(_ runID: UUID) -> String { "billing-run:\(runID)" }
+
     /// Staff's "Run now": the run is recorded as queued and handed to the worker, which bills in
     /// chunks and moves the run's progress after each one; the page follows it.
     public static func start(_ ctx: TenantContext, on raw: String?, services: PlatformServices, on db: any Database) async throws -> BillingRun {
         let day = try startDay(ctx, raw, services: services)
         let now = services.clock.now()
         return try await db.writeTransaction { tx in
-            let run = BillingRun()
-            run.organizationID = ctx.organizationID
-            run.runOn = day.description
-            run.status = "queued"
-            (run.invoices, run.total, run.subscriptions) = (0, 0, 0)
-            run.startedAt = now
-            run.actor = ctx.actor.label
+            let run = BillingRun(organizationID: ctx.organizationID, runOn: day, status: "queued", actor: ctx.actor.label, startedAt: now)
             try await run.create(on: tx)
-            try await services.jobs.enqueue(runJob, RunJob(runID: run.id!), organizationID: ctx.organizationID, uniqueKey: "billing-run:\(run.id!)",
+            try await services.jobs.enqueue(runJob, RunJob(runID: run.id!), organizationID: ctx.organizationID, uniqueKey: jobKey(run.id!),
                                             maxAttempts: 5, on: tx)
             try await Audit.record("billing.run_started", "Started an invoice run through \(day)", ctx: ctx, target: .init("billing_run", run.id),
                                    at: now, on: tx)
@@ -79,12 +69,12 @@ public enum BillingRuns {
     /// Of these runs, those a worker is still carrying out (their job waits, runs or will retry):
     /// the page refreshes only for them, not for a run a killed command left marked running.
     public static func followed(_ runs: [BillingRun], on db: any Database) async throws -> Set<UUID> {
-        let keys = runs.filter(\.inProgress).map { "billing-run:\($0.id!)" }
-        guard !keys.isEmpty else { return [] }
-        let live = try await JobRecord.query(on: db).filter(\.$uniqueKey ~~ keys)
+        let runByKey = Dictionary(runs.filter(\.inProgress).map { (jobKey($0.id!), $0.id!) }, uniquingKeysWith: { a, _ in a })
+        guard !runByKey.isEmpty else { return [] }
+        let live = try await JobRecord.query(on: db).filter(\.$organizationID ~~ Set(runs.map { Optional($0.organizationID) }))
+            .filter(\.$uniqueKey ~~ Array(runByKey.keys))
             .filter(\.$state ~~ [JobState.available.rawValue, JobState.running.rawValue, JobState.retryable.rawValue]).all()
-        let ids = Set(live.compactMap { $0.uniqueKey.flatMap { UUID(uuidString: String($0.dropFirst("billing-run:".count))) } })
-        return Set(runs.compactMap(\.id).filter(ids.contains))
+        return Set(live.compactMap { $0.uniqueKey.flatMap { runByKey[$0] } })
     }
 
     /// One run, for its page or the API.

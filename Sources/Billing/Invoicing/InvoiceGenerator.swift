@@ -192,6 +192,10 @@ public struct InvoiceDraft: Sendable, Equatable {
 /// charges (prorated when the change happened), never re-priced here. A terminated
 /// subscription's charges left over go on one final invoice.
 public enum InvoiceGenerator {
+    /// The unique key of a subscription's period (`<subscription id in lowercase>:<first day>`):
+    /// the guard against invoicing a period twice, for runs and prepaid recharges alike.
+    static func billingKey(_ subscription: String, _ start: LocalDate) -> String { "\(subscription):\(start)" }
+
     public static func generate(_ facts: SubscriptionFacts, invoiced: Set<String>, through: LocalDate, taxes: [TaxRuleFact], currency: String,
                                 dueDays: Int) throws -> (drafts: [InvoiceDraft], nextBillOn: LocalDate?) {
         let cycle = try MonthlyCycle(anchorDay: facts.anchorDay)
@@ -203,7 +207,7 @@ public enum InvoiceGenerator {
             if let end = facts.terminatedOn, start > end { break }
             let full = cycle.period(containing: start)
             guard let billed = BillingPeriod(start: start, end: full.end) else { break }
-            let key = "\(sub):\(start)"
+            let key = billingKey(sub, start)
             if !invoiced.contains(key) {
                 var lines: [(kind: String, text: String, detail: String?, amount: Money, category: String, scope: String, taxable: Bool)] = []
                 if !paused(facts, at: start) {

@@ -23,7 +23,7 @@ extension InvoiceRuns {
         for name in Set(drafts.map { series($0).name }).sorted() { try await NumberSequences.lock(name, organizationID: org, on: tx) }
         var existing = Set<String>()
         for part in drafts.map(\.key).chunked(400) {
-            let list = part.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            let list = SQLQueryString.binds(part)
             for row in try await tx.rows("SELECT billing_key FROM invoices WHERE \(TenantSQL.organization(org)) AND billing_key IN (\(list))") {
                 existing.insert(try row.string(0))
             }

@@ -51,15 +51,9 @@ public enum InvoiceRuns {
                 if r.status == "queued" { r.startedAt = services.clock.now() }
                 (r.errors, r.finishedAt) = (nil, nil)
             } else {
-                r = BillingRun()
-                r.organizationID = organizationID
-                r.runOn = through.description
-                (r.invoices, r.total, r.subscriptions) = (0, 0, 0)
-                r.startedAt = services.clock.now()
-                r.actor = actor
+                r = BillingRun(organizationID: organizationID, runOn: through, status: "running", actor: actor, startedAt: services.clock.now())
             }
             r.status = "running"
-            if r.due == nil { r.due = try await dueQuery(organizationID, through: through, on: db).count() }
             try await r.save(on: db)
             run = r
             summary.runID = r.id
@@ -73,7 +67,10 @@ public enum InvoiceRuns {
             // committed chunks added.
             if let run {
                 run.status = "failed"
-                run.errors = String(describing: error).prefix(2000).description
+                // Staff see a domain error's sentence; anything else (a driver's text) stays in
+                // the job's error list and the command's output, not on pages or in the API.
+                run.errors = (error as? DomainError)?.description.prefix(2000).description
+                    ?? "The run stopped on a database or system error; the next run carries on where it stopped."
                 run.finishedAt = services.clock.now()
                 try? await run.save(on: db)
             }
@@ -81,8 +78,8 @@ public enum InvoiceRuns {
         }
         summary.seconds = Date().timeIntervalSince(started)
         if let run {
+            // The counters are the row's own: each chunk added to them in its transaction.
             run.status = "finished"
-            (run.invoices, run.total, run.subscriptions) = (summary.invoices, summary.total, summary.subscriptions)
             run.finishedAt = services.clock.now()
             try await run.save(on: db)
         }
@@ -98,10 +95,13 @@ public enum InvoiceRuns {
         }
     }
 
-    /// The subscriptions a run through `through` bills: monthly ones whose next period has started.
-    static func dueQuery(_ organizationID: UUID, through: LocalDate, on db: any Database) -> QueryBuilder<Subscription> {
-        Subscription.inOrganization(organizationID, on: db)
-            .filter(\.$nextBillOn <= through.description).filter(\.$expiresOn == nil).filter(\.$status != .pending)
+    /// The subscriptions a run through `through` bills, in id order: monthly ones whose next
+    /// period has started (`RunSubscription.isDue` is the same rule for a row already read).
+    static func dueIDs(_ organizationID: UUID, through: LocalDate, on db: any Database) async throws -> [UUID] {
+        try await db.rows("""
+            SELECT id FROM subscriptions WHERE \(TenantSQL.organization(organizationID)) AND next_bill_on <= \(bind: through.description) \
+            AND expires_on IS NULL AND status <> \(bind: SubscriptionStatus.pending.rawValue) ORDER BY id
+            """).map { try $0.uuid(0) }
     }
 
     /// The chunks of a run: the ids due are read once (in id order), then billed 500 at a time,
@@ -112,10 +112,13 @@ public enum InvoiceRuns {
     /// match what was committed.
     static func bill(organizationID: UUID, through: LocalDate, dryRun: Bool, runID: UUID?, ctx: TenantContext, zone: TimeZone, currency: String,
                      dueDays: Int, taxes: [TaxRuleFact], into summary: inout RunSummary, on db: any Database) async throws {
-        let due = try await db.rows("""
-            SELECT id FROM subscriptions WHERE \(TenantSQL.organization(organizationID)) AND next_bill_on <= \(bind: through.description) \
-            AND expires_on IS NULL AND status <> 'pending' ORDER BY id
-            """).map { try $0.uuid(0) }
+        let due = try await dueIDs(organizationID, through: through, on: db)
+        if let runID {
+            // The run's size, for its progress: counted when it first starts (a resumed run keeps it).
+            try await db.sql.raw("""
+                UPDATE billing_runs SET due = \(bind: due.count) WHERE id = \(bind: runID) AND due IS NULL AND \(TenantSQL.organization(organizationID))
+                """).run()
+        }
         // The next chunk is read while this one is written (on PostgreSQL, by another connection):
         // its subscriptions are others, so nothing this chunk writes changes what it reads, and
         // the write checks the billing keys again under the series lock in any case.
@@ -123,52 +126,58 @@ public enum InvoiceRuns {
         let read: @Sendable ([UUID]) async throws -> (chunk: [RunSubscription], facts: LoadedFacts) = { part in
             // By id alone (with the due conditions in the query, SQLite scans the due index again).
             let chunk = try await RunSubscription.load(part, organizationID: organizationID, on: db)
-                .filter { s in s.nextBillOn.map { $0 <= through.description } == true && s.expiresOn == nil && s.status != SubscriptionStatus.pending.rawValue }
+                .filter { $0.isDue(through: through) }
             return (chunk, chunk.isEmpty ? LoadedFacts() : try await loadFacts(chunk, ctx, currency: currency, on: db))
         }
         var ahead: Task<(chunk: [RunSubscription], facts: LoadedFacts), any Error>? = parts.first.map { part in Task { try await read(part) } }
-        defer { ahead?.cancel() }
-        for index in parts.indices {
-            guard let current = ahead else { break }
-            let (chunk, facts) = try await current.value
-            ahead = index + 1 < parts.count ? Task { [part = parts[index + 1]] in try await read(part) } : nil
-            if chunk.isEmpty { continue }
-            var drafts: [InvoiceDraft] = []
-            var moves: [UUID: (next: LocalDate?, plan: UUID?)] = [:]
-            for s in chunk {
-                guard let f = facts.facts[s.id] else { continue }
-                let (made, next) = try InvoiceGenerator.generate(f, invoiced: facts.invoiced[s.id] ?? [], through: through, taxes: taxes,
-                                                                 currency: currency, dueDays: dueDays)
-                drafts += made
-                // The plan in force by now: a change at period end becomes the current plan here.
-                moves[s.id] = (next, f.plans.last { $0.fromOn <= through }?.planID)
-            }
-            summary.subscriptions += chunk.count
-            let subscriptions = Dictionary(chunk.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            if dryRun {
-                for d in drafts {
-                    let branch = subscriptions[d.subscriptionID]!.branchID
-                    summary.invoices += 1
-                    summary.total += d.total.minorUnits
-                    summary.perBranch[branch, default: (0, 0)].invoices += 1
-                    summary.perBranch[branch, default: (0, 0)].total += d.total.minorUnits
+        do {
+            for index in parts.indices {
+                guard let current = ahead else { break }
+                let (chunk, facts) = try await current.value
+                ahead = index + 1 < parts.count ? Task { [part = parts[index + 1]] in try await read(part) } : nil
+                if chunk.isEmpty { continue }
+                var drafts: [InvoiceDraft] = []
+                var moves: [UUID: (next: LocalDate?, plan: UUID?)] = [:]
+                for s in chunk {
+                    guard let f = facts.facts[s.id] else { continue }
+                    let (made, next) = try InvoiceGenerator.generate(f, invoiced: facts.invoiced[s.id] ?? [], through: through, taxes: taxes,
+                                                                     currency: currency, dueDays: dueDays)
+                    drafts += made
+                    // The plan in force by now: a change at period end becomes the current plan here.
+                    moves[s.id] = (next, f.plans.last { $0.fromOn <= through }?.planID)
                 }
-                continue
-            }
-            let (made, moved, labels) = (drafts, moves, facts.labels)
-            let looked = chunk.count
-            let written = try await db.writeTransaction { tx in
-                let written = try await write(made, subscriptions: subscriptions, moves: moved, labels: labels, runID: runID, ctx, zone: zone, on: tx)
-                if let runID {
-                    try await tx.sql.raw("""
-                        UPDATE billing_runs SET subscriptions = subscriptions + \(bind: looked), invoices = invoices + \(bind: written.count), \
-                        total = total + \(bind: written.total) WHERE id = \(bind: runID) AND \(TenantSQL.organization(organizationID))
-                        """).run()
+                summary.subscriptions += chunk.count
+                let subscriptions = Dictionary(chunk.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                if dryRun {
+                    for d in drafts {
+                        let branch = subscriptions[d.subscriptionID]!.branchID
+                        summary.invoices += 1
+                        summary.total += d.total.minorUnits
+                        summary.perBranch[branch, default: (0, 0)].invoices += 1
+                        summary.perBranch[branch, default: (0, 0)].total += d.total.minorUnits
+                    }
+                    continue
                 }
-                return written
+                let (made, moved, labels) = (drafts, moves, facts.labels)
+                let looked = chunk.count
+                let written = try await db.writeTransaction { tx in
+                    let written = try await write(made, subscriptions: subscriptions, moves: moved, labels: labels, runID: runID, ctx, zone: zone, on: tx)
+                    if let runID {
+                        try await tx.sql.raw("""
+                            UPDATE billing_runs SET subscriptions = subscriptions + \(bind: looked), invoices = invoices + \(bind: written.count), \
+                            total = total + \(bind: written.total) WHERE id = \(bind: runID) AND \(TenantSQL.organization(organizationID))
+                            """).run()
+                    }
+                    return written
+                }
+                summary.invoices += written.count
+                summary.total += written.total
             }
-            summary.invoices += written.count
-            summary.total += written.total
+        } catch {
+            // Nothing reads on after the run has failed.
+            ahead?.cancel()
+            _ = try? await ahead?.value
+            throw error
         }
     }
 
@@ -193,11 +202,15 @@ public enum InvoiceRuns {
             (nextBillOn, expiresOn) = (try row.optionalString(9), try row.optionalString(10))
         }
 
+        /// `dueIDs`'s rule, for a row read again (another runner may have billed it meanwhile).
+        func isDue(through: LocalDate) -> Bool {
+            nextBillOn.map { $0 <= through.description } == true && expiresOn == nil && status != SubscriptionStatus.pending.rawValue
+        }
+
         static func load(_ ids: [UUID], organizationID: UUID, on db: any Database) async throws -> [RunSubscription] {
-            let list = ids.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
-            return try await db.rows("""
+            try await db.rows("""
                 SELECT id, branch_id, customer_id, plan_id, reseller_id, status, anchor_day, activated_on, terminated_on, next_bill_on, expires_on \
-                FROM subscriptions WHERE \(TenantSQL.organization(organizationID)) AND id IN (\(list)) ORDER BY id
+                FROM subscriptions WHERE \(TenantSQL.organization(organizationID)) AND id IN (\(SQLQueryString.binds(ids))) ORDER BY id
                 """).map(RunSubscription.init)
         }
     }
@@ -213,7 +226,7 @@ public enum InvoiceRuns {
     static func loadFacts(_ chunk: [RunSubscription], _ ctx: TenantContext, currency: String, on db: any Database) async throws -> LoadedFacts {
         let ids = chunk.map(\.id)
         let org = ctx.organizationID
-        let idList = ids.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+        let idList = SQLQueryString.binds(ids)
         // Plain rows where a chunk reads one or more per subscription: decoding a Fluent model
         // per row (by reflection) was a quarter of a run's time.
         let rows = try await db.rows("""
@@ -236,7 +249,7 @@ public enum InvoiceRuns {
             SELECT subscription_id, billing_key FROM invoices WHERE \(TenantSQL.organization(org)) AND subscription_id IN (\(idList)) \
             AND billing_key IS NOT NULL
             """)
-        let customerList = Set(chunk.map(\.customerID)).map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+        let customerList = SQLQueryString.binds(Set(chunk.map(\.customerID)))
         let customers = try await db.rows("SELECT id, number_text FROM customers WHERE \(TenantSQL.organization(org)) AND id IN (\(customerList))")
         // Grouped once (grouping keeps each list's order): filtering the chunk's rows per
         // subscription was quadratic in the chunk size.

@@ -116,6 +116,13 @@ public final class BillingRun: TenantOwned, @unchecked Sendable {
 
     public init() {}
 
+    /// A run that has billed nothing yet.
+    convenience init(organizationID: UUID, runOn: LocalDate, status: String, actor: String, startedAt: Date) {
+        self.init()
+        (self.organizationID, self.runOn, self.status, self.actor, self.startedAt) = (organizationID, runOn.description, status, actor, startedAt)
+        (invoices, total, subscriptions) = (0, 0, 0)
+    }
+
     /// Queued or running: the page shows its progress and refreshes.
     public var inProgress: Bool { status == "queued" || status == "running" }
 

@@ -31,7 +31,7 @@ extension Subscriptions {
             throw DomainError.conflict("\(plan.name) is a monthly plan; monthly subscriptions are billed by the invoice run.")
         }
         let period = try Prepaid.period(expiresOn: s.expiresOn.flatMap(LocalDate.init), today: day, days: days)
-        let key = "\(s.id!.uuidString.lowercased()):\(period.start)"
+        let key = InvoiceGenerator.billingKey(s.id!.lowercasedText, period.start)
         let facts = SubscriptionFacts(subscriptionID: s.id!, customerID: s.customerID, activatedOn: period.start, anchorDay: 1, terminatedOn: nil,
                                       plans: [], pauses: [], openCharges: [])
         let taxes = try await InvoiceRuns.taxFacts(organizationID: ctx.organizationID, on: tx)

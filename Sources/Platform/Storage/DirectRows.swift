@@ -2,6 +2,13 @@ import FluentKit
 import Foundation
 import SQLKit
 
+extension SQLQueryString {
+    /// One bind per value, comma-separated: the inside of an `IN (…)` list.
+    public static func binds<S: Sequence>(_ values: S) -> SQLQueryString where S.Element: Encodable & Sendable {
+        values.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+    }
+}
+
 /// One cell of a row read by position.
 public enum SQLCell: Sendable, Equatable {
     case null

@@ -79,7 +79,7 @@ enum AddonPages {
             h.textArea("Description", "description", form: state, id: editing ? "e_description" : nil)
         }
         return try CatalogPages.render(req, title: "Add-ons", intro: "Sold beside a plan: a static IP, extra speed, equipment rent (every period), an installation (once).",
-                                       status: status, next: listed.nextCursor.map { BillingRoutes.addons.link.query([("cursor", $0)]) }, editing: editing.map { "Edit \($0.code)" },
+                                       status: status, list: BillingRoutes.addons, nextCursor: listed.nextCursor, editing: editing.map { "Edit \($0.code)" },
                                        editForm: { h, csrf in
                                            guard let addon = editing else { return }
                                            h.postForm(BillingRoutes.addon.link(addon.id!), csrf: csrf, class: "form") { h in

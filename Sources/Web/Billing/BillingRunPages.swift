@@ -38,7 +38,8 @@ enum BillingRunPages {
         html.appLayout(page) { h in
             h.pageHead("Invoice runs")
             // While a run is queued or running, the page follows it (its counters move with each chunk).
-            if !followed.isEmpty { h.raw(#"<meta http-equiv="refresh" content="2">"#) }
+            // To the plain page: a refresh must not recompute a preview or drop a form's error.
+            if !followed.isEmpty { h.raw(#"<meta http-equiv="refresh" content="2;url=/billing/runs">"#) }
             h.el("div", [.class("panel")]) { h in
                 if let preview {
                     h.el("h2", text: "The next run, through \(preview.through)")

@@ -22,7 +22,7 @@ enum CatalogPages {
 
     /// The page: heading, an edit form when editing, the table with its pager (50 rows a page),
     /// the add form.
-    static func render(_ req: Request, title: String, intro: String, status: HTTPStatus = .ok, next: Link? = nil, editing: String? = nil,
+    static func render(_ req: Request, title: String, intro: String, status: HTTPStatus = .ok, list: Route0, nextCursor: String?, editing: String? = nil,
                        editForm: (inout HTML, String) -> Void, table: (inout HTML) -> Void, addForm: (inout HTML, String) -> Void) throws -> Response {
         let ctx = try req.ctx
         let page = try req.page(title)
@@ -38,7 +38,7 @@ enum CatalogPages {
             }
             h.el("div", [.class("panel table-wrap")]) { h in
                 table(&h)
-                h.pager(next: next)
+                h.pager(next: nextCursor.map { list.link.query([("cursor", $0)]) })
             }
             if CatalogAccess.canManage(ctx, wholeOrganization: true), editing == nil {
                 h.el("div", [.class("panel")]) { h in addForm(&h, page.csrf) }

@@ -96,7 +96,7 @@ enum DiscountPages {
             }
         }
         return try CatalogPages.render(req, title: "Discounts", intro: "A percentage or an amount off a plan, an add-on or a whole invoice, for some cycles or for ever; give one a coupon code to hand it out.",
-                                       status: status, next: listed.nextCursor.map { BillingRoutes.discounts.link.query([("cursor", $0)]) }, editing: editing.map { "Edit \($0.name)" },
+                                       status: status, list: BillingRoutes.discounts, nextCursor: listed.nextCursor, editing: editing.map { "Edit \($0.name)" },
                                        editForm: { h, csrf in
                                            guard let discount = editing else { return }
                                            h.postForm(BillingRoutes.discount.link(discount.id!), csrf: csrf, class: "form") { h in

@@ -176,10 +176,9 @@ enum PlanPages {
                     for branch in branches {
                         h.checkbox(branch.name, "branch_ids[]", checked: selected.contains(branch.id!.pathValue), value: branch.id!.pathValue)
                     }
-                    if let plan {
-                        // Branches this person cannot grant stay as they are; name them so nothing looks lost.
-                        let others = plan.branchIDs.filter { id in !branches.contains { $0.id == id } }
-                        if !others.isEmpty { h.el("p", [.class("muted")], text: "Also sold in \(others.count) branch(es) you do not work in; those stay.") }
+                    if let plan, plan.branchIDs.contains(where: { id in !branches.contains { $0.id == id } }) {
+                        // Plans.update refuses these people; say so before they type.
+                        h.el("p", [.class("muted")], text: "Also sold in branches you do not work in: only staff of every branch it is sold in can change this plan.")
                     }
                     h.fieldError("Sold in", state.errors["branch_ids"] ?? state.errors.first { $0.key.hasPrefix("branch_ids[") }?.value)
                 }

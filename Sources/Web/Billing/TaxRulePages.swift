@@ -85,7 +85,7 @@ enum TaxRulePages {
             }
         }
         return try CatalogPages.render(req, title: "Tax rules", intro: "Taxes on what you sell. Several may apply at once; none is charged on another. Inclusive taxes are already in the price.",
-                                       status: status, next: listed.nextCursor.map { BillingRoutes.taxRules.link.query([("cursor", $0)]) }, editing: editing.map { "Edit \($0.code)" },
+                                       status: status, list: BillingRoutes.taxRules, nextCursor: listed.nextCursor, editing: editing.map { "Edit \($0.code)" },
                                        editForm: { h, csrf in
                                            guard let rule = editing else { return }
                                            h.postForm(BillingRoutes.taxRule.link(rule.id!), csrf: csrf, class: "form") { h in
