@@ -23,9 +23,13 @@ extension UUID {
     }
 
     /// `uuidString.lowercased()`, the form keys and SQLite columns hold.
-    public var lowercasedText: String {
-        let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { out in
+    public var lowercasedText: String { text(digits: "0123456789abcdef") }
+
+    /// `uuidString`, the form SQLite's driver binds.
+    public var uppercasedText: String { text(digits: "0123456789ABCDEF") }
+
+    private func text(digits: StaticString) -> String {
+        String(unsafeUninitializedCapacity: 36) { out in
             digits.withUTF8Buffer { hex in
                 withUnsafeBytes(of: uuid) { bytes in
                     var at = 0

@@ -8,7 +8,10 @@ struct UUIDTests {
         var ids = (0..<2_000).map { _ in UUID.random() } + (0..<2_000).map { _ in UUID() }
         ids += [UUID(uuidString: "00000000-0000-0000-0000-000000000000")!, UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!,
                 UUID(uuidString: "00000000-0000-0000-FFFF-FFFFFFFFFFFF")!, UUID(uuidString: "00000000-0000-0001-0000-000000000000")!]
-        for id in ids { #expect(id.lowercasedText == id.uuidString.lowercased()) }
+        for id in ids {
+            #expect(id.lowercasedText == id.uuidString.lowercased())
+            #expect(id.uppercasedText == id.uuidString)
+        }
         #expect(ids.sorted(by: UUID.byteOrder) == ids.sorted { $0.uuidString < $1.uuidString })
     }
 

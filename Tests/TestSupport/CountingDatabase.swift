@@ -69,9 +69,9 @@ public final class CountingDatabase: Database, SQLDatabase, @unchecked Sendable 
 }
 
 extension CountingDatabase: DirectRowsDatabase {
-    public func directRows(sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]] {
+    public func directRows(sql: String, binds: [any Encodable & Sendable], short: Bool) async throws -> [[SQLCell]] {
         guard let direct = inner as? any DirectRowsDatabase else { throw DomainError.conflict("The wrapped database cannot read rows directly.") }
         note(sql)
-        return try await direct.directRows(sql: sql, binds: binds)
+        return try await direct.directRows(sql: sql, binds: binds, short: short)
     }
 }

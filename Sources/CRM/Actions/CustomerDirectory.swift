@@ -220,7 +220,7 @@ public enum CustomerDirectory {
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(unsafeRaw: orderBy) LIMIT \(literal: page.limit + 1)
             """
         // By position, in the SELECT list's order.
-        let rows = try await db.rows(query).map { row in
+        let rows = try await db.shortRows(query).map { row in
             Row(id: try row.uuid(0), number: try row.int64(1), numberText: try row.string(2), displayName: try row.string(3),
                 kind: try row.string(5), status: try row.string(6), primaryPhone: try row.optionalString(7), email: try row.optionalString(8),
                 joinedOn: try row.string(9), tags: JSONColumn.decode(try row.string(10)),
@@ -270,7 +270,7 @@ public enum CustomerDirectory {
             var n = CommonSearches.shared.value(plan) ?? 0
             if n == 0 {
                 let count: SQLQueryString = "SELECT count(*) AS n FROM (\(SearchIndex.matching(org, terms, limit: candidateLimit + 1, on: db.sql))) m"
-                n = try await db.rows(count).first?.int(0) ?? 0
+                n = try await db.shortRows(count).first?.int(0) ?? 0
                 if n == 0 { return nil }
                 if n > documentCandidateLimit { CommonSearches.shared.store(plan, n) }
             }

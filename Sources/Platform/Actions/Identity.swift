@@ -56,7 +56,7 @@ public enum Identities {
             \(unsafeRaw: IdentityRows.joined("staff_sessions", alias: "s", columns: IdentityRows.sessionColumns)) \
             WHERE s.token_hash = \(bind: SecureToken.sha256Hex(token)) LIMIT 1
             """
-        guard let row = try await db.rows(query).first else { return nil }
+        guard let row = try await db.shortRows(query).first else { return nil }
         let session = try IdentityRows.session(row, at: 0)
         let (user, role, home, version) = try IdentityRows.people(row, after: IdentityRows.sessionCount)
         let acting = session.organizationID == user.organizationID ? nil : session.organizationID.uuidString
@@ -91,7 +91,7 @@ public enum Identities {
             \(unsafeRaw: IdentityRows.joined("api_tokens", alias: "t", columns: IdentityRows.tokenColumns)) \
             WHERE t.token_hash = \(bind: SecureToken.sha256Hex(bearer)) LIMIT 1
             """
-        guard let row = try await db.rows(query).first else { return nil }
+        guard let row = try await db.shortRows(query).first else { return nil }
         let token = try IdentityRows.token(row, at: 0)
         guard token.revokedAt == nil else { return nil }
         let (user, role, home, version) = try IdentityRows.people(row, after: IdentityRows.tokenCount)

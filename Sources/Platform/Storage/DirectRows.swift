@@ -23,9 +23,10 @@ public enum SQLCell: Sendable, Equatable {
 
 /// A database that runs an already serialized statement straight on its driver connection and
 /// returns the rows' cells in SELECT-list order. Web's statement-counting database implements it
-/// for SQLite and PostgreSQL (counting the statement like any other).
+/// for SQLite and PostgreSQL (counting the statement like any other). `short` promises a read of
+/// a few rows through an index, which SQLite may run on the calling thread (see `shortRows`).
 public protocol DirectRowsDatabase: Sendable {
-    func directRows(sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]]
+    func directRows(sql: String, binds: [any Encodable & Sendable], short: Bool) async throws -> [[SQLCell]]
 }
 
 /// The cheap way to read a hot, fixed-shape query: `db.rows(query)` serializes the SQL as usual
@@ -35,10 +36,23 @@ public protocol DirectRowsDatabase: Sendable {
 /// context use it; everything else keeps Fluent and `sql.raw`.
 extension Database {
     public func rows(_ query: SQLQueryString) async throws -> [DirectRow] {
+        try await rows(query, short: false)
+    }
+
+    /// `rows(_:)` for a short read: a handful of rows found through an index (the request
+    /// context, one page of a list), never a scan of a table or a report. Outside a transaction
+    /// on a SQLite file it runs on the calling thread over a read-only connection that keeps its
+    /// prepared statements, instead of preparing it again on the driver's thread pool; anything
+    /// longer would hold up the other requests of the calling event loop, so it uses `rows(_:)`.
+    public func shortRows(_ query: SQLQueryString) async throws -> [DirectRow] {
+        try await rows(query, short: true)
+    }
+
+    private func rows(_ query: SQLQueryString, short: Bool) async throws -> [DirectRow] {
         let sql = self as! any SQLDatabase
         let (text, binds) = sql.serialize(query)
         if let direct = self as? any DirectRowsDatabase {
-            return try await direct.directRows(sql: text, binds: binds).map { DirectRow(storage: .cells($0)) }
+            return try await direct.directRows(sql: text, binds: binds, short: short).map { DirectRow(storage: .cells($0)) }
         }
         // Another driver or wrapper: through SQLKit, decoding each cell when it is read.
         return try await sql.raw(query).all().map { DirectRow(storage: .sqlRow($0, $0.allColumns)) }

@@ -76,7 +76,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     case .sqliteFile(let path):
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        app.databases.use(CountingDatabaseConfiguration.wrapping(.sqlite(.file(path), maxConnectionsPerEventLoop: 1)), as: .sqlite)
+        app.databases.use(CountingDatabaseConfiguration.wrapping(.sqlite(.file(path), maxConnectionsPerEventLoop: 1), sqliteFile: path), as: .sqlite)
     case .postgres(let url):
         app.databases.use(CountingDatabaseConfiguration.wrapping(try .postgres(url: url, maxConnectionsPerEventLoop: 4)), as: .psql)
     }

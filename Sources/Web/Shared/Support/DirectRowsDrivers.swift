@@ -4,19 +4,23 @@ import Foundation
 import NIOConcurrencyHelpers
 import Platform
 
-/// `db.rows(_:)` on the two drivers Meghna runs on. SQLite: the statement runs on the driver's
-/// thread pool and each row is read into cells there (the driver's own row callback would hop to
-/// the event loop once per row). PostgreSQL: the binary cells are read by their column type.
+/// `db.rows(_:)` on the two drivers Meghna runs on. SQLite: a short read outside a transaction
+/// runs on the calling thread over `SQLiteReaders`; others run on the driver's thread pool and
+/// each row is read into cells there (the driver's own row callback would hop to the event loop
+/// once per row). PostgreSQL: the binary cells are read by their column type.
 extension StatementCountingDatabase: DirectRowsDatabase {
-    func directRows(sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]] {
+    func directRows(sql: String, binds: [any Encodable & Sendable], short: Bool) async throws -> [[SQLCell]] {
         StatementCounter.current?.increment()
+        if short, let readers, !inner.inTransaction, let rows = try readers.rows(sql: sql, binds: binds) {
+            return rows
+        }
         return try await DirectDrivers.rows(on: inner, sql: sql, binds: binds)
     }
 }
 
 /// A nil optional inside an `any Encodable` (casting the existential to `Optional<Any>` would
 /// wrap it, never giving nil).
-private protocol OptionalBind { var isNone: Bool { get } }
+protocol OptionalBind { var isNone: Bool { get } }
 extension Optional: OptionalBind { var isNone: Bool { self == nil } }
 
 enum DirectDrivers {

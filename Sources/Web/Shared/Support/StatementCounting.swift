@@ -19,9 +19,11 @@ final class StatementCounter: @unchecked Sendable {
     func increment() { lock.withLock { _count += 1 } }
 }
 
-/// A database configuration whose databases count their statements.
+/// A database configuration whose databases count their statements (and, on a SQLite file,
+/// run short reads over `SQLiteReaders`).
 struct CountingDatabaseConfiguration: DatabaseConfiguration {
     var inner: any DatabaseConfiguration
+    var readers: SQLiteReaders?
 
     var middleware: [any AnyModelMiddleware] {
         get { inner.middleware }
@@ -29,30 +31,43 @@ struct CountingDatabaseConfiguration: DatabaseConfiguration {
     }
 
     func makeDriver(for databases: Databases) -> any DatabaseDriver {
-        CountingDriver(inner: inner.makeDriver(for: databases))
+        CountingDriver(inner: inner.makeDriver(for: databases), readers: readers)
     }
 
-    static func wrapping(_ factory: DatabaseConfigurationFactory) -> DatabaseConfigurationFactory {
-        DatabaseConfigurationFactory { CountingDatabaseConfiguration(inner: factory.make()) }
+    /// `sqliteFile`: the path of the SQLite file whose short reads go through `SQLiteReaders`.
+    static func wrapping(_ factory: DatabaseConfigurationFactory, sqliteFile: String? = nil) -> DatabaseConfigurationFactory {
+        DatabaseConfigurationFactory { CountingDatabaseConfiguration(inner: factory.make(), readers: sqliteFile.map { SQLiteReaders(path: $0) }) }
     }
 }
 
 struct CountingDriver: DatabaseDriver {
     let inner: any DatabaseDriver
+    let readers: SQLiteReaders?
 
     func makeDatabase(with context: DatabaseContext) -> any Database {
-        StatementCountingDatabase(inner.makeDatabase(with: context))
+        StatementCountingDatabase(inner.makeDatabase(with: context), readers: readers)
     }
 
-    func shutdown() { inner.shutdown() }
-    func shutdownAsync() async { await inner.shutdownAsync() }
+    func shutdown() {
+        readers?.close()
+        inner.shutdown()
+    }
+
+    func shutdownAsync() async {
+        readers?.close()
+        await inner.shutdownAsync()
+    }
 }
 
 /// Passes everything to the driver's database, counting each statement for the current request.
 struct StatementCountingDatabase: Database, SQLDatabase {
     let inner: any Database
+    let readers: SQLiteReaders?
 
-    init(_ inner: any Database) { self.inner = inner }
+    init(_ inner: any Database, readers: SQLiteReaders?) {
+        self.inner = inner
+        self.readers = readers
+    }
 
     private var sql: any SQLDatabase { inner as! any SQLDatabase }
 
@@ -75,11 +90,11 @@ struct StatementCountingDatabase: Database, SQLDatabase {
     }
 
     func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        inner.transaction { closure(StatementCountingDatabase($0)) }
+        inner.transaction { [readers] in closure(StatementCountingDatabase($0, readers: readers)) }
     }
 
     func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        inner.withConnection { closure(StatementCountingDatabase($0)) }
+        inner.withConnection { [readers] in closure(StatementCountingDatabase($0, readers: readers)) }
     }
 
     var logger: Logger { inner.context.logger }
