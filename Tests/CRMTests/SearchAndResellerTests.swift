@@ -1,4 +1,4 @@
-import CRM
+@testable import CRM
 import Fluent
 import Foundation
 import MeghnaCore
@@ -155,11 +155,11 @@ struct SearchIndexTests {
                                            services: t.services, on: t.db)
             let all = try await Customer.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
             let byName = all.sorted { ($0.sortName, $0.id!.uuidString) < ($1.sortName, $1.id!.uuidString) }.map(\.numberText)
-            func walk(_ filter: CustomerDirectory.Filter) async throws -> [String] {
+            func walk(_ filter: CustomerDirectory.Filter, limit: Int = 200) async throws -> [String] {
                 var seen: [String] = []
                 var cursor: String?
                 repeat {
-                    let page = try await CustomerDirectory.search(w.ctx, filter, page: try CursorRequest(limit: 200, cursor: cursor), on: t.db)
+                    let page = try await CustomerDirectory.search(w.ctx, filter, page: try CursorRequest(limit: limit, cursor: cursor), on: t.db)
                     seen += page.items.map(\.numberText)
                     cursor = page.nextCursor
                 } while cursor != nil
@@ -167,6 +167,12 @@ struct SearchIndexTests {
             }
             // Every seeded address is in Dhaka: the dense walk.
             #expect(try await walk(.init(query: "dhaka")).elementsEqual(byName.map { $0 }))
+            #expect(try await walk(.init(query: "dhaka"), limit: 50) == byName)
+            // Narrower than the word (prospects, one in seventeen): the walked window cannot
+            // fill every page, the usual plan does, in the same order.
+            let prospects = all.filter { $0.status == .prospect }.sorted { ($0.sortName, $0.id!.uuidString) < ($1.sortName, $1.id!.uuidString) }
+            #expect(prospects.count > 60)
+            #expect(try await walk(.init(query: "dhaka", status: "prospect"), limit: 50) == prospects.map(\.numberText))
             // One road in five is a "Road": few enough for the id list, the same order.
             let roads = Set(try await ServiceAddress.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
                 .filter { $0.line1.contains(" Road ") }.map(\.customerID))
@@ -194,6 +200,45 @@ struct SearchIndexTests {
         }
     }
 
+    /// A document's word list matches exactly the documents the full-text index matches, and
+    /// lists filled for documents written before they had one equal those written since.
+    @Test func wordListsMatchWhatTheFullTextIndexMatches() async throws {
+        try await withApp { t in
+            guard t.db.sql.dialect.name == "sqlite" else {
+                // PostgreSQL searches its tsvector; documents there have no word list.
+                let columns = try await t.db.sql.raw("SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_search_docs'").all()
+                #expect(try !columns.map { try $0.decode(column: "column_name", as: String.self) }.contains("word_list"))
+                return
+            }
+            let w = try await CRMWorld.make(t)
+            let branches = try await Branch.query(on: t.db).filter(\.$organizationID == w.tenant.id).all()
+            try await CRMSeeder.customers(w.ctx, count: 300, branches: branches, areas: [], resellers: [], chunk: 100, now: t.clock.date, on: t.db)
+            _ = try await Customers.create(w.ctx, .init(displayName: "Tagged Person", phones: ["01711000001"], tags: ["vip client", "vip"]),
+                                           services: t.services, on: t.db)
+            let org = w.tenant.id
+            func ids(_ query: SQLQueryString) async throws -> Set<UUID> {
+                Set(try await t.db.rows(query).map { try $0.uuid(0) })
+            }
+            let cases: [SearchIndex.Terms] = [
+                .init(prefixes: ["dhaka"]), .init(prefixes: ["dha", "road"]), .init(prefixes: ["r"]), .init(prefixes: ["0171"]),
+                .init(prefixes: ["rahim", "hossain"]), .init(prefixes: ["nobodyhere"]), .init(exact: ["#vip"]), .init(exact: [SearchIndex.tagWord("vip client")]),
+                .init(prefixes: ["tagged"], exact: [SearchIndex.tagWord("vip client")]), .init(exact: ["#vi"]),
+            ]
+            for terms in cases {
+                let byIndex = try await ids(SearchIndex.matching(org, terms, on: t.db.sql))
+                let byList = try await ids("SELECT d.customer_id FROM customer_search_docs d WHERE \(TenantSQL.organization(org, alias: "d")) AND \(SearchIndex.wordListCondition(terms))")
+                #expect(byIndex == byList, "\(terms)")
+            }
+            // Lists filled from the customers (as `AddSearchWordLists` does) equal those written.
+            let list: SQLQueryString = "SELECT customer_id, word_list FROM customer_search_docs ORDER BY customer_id"
+            let written = try await t.db.rows(list).map { [try $0.string(0), try $0.string(1)] }
+            try await t.db.sql.raw("UPDATE customer_search_docs SET word_list = NULL").run()
+            try await SearchIndex.fillWordLists(on: t.db)
+            #expect(try await t.db.rows(list).map { [try $0.string(0), try $0.string(1)] } == written)
+            #expect(written.count > 300)
+        }
+    }
+
     /// An installation from before the full-text index had one row per word: the migration
     /// carries those words into documents, and reverting it brings the word table back.
     @Test func theMigrationCarriesWordsFromTheOldTable() async throws {
@@ -203,11 +248,13 @@ struct SearchIndexTests {
             let selina = try await w.customer("Selina Akter", phone: "01912345678")
             let migration = try #require(CRMMigrations.all.first { $0.name == "CRM.CreateCustomerSearch" })
             let sortNames = try #require(CRMMigrations.all.first { $0.name == "CRM.AddSearchSortName" })
+            let wordLists = try #require(CRMMigrations.all.first { $0.name == "CRM.AddSearchWordLists" })
             // On one connection, as the migrator runs them: another SQLite connection of the pool
             // may still hold the schema from before the revert, and SQLite checks ADD COLUMN
             // against a connection's cached schema ("duplicate column name" under load).
             let tenantID = w.tenant.id
             try await t.db.transaction { db in
+                try await wordLists.revert(on: db).get()
                 try await sortNames.revert(on: db).get()
                 try await migration.revert(on: db).get()
                 let sql = db as! any SQLDatabase
@@ -219,12 +266,19 @@ struct SearchIndexTests {
                 }
                 try await migration.prepare(on: db).get()
                 try await sortNames.prepare(on: db).get()
+                try await wordLists.prepare(on: db).get()
             }
             let sql = t.db as! any SQLDatabase
             #expect(try await w.search("uddin") == ["Rahim Uddin"])
             // The carried-over documents took their customers' sort names.
             let names = try await sql.raw("SELECT sort_name FROM customer_search_docs ORDER BY sort_name").all().map { try $0.decode(column: "sort_name", as: String.self) }
             #expect(names == ["rahim uddin", "selina akter"])
+            if sql.dialect.name == "sqlite" {
+                // ... and their word lists, from the customers' words of today.
+                let lists = try await sql.raw("SELECT word_list FROM customer_search_docs ORDER BY sort_name").all()
+                    .map { try $0.decode(column: "word_list", as: String.self) }
+                #expect(lists.count == 2 && lists[0].contains(" rahim ") && lists[0].contains(" #vip ") && lists[1].hasPrefix(" ") && lists[1].contains(" selina "))
+            }
             #expect(try await w.search("C-000001") == ["Rahim Uddin"])
             #expect(try await w.search(nil, .init(tag: "vip")) == ["Rahim Uddin"])
             #expect(try await w.search("shewra") == ["Selina Akter"])

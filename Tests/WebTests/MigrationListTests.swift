@@ -18,7 +18,7 @@ struct MigrationListTests {
         "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits", "Platform.AddOrganizationContextVersion",
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
-        "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers",
+        "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers", "CRM.AddSearchWordLists",
         "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps",
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
     ]

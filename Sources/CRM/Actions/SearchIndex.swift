@@ -93,13 +93,17 @@ public enum SearchIndex {
             // on both databases; only SQLite's name-order walk reads it), and on PostgreSQL the
             // words verbatim as lexemes (no parser, no dictionary).
             let sorted = chunk.allSatisfy { $0.sortName != nil }
+            // (Without a sort name, in `CreateCustomerSearch`, the word list's column does not
+            // exist yet either; `AddSearchWordLists` fills it in then.)
             var columns = ["organization_id", "customer_id"]
             if sorted { columns.append("sort_name") }
+            if sorted, sqlite { columns.append("word_list") }
             if !sqlite { columns.append("words") }
             let insert = sql.insert(into: "customer_search_docs").columns(columns)
             for d in chunk {
                 var values: [any SQLExpression] = [SQLBind(d.organizationID), SQLBind(d.customerID)]
                 if sorted, let name = d.sortName { values.append(SQLBind(name)) }
+                if sorted, sqlite { values.append(SQLBind(wordList(d.words))) }
                 if !sqlite {
                     values.append(SQLFunction("array_to_tsvector", args: SQLFunction("string_to_array", args: SQLBind(document(d.words)), SQLLiteral.string(" "))))
                 }
@@ -120,6 +124,34 @@ public enum SearchIndex {
                 fts.values(SQLBind(id), SQLBind(document(d.words)))
             }
             try await fts.run()
+        }
+    }
+
+    /// Gives documents written without a word list (before `AddSearchWordLists`) theirs, from
+    /// their customers' current words, 500 customers at a time.
+    static func fillWordLists(on db: any Database) async throws {
+        while true {
+            let ids = try await db.sql.raw("SELECT customer_id FROM customer_search_docs WHERE word_list IS NULL LIMIT 500").all()
+                .map { try $0.decode(column: "customer_id", as: UUID.self) }
+            if ids.isEmpty { return }
+            let customers = try await Customer.query(on: db).filter(\.$id ~~ ids).all()
+            let addresses = Dictionary(grouping: try await ServiceAddress.query(on: db).filter(\.$customerID ~~ ids).all(), by: \.customerID)
+            let contacts = Dictionary(grouping: try await Contact.query(on: db).filter(\.$customerID ~~ ids).all(), by: \.customerID)
+            let areaIDs = Set(addresses.values.joined().compactMap(\.areaID))
+            var areaNames: [UUID: String] = [:]
+            if !areaIDs.isEmpty {
+                for area in try await Area.query(on: db).filter(\.$id ~~ areaIDs).all() { areaNames[area.id!] = area.fullName }
+            }
+            var lists: [UUID: String] = Dictionary(uniqueKeysWithValues: ids.map { ($0, " ") })
+            for customer in customers {
+                let own = addresses[customer.id!] ?? []
+                let words = tokens(customer: customer, addresses: own, areaNames: own.compactMap { $0.areaID.flatMap { areaNames[$0] } },
+                                   contacts: contacts[customer.id!] ?? [])
+                lists[customer.id!] = wordList(words)
+            }
+            for (id, list) in lists {
+                try await db.sql.raw("UPDATE customer_search_docs SET word_list = \(bind: list) WHERE customer_id = \(bind: id)").run()
+            }
         }
     }
 
@@ -152,6 +184,25 @@ public enum SearchIndex {
         var prefixes: [String] = []
         var exact: [String] = []
         var isEmpty: Bool { prefixes.isEmpty && exact.isEmpty }
+    }
+
+    /// SQLite: a document's words as one text, each between spaces (" 017… karim rahim "), kept
+    /// on the document row beside the full-text index so that walking the documents in name order
+    /// can test each one itself (`wordListCondition`) instead of first collecting every document
+    /// the index matches. A word's own white space (a tag may have some) is stored as U+001F.
+    static func wordList(_ words: Set<String>) -> String {
+        " " + words.sorted().map(listed).joined(separator: " ") + " "
+    }
+
+    private static func listed(_ word: String) -> String {
+        word.contains(where: \.isWhitespace) ? String(word.map { $0.isWhitespace ? "\u{1F}" : $0 }) : word
+    }
+
+    /// The document `d` has a word starting with each prefix and each exact word: the same
+    /// documents as `fullTextQuery` matches, tested on one row.
+    static func wordListCondition(_ terms: Terms) -> SQLQueryString {
+        let needles = terms.prefixes.map { " " + listed($0) } + terms.exact.map { " " + listed($0) + " " }
+        return needles.map { "instr(d.word_list, \(bind: $0)) > 0" as SQLQueryString }.joined(separator: " AND ")
     }
 
     /// `SELECT customer_id …` of the organization's customers that match, on either database.
