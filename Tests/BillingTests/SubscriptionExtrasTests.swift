@@ -144,10 +144,10 @@ struct SubscriptionExtrasTests {
             #expect(note.kind == "credit_note" && note.number.hasPrefix("CN-") && note.total == -invoice.total && note.voidsInvoiceID == invoice.id)
             let voided = try #require(try await Invoice.find(invoice.id, on: t.db))
             #expect(voided.status == .void && voided.voidReason == "Billed before the connection worked" && voided.total == invoice.total)
-            await #expect(throws: DomainError.self) {
+            await #expect(throws: DomainError.conflict("Invoice \(invoice.number) is void already.")) {
                 _ = try await Invoices.void(w.ctx, invoice.id!.uuidString, reason: "again", services: t.services, on: t.db)
             }
-            await #expect(throws: DomainError.self) {
+            await #expect(throws: DomainError.conflict("A credit note cannot be voided.")) {
                 _ = try await Invoices.void(w.ctx, note.id!.uuidString, reason: "a credit note", services: t.services, on: t.db)
             }
             #expect(try await Invoice.query(on: t.db).filter(\.$voidsInvoiceID == invoice.id!).count() == 1)
@@ -192,10 +192,10 @@ struct PrepaidRechargeTests {
             // Monthly subscriptions cannot be recharged; prepaid ones take no recurring add-ons nor plan changes.
             let monthly = try await Subscriptions.create(w.ctx, .init(customerID: w.customer.id!.uuidString, planID: w.home.id!.uuidString, activate: "true"),
                                                          services: t.services, on: t.db)
-            await #expect(throws: DomainError.self) {
+            await #expect(throws: DomainError.conflict("Home 20 is a monthly plan; monthly subscriptions are billed by the invoice run.")) {
                 _ = try await Subscriptions.recharge(w.ctx, monthly.id!.uuidString, on: nil, services: t.services, on: t.db)
             }
-            await #expect(throws: DomainError.self) {
+            await #expect(throws: DomainError.conflict("A prepaid subscription cannot change plan; terminate it and sign the customer up for the new plan.")) {
                 _ = try await Subscriptions.changePlan(w.ctx, s.id!.uuidString, planID: w.fast.id!.uuidString, effective: "now", on: "2026-04-03",
                                                        preview: true, services: t.services, on: t.db)
             }

@@ -10,7 +10,7 @@ extension Invoices {
     /// Whether the viewer may void this invoice now (organization staff with invoices.write; an
     /// issued invoice without payments).
     public static func canVoid(_ ctx: TenantContext, _ invoice: Invoice) -> Bool {
-        ctx.can(.invoicesWrite) && ctx.resellerIDs == nil && invoice.kind == "invoice" && invoice.status == .issued && invoice.paidTotal == 0
+        ctx.can(.invoicesWrite) && !ctx.isResellerScoped && invoice.kind == "invoice" && invoice.status == .issued && invoice.paidTotal == 0
     }
 
     /// The credit note that voided an invoice, or the invoice a credit note voids.
@@ -28,7 +28,7 @@ extension Invoices {
     public static func void(_ ctx: TenantContext, _ id: String?, reason: String?, services: PlatformServices, on db: any Database) async throws -> Invoice {
         try ctx.require(.invoicesWrite)
         let found = try await Invoice.find(id, in: ctx, on: db)
-        guard ctx.resellerIDs == nil else { throw DomainError.forbidden("Reseller staff cannot void invoices.") }
+        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff cannot void invoices.") }
         var v = Validator()
         let why = v.text("reason", reason, max: 300)
         try v.check()

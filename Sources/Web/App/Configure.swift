@@ -124,6 +124,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 
     try routes(app)
+    RequestContextMiddleware.describeRoutes(app.routes.all)
     Commands.register(on: app)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MeghnaCore
 import Vapor
 
 /// Gives every request an id (honouring a sane incoming `X-Request-ID`), puts it and later the
@@ -7,7 +8,7 @@ struct RequestContextMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let incoming = request.headers.first(name: "X-Request-ID") ?? ""
         let valid = !incoming.isEmpty && incoming.count <= 100 && incoming.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
-        let requestID = valid ? incoming : UUID().uuidString.lowercased()
+        let requestID = valid ? incoming : UUID.random().lowercasedText
         request.logger[metadataKey: "request-id"] = nil
         request.logger[metadataKey: "request_id"] = .string(requestID)
         let started = ContinuousClock.now
@@ -19,7 +20,7 @@ struct RequestContextMiddleware: AsyncMiddleware {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        let route = request.route.map(Self.description) ?? "unmatched"
         request.application.meghna.metrics.recordRequest(method: request.method.rawValue, route: route, status: Int(response.status.code),
                                                          seconds: seconds)
         if request.url.path != "/healthz" {
@@ -30,6 +31,18 @@ struct RequestContextMiddleware: AsyncMiddleware {
             ])
         }
         return response
+    }
+
+    private static let descriptionKey = "meghna.route"
+
+    /// Each route's pattern ("/customers/:id") for metrics and the log line, written once at
+    /// boot (before any request reads it) instead of joined again for every request.
+    static func describeRoutes(_ routes: [Route]) {
+        for route in routes { route.userInfo[descriptionKey] = "/" + route.path.map(\.description).joined(separator: "/") }
+    }
+
+    static func description(of route: Route) -> String {
+        route.userInfo[descriptionKey] as? String ?? "/" + route.path.map(\.description).joined(separator: "/")
     }
 
     /// The path for the log line. One-time link tokens (`:token` in invitation, reset and
