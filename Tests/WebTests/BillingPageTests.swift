@@ -40,6 +40,37 @@ struct BillingPageTests {
         }
     }
 
+    /// A refused removal of an add-on or end of a discount says why above its list, where it
+    /// shows whether or not the add form does.
+    @Test func refusedRowButtonsSayWhyAboveTheirList() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: tenant.admin)
+            var input = Plans.Input()
+            (input.code, input.name, input.serviceType, input.downloadSpeed, input.uploadSpeed, input.price) = ("HOME", "Home", "pppoe", "20M", "10M", "1000")
+            let plan = try await Plans.create(ctx, input, services: t.services, on: t.db)
+            let ip = try await Addons.create(ctx, .init(code: "IP", name: "Static IP", kind: "recurring", category: "static_ip", price: "300"),
+                                             services: t.services, on: t.db)
+            let customer = try await Customers.create(ctx, .init(displayName: "Row Buttons", phones: ["01711000089"]), services: t.services, on: t.db)
+            let s = try await Subscriptions.create(ctx, .init(customerID: customer.id!.uuidString, planID: plan.id!.uuidString, billingDay: "1",
+                                                              startsOn: "2026-01-01", activate: "true"), services: t.services, on: t.db)
+            _ = try await Subscriptions.addAddon(ctx, s.id!.uuidString, addonID: ip.id!.uuidString, on: nil, preview: false, services: t.services, on: t.db)
+            let item = try #require(try await SubscriptionAddon.query(on: t.db).filter(\.$subscriptionID == s.id!).first())
+            let browser = Browser(t.app)
+            try await browser.signIn(tenant.admin.email)
+            let path = "/subscriptions/\(s.id!.uuidString)"
+            _ = try await browser.get(path)
+            #expect(try await browser.post(path + "/addons/remove", [("item_id", item.id!.uuidString)]).status == .seeOther)
+            let again = try await browser.post(path + "/addons/remove", [("item_id", item.id!.uuidString)])
+            #expect(again.status == .unprocessableEntity)
+            let message = try #require(again.text.range(of: "This add-on was removed on"))
+            let list = try #require(again.text.range(of: #"id="subscription-addons""#))
+            #expect(message.lowerBound < list.lowerBound, "above the add-ons, not inside the add form")
+            let unknown = try await browser.post(path + "/discounts/end", [("grant_id", "nonsense")])
+            #expect(unknown.status == .notFound, "a grant that is not this subscription's is not found")
+        }
+    }
+
     @Test func catalogListsPageByFifty() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

@@ -51,7 +51,7 @@ enum SubscriptionExtrasPages {
 
     static func removeAddon(_ req: Request, _ id: UUID) async throws -> Response {
         let ctx = try req.ctx
-        return try await SubscriptionPages.change(req, id, form: "addon", done: "Add-on removed; the rest of the period is credited.") { v in
+        return try await SubscriptionPages.change(req, id, form: "addon-remove", done: "Add-on removed; the rest of the period is credited.") { v in
             _ = try await Subscriptions.removeAddon(ctx, id.uuidString, itemID: v["item_id"], on: v["on"], preview: false, services: req.services, on: req.db)
         }
     }
@@ -66,7 +66,7 @@ enum SubscriptionExtrasPages {
 
     static func endDiscount(_ req: Request, _ id: UUID) async throws -> Response {
         let ctx = try req.ctx
-        return try await SubscriptionPages.change(req, id, form: "discount", done: "Discount ended.") { v in
+        return try await SubscriptionPages.change(req, id, form: "discount-end", done: "Discount ended.") { v in
             _ = try await Subscriptions.endDiscount(ctx, id.uuidString, grantID: v["grant_id"], on: v["on"], services: req.services, on: req.db)
         }
     }
@@ -79,6 +79,8 @@ extension HTML {
         let writable = canWrite && s.status != .terminated
         el("div", [.class("panel table-wrap"), .attr("id", literal: "extras")]) { h in
             h.raw("<h2>Add-ons</h2>")
+            // A removal that was refused says why above the list (the add form may not show).
+            h.formError(forms["addon-remove"]?.problems)
             h.el("table", [.class("data"), .attr("id", literal: "subscription-addons")]) { h in
                 h.raw(#"<thead><tr><th>Add-on</th><th>From</th><th>Until</th><th class="num">Per period</th><th></th></tr></thead><tbody>"#)
                 if x.addons.isEmpty { h.raw(#"<tr><td colspan="5" class="muted">No recurring add-ons.</td></tr>"#) }
@@ -132,6 +134,7 @@ extension HTML {
                 }
             }
             h.raw("<h2>Discounts</h2>")
+            h.formError(forms["discount-end"]?.problems)
             h.el("table", [.class("data"), .attr("id", literal: "subscription-discounts")]) { h in
                 h.raw(#"<thead><tr><th>Discount</th><th>Off</th><th>From the period of</th><th>Cycles</th><th>Ended</th><th></th></tr></thead><tbody>"#)
                 if x.discounts.isEmpty { h.raw(#"<tr><td colspan="6" class="muted">No discounts.</td></tr>"#) }

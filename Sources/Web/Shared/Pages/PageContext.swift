@@ -43,6 +43,13 @@ struct FormState: Encodable {
 
     init(values: [String: String] = [:]) { self.values = values }
 
+    /// Everything wrong, in one sentence, for a form whose fields are hidden (a row's button).
+    var problems: String? {
+        let fields = errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        let all = (general.map { [$0] } ?? []) + fields
+        return all.isEmpty ? nil : all.joined(separator: "; ")
+    }
+
     init(values: [String: String], error: any Error) {
         self.values = values
         switch error {
