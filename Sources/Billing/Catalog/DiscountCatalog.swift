@@ -57,11 +57,16 @@ public enum Discounts {
         let typed = code.trimmingCharacters(in: .whitespaces).uppercased()
         guard let discount = try await Discount.inOrganization(organizationID, on: db).filter(\.$couponCode == typed).first(),
               discount.status == .active else { throw DomainError.invalid(field, "is not a coupon of this organization") }
-        if let expiry = discount.expiresOn.flatMap(LocalDate.init), today > expiry {
-            throw DomainError.invalid(field, "expired on \(expiry)")
-        }
-        if let limit = discount.usageLimit, discount.usedCount >= limit { throw DomainError.invalid(field, "has been used up (\(limit) uses)") }
+        if let refusal = refusal(discount, today: today) { throw DomainError.invalid(field, refusal) }
         return discount
+    }
+
+    /// Why `discount` cannot be given on `today`, if it cannot: archived, expired or used up.
+    public static func refusal(_ discount: Discount, today: LocalDate) -> String? {
+        if discount.status != .active { return "is archived" }
+        if let expiry = discount.expiresOn.flatMap(LocalDate.init), today > expiry { return "expired on \(expiry)" }
+        if let limit = discount.usageLimit, discount.usedCount >= limit { return "has been used up (\(limit) uses)" }
+        return nil
     }
 
     public static func create(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> Discount {

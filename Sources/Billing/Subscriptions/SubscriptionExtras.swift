@@ -157,9 +157,7 @@ extension Subscriptions {
             if couponCode.nonBlank != nil { v.add("coupon_code", "give either a discount or a coupon code, not both") }
             discount = try? await Discount.find(raw, in: ctx, on: db)
             if let d = discount {
-                if d.status != .active { v.add(field, "is archived") }
-                if let last = d.expiresOn.flatMap(LocalDate.init), last < today { v.add(field, "expired on \(last)") }
-                if let limit = d.usageLimit, d.usedCount >= limit { v.add(field, "has been used up (\(limit) uses)") }
+                if let refusal = Discounts.refusal(d, today: today) { v.add(field, refusal) }
             } else {
                 v.add("discount_id", "is not a discount you can see")
             }
