@@ -8,8 +8,15 @@ import SQLKit
 extension InvoiceRuns {
     /// The invoice series of a draft: invoices and credit notes number apart, per year of issue.
     static func series(_ d: InvoiceDraft) -> (name: String, prefix: String, kind: String) {
-        let year = d.issueOn.year
-        return d.total.minorUnits < 0 ? ("credit_note:\(year)", "CN-\(year)-", "credit_note") : ("invoice:\(year)", "INV-\(year)-", "invoice")
+        let kind = d.total.minorUnits < 0 ? "credit_note" : "invoice"
+        let (name, prefix) = series(kind: kind, year: d.issueOn.year)
+        return (name, prefix, kind)
+    }
+
+    /// The number series of a kind of document ("invoice" or "credit_note") issued in `year`:
+    /// its sequence's name and its numbers' prefix (INV-2026-000001, CN-2026-000001).
+    static func series(kind: String, year: Int) -> (name: String, prefix: String) {
+        kind == "credit_note" ? ("credit_note:\(year)", "CN-\(year)-") : ("invoice:\(year)", "INV-\(year)-")
     }
 
     /// Writes one chunk inside its transaction: locks the number series (so what exists is read

@@ -37,9 +37,9 @@ extension Invoices {
         let zone = ctx.timeZone
         let today = LocalDate.today(services.clock.now(), in: zone)
         return try await db.writeTransaction { tx in
-            let year = today.year
+            let series = InvoiceRuns.series(kind: "credit_note", year: today.year)
             // The series lock also orders two voids of one invoice: the second sees the first's.
-            try await NumberSequences.lock("credit_note:\(year)", organizationID: org, on: tx)
+            try await NumberSequences.lock(series.name, organizationID: org, on: tx)
             guard let invoice = try await Invoice.inOrganization(org, on: tx).filter(\.$id == invoiceID).first() else { throw DomainError.notFound("Invoice") }
             guard invoice.kind == "invoice" else { throw DomainError.conflict("A credit note cannot be voided.") }
             switch invoice.status {
@@ -51,7 +51,7 @@ extension Invoices {
             let lines = try await InvoiceLine.inOrganization(org, on: tx).filter(\.$invoiceID == invoiceID).sort(\.$position).all()
             let taxes = try await InvoiceTax.inOrganization(org, on: tx).filter(\.$invoiceID == invoiceID).sort(\.$code).all()
             let customer = try await Customer.inOrganization(org, on: tx).filter(\.$id == invoice.customerID).field(\.$id).field(\.$numberText).first()
-            let value = try await NumberSequences.take(1, of: "credit_note:\(year)", organizationID: org, on: tx)
+            let value = try await NumberSequences.take(1, of: series.name, organizationID: org, on: tx)
             let note = Invoice()
             note.id = UUID()
             note.organizationID = org
@@ -60,7 +60,7 @@ extension Invoices {
             note.customerID = invoice.customerID
             note.subscriptionID = invoice.subscriptionID
             note.kind = "credit_note"
-            note.number = NumberSequences.format(value, prefix: "CN-\(year)-")
+            note.number = NumberSequences.format(value, prefix: series.prefix)
             note.status = .issued
             note.issueOn = today.description
             note.dueOn = today.description
@@ -73,7 +73,7 @@ extension Invoices {
             note.voidReason = why
             note.createdAt = services.clock.now()
             try await note.create(on: tx)
-            for line in lines {
+            let lineCopies = lines.map { line in
                 let copy = InvoiceLine()
                 copy.organizationID = org
                 copy.invoiceID = note.id!
@@ -84,9 +84,10 @@ extension Invoices {
                 copy.amount = -line.amount
                 copy.net = -line.net
                 copy.category = line.category
-                try await copy.create(on: tx)
+                return copy
             }
-            for tax in taxes {
+            if !lineCopies.isEmpty { try await lineCopies.create(on: tx) }
+            let taxCopies = taxes.map { tax in
                 let copy = InvoiceTax()
                 copy.organizationID = org
                 copy.invoiceID = note.id!
@@ -96,8 +97,9 @@ extension Invoices {
                 copy.inclusive = tax.inclusive
                 copy.base = -tax.base
                 copy.amount = -tax.amount
-                try await copy.create(on: tx)
+                return copy
             }
+            if !taxCopies.isEmpty { try await taxCopies.create(on: tx) }
             invoice.status = .void
             invoice.voidReason = why
             try await invoice.save(on: tx)
