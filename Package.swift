@@ -110,9 +110,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CSQLiteSupport"),
         .target(
             name: "Web",
             dependencies: [
+                "CSQLiteSupport",
                 "MeghnaCore",
                 "Documents",
                 "Jobs",

@@ -66,6 +66,33 @@ struct SQLiteReadersTests {
         }
     }
 
+    /// A kept statement keeps its plan: SQLite would otherwise prepare it again whenever a new
+    /// value is bound where it compared a bound value while planning (a partial index's
+    /// condition here), which is every request.
+    @Test func keptStatementsAreNotPreparedAgainForNewValues() async throws {
+        try await withApp { t in
+            guard let readers = Self.readers(t) else {
+                #expect(TestDatabase.isPostgres)
+                return
+            }
+            try await t.db.sql.raw("CREATE TABLE plan_probe (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, n INTEGER NOT NULL)").run()
+            try await t.db.sql.raw("CREATE INDEX plan_probe_open_idx ON plan_probe (n) WHERE kind = 'open'").run()
+            try await t.db.sql.raw("""
+                INSERT INTO plan_probe (kind, n) \
+                WITH RECURSIVE k(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM k WHERE value < 300) \
+                SELECT CASE WHEN value % 3 = 0 THEN 'open' ELSE 'closed' END, value FROM k
+                """).run()
+            try await t.db.sql.raw("ANALYZE").run()
+            for n in 0..<20 {
+                let kind = n.isMultiple(of: 2) ? "open" : "closed"
+                let rows = try await t.db.shortRows("SELECT count(*) FROM plan_probe WHERE kind = \(bind: kind) AND n > \(bind: n)")
+                #expect(try rows.first?.int(0) ?? 0 > 0)
+            }
+            let counts = readers.keptStatements
+            #expect(counts.kept == 1 && counts.reprepared == 0, "\(counts)")
+        }
+    }
+
     @Test func moreStatementsThanAreKeptAndBadSQLGiveClearAnswers() async throws {
         try await withApp { t in
             for n in 0..<150 {

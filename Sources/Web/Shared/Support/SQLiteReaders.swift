@@ -1,3 +1,4 @@
+import CSQLiteSupport
 import FluentSQLiteDriver
 import Foundation
 import MeghnaCore
@@ -87,6 +88,16 @@ final class SQLiteReaders: Sendable {
 
     /// Readers opened so far (tests).
     var openedCount: Int { state.withLockedValue { $0.opened } }
+
+    /// Statements kept by the free readers, and how often SQLite prepared them again (tests).
+    var keptStatements: (kept: Int, reprepared: Int) {
+        state.withLockedValue { s in
+            s.free.reduce((0, 0)) { total, reader in
+                let (kept, again) = reader.statementCounts
+                return (total.0 + kept, total.1 + again)
+            }
+        }
+    }
 }
 
 /// A reader failed for a reason other than a lock (which falls back to the driver).
@@ -115,10 +126,25 @@ private final class Reader: @unchecked Sendable {
             throw SQLiteReadError(code: opened, message: message)
         }
         handle = db
+        // Plans chosen once per statement: with STAT4 statistics (after ANALYZE or `PRAGMA
+        // optimize`) SQLite would otherwise prepare a kept statement again whenever a value is
+        // bound to a column it has statistics for, which is every time.
+        let planned = meghna_sqlite_enable_qpsg(UnsafeMutableRawPointer(db))
+        guard planned == SQLITE_OK else {
+            sqlite_nio_sqlite3_close_v2(db)
+            handle = nil
+            throw SQLiteReadError(code: planned, message: "cannot keep query plans")
+        }
         // The same page cache and memory map as the driver's connections; no waiting on locks
         // (the caller falls back to the driver instead of blocking its thread).
         for pragma in ["query_only = 1", "cache_size = -16384", "mmap_size = 268435456", "temp_store = MEMORY"] {
             _ = sqlite_nio_sqlite3_exec(db, "PRAGMA \(pragma)", nil, nil, nil)
+        }
+    }
+
+    var statementCounts: (kept: Int, reprepared: Int) {
+        lock.withLock {
+            (statements.count, statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1.statement, SQLITE_STMTSTATUS_REPREPARE, 0)) })
         }
     }
 
