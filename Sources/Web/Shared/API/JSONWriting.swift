@@ -1,4 +1,5 @@
 import Foundation
+import MeghnaCore
 import NIOCore
 import Vapor
 
@@ -12,93 +13,101 @@ protocol JSONWritable: Encodable {
 }
 
 /// The writer: `object { }`/`array { }` nest, `field(_:_:)` writes one member; commas come by themselves.
+/// Bytes gather in an array (a `ByteBuffer` checks exclusive access on every write, a tenth of
+/// the writing) and become the response's buffer once.
 struct JSONOut {
-    private(set) var buffer: ByteBuffer
+    private var bytes: [UInt8] = []
     private var first = true
 
-    init(capacity: Int = 1024) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
+    init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
     private mutating func separator() {
-        if first { first = false } else { buffer.writeInteger(UInt8(ascii: ",")) }
+        if first { first = false } else { bytes.append(UInt8(ascii: ",")) }
     }
 
     mutating func object(_ body: (inout JSONOut) -> Void) {
         separator()
-        buffer.writeInteger(UInt8(ascii: "{"))
+        bytes.append(UInt8(ascii: "{"))
         first = true
         body(&self)
-        buffer.writeInteger(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "}"))
         first = false
     }
 
     mutating func array<S: Sequence>(_ items: S, _ write: (inout JSONOut, S.Element) -> Void) {
         separator()
-        buffer.writeInteger(UInt8(ascii: "["))
+        bytes.append(UInt8(ascii: "["))
         first = true
         for item in items { write(&self, item) }
-        buffer.writeInteger(UInt8(ascii: "]"))
+        bytes.append(UInt8(ascii: "]"))
         first = false
     }
 
     /// The key of the next member; the value follows (as a value, an object or an array).
     mutating func key(_ name: StaticString) {
         separator()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeStaticString("\":")
+        bytes.append(UInt8(ascii: "\""))
+        write(name)
+        write("\":")
         first = true
     }
 
     mutating func value(_ text: String) {
         separator()
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { bytes in
+        text.withUTF8 { utf8 in
             var start = 0
-            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") {
-                if start < i { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<i])) }
+            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") {
+                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
                 switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case UInt8(ascii: "/"): buffer.writeStaticString("\\/")
-                case 0x08: buffer.writeStaticString("\\b")
-                case 0x0C: buffer.writeStaticString("\\f")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
+                case UInt8(ascii: "\""): write("\\\"")
+                case UInt8(ascii: "\\"): write("\\\\")
+                case UInt8(ascii: "/"): write("\\/")
+                case 0x08: write("\\b")
+                case 0x0C: write("\\f")
+                case 0x0A: write("\\n")
+                case 0x0D: write("\\r")
+                case 0x09: write("\\t")
                 default:
                     let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(hex[Int(byte >> 4)])
-                    buffer.writeInteger(hex[Int(byte & 0xF)])
+                    write("\\u00")
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0xF)])
                 }
                 start = i + 1
             }
-            if start < bytes.count { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...])) }
+            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
     }
 
     mutating func value(_ flag: Bool) {
         separator()
-        buffer.writeStaticString(flag ? "true" : "false")
+        write(flag ? "true" : "false")
     }
 
     mutating func value(_ number: some BinaryInteger) {
         separator()
-        buffer.writeString(String(number))
+        bytes.append(contentsOf: String(number).utf8)
     }
 
     mutating func value(_ id: UUID) {
         separator()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeString(id.uuidString)
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: id.uppercasedText.utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func write(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     mutating func null() {
         separator()
-        buffer.writeStaticString("null")
+        write("null")
     }
 
     /// A member; a nil value leaves the member out (what a synthesized `Encodable` does).
