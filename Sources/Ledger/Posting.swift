@@ -77,6 +77,12 @@ public struct PostedTransfer: Sendable, Hashable {
 /// The double-entry ledger: the only code that writes money. Every movement is a transfer whose
 /// entries sum to zero per currency; nothing is changed or deleted, a mistake is reversed.
 public enum Ledger {
+    /// Why the organization's currency can no longer change, or nil while the ledger is empty:
+    /// its accounts keep amounts in the currency they were opened in.
+    public static func currencyInUse(organizationID org: UUID, on db: any Database) async throws -> String? {
+        try await LedgerAccount.inOrganization(org, on: db).first() != nil ? "the ledger holds amounts in it" : nil
+    }
+
     /// Posts transfers inside the caller's transaction (or a new one), many at a time:
     /// - each draft is checked (at least two accounts, sum zero per currency, a key);
     /// - missing accounts are created, then every account touched is locked in id order

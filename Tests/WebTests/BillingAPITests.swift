@@ -1,6 +1,7 @@
 import Billing
 import CRM
 import Foundation
+import Ledger
 import MeghnaCore
 import Platform
 import Testing
@@ -9,6 +10,37 @@ import TestSupport
 
 @Suite("Billing API")
 struct BillingAPITests {
+    /// The organization's currency is fixed once the ledger or billing holds amounts in it; each
+    /// area answers for its own tables.
+    @Test func theCurrencyStaysOnceAnyAreaHoldsAmountsInIt() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: tenant.admin)
+            let id = tenant.id.uuidString
+            // Nothing priced yet: it may change, and back.
+            #expect(try await Organizations.update(ctx, id, .init(currency: "USD"), services: t.services, on: t.db).currency == "USD")
+            #expect(try await Organizations.update(ctx, id, .init(currency: "BDT"), services: t.services, on: t.db).currency == "BDT")
+            // Only a ledger transfer (no plan, no invoice): the ledger says why.
+            let draft = TransferDraft(idempotencyKey: "opening", kind: "opening", memo: "Opening cash", eventAt: Date(), lines: [
+                .debit(Chart.cash, Money(minorUnits: 10_000)), .credit(Chart.openingBalances, Money(minorUnits: 10_000)),
+            ])
+            _ = try await Ledger.post([draft], try await t.context(of: tenant.admin), on: t.db)
+            await #expect(throws: DomainError.invalid("currency", "cannot change from BDT: the ledger holds amounts in it")) {
+                _ = try await Organizations.update(ctx, id, .init(currency: "USD"), services: t.services, on: t.db)
+            }
+            #expect(try await Organization.find(tenant.id, on: t.db)?.currency == "BDT")
+            // Only a plan: billing says why.
+            let other = try await t.makeTenant("Beta Net")
+            let otherCtx = try await t.context(of: other.admin)
+            var input = Plans.Input()
+            (input.code, input.name, input.serviceType, input.downloadSpeed, input.uploadSpeed, input.price) = ("HOME", "Home", "pppoe", "20M", "10M", "1000")
+            _ = try await Plans.create(otherCtx, input, services: t.services, on: t.db)
+            await #expect(throws: DomainError.invalid("currency", "cannot change from BDT: plans are priced in it")) {
+                _ = try await Organizations.update(otherCtx, other.id.uuidString, .init(currency: "USD"), services: t.services, on: t.db)
+            }
+        }
+    }
+
     @Test func moneyIsAnObjectWithTheOrganizationsCurrencyAndItsDecimals() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

@@ -90,12 +90,13 @@ public enum Organizations {
            try await Organization.query(on: db).filter(\.$slug == slug).first() != nil {
             throw DomainError.invalid("slug", "is already used by another organization")
         }
-        // Prices, invoices and the ledger hold amounts in the currency they were written in;
-        // changing it under them would mix currencies on one invoice or account.
-        if let c = valid.currency, c != org.currency, let reason = try await services.currencyInUse(org.id!, db) {
-            throw DomainError.invalid("currency", "cannot change from \(org.currency): \(reason)")
-        }
         return try await db.writeTransaction { tx in
+            // Prices, invoices and the ledger hold amounts in the currency they were written in;
+            // changing it under them would mix currencies on one invoice or account. Asked inside
+            // the transaction, so what it finds is what the change is written against.
+            if let c = valid.currency, c != org.currency, let reason = try await services.currencyInUse(org.id!, tx) {
+                throw DomainError.invalid("currency", "cannot change from \(org.currency): \(reason)")
+            }
             var changes: [String: String] = [:]
             if let name = valid.name, name != org.name { changes["name"] = "\(org.name) → \(name)"; org.name = name }
             if let slug = valid.slug, slug != org.slug { changes["slug"] = "\(org.slug) → \(slug)"; org.slug = slug }

@@ -36,4 +36,8 @@ struct LedgerArea: AreaModule {
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] {
         try await Ledger.check(organizationID: organizationID, on: db)
     }
+
+    func currencyInUse(organizationID: UUID, on db: any Database) async throws -> String? {
+        try await Ledger.currencyInUse(organizationID: organizationID, on: db)
+    }
 }
