@@ -51,10 +51,10 @@ struct SQLiteReadersTests {
             try await t.db.sql.raw("CREATE TABLE reader_probe (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
             let count: SQLQueryString = "SELECT count(*) FROM reader_probe WHERE name <> \(bind: "")"
             #expect(try await t.db.shortRows(count).first?.int(0) == 0)
-            try await t.db.sql.raw("INSERT INTO reader_probe (name) VALUES ('one')").run()
+            try await t.db.sql.raw("INSERT INTO reader_probe (id, name) VALUES (1, 'one')").run()
             #expect(try await t.db.shortRows(count).first?.int(0) == 1, "committed by the driver's connection, read by a reader")
             try await t.db.transaction { tx in
-                try await tx.sql.raw("INSERT INTO reader_probe (name) VALUES ('two')").run()
+                try await tx.sql.raw("INSERT INTO reader_probe (id, name) VALUES (2, 'two')").run()
                 #expect(try await tx.shortRows(count).first?.int(0) == 2, "inside the transaction: its own write")
                 #expect(try await t.db.shortRows(count).first?.int(0) == 1, "outside it: not yet")
             }
