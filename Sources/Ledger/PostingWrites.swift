@@ -24,7 +24,7 @@ extension Ledger {
         for part in keys.chunked(chunk) {
             let values = part.map { key -> SQLQueryString in
                 let (spec, currency) = specs[key]!
-                return "(\(bind: UUID.random()), \(bind: org), \(bind: key), \(bind: spec.name), \(bind: spec.type.rawValue), \(bind: currency), 0, 0, \(bind: now))"
+                return "(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: key), \(bind: spec.name), \(bind: spec.type.rawValue), \(bind: currency), 0, 0, \(bind: now))"
             }
             try await sql.raw("""
                 INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) \
@@ -56,7 +56,7 @@ extension Ledger {
         var created: [String: UUID] = [:]
         for part in Array(zip(drafts.indices, drafts)).chunked(chunk) {
             let values = part.map { _, d -> SQLQueryString in
-                "(\(bind: UUID.random()), \(bind: org), \(bind: d.idempotencyKey), \(bind: d.kind), \(bind: d.referenceType), \(bind: d.referenceID), \(bind: d.memo), \(bind: d.eventAt), \(bind: d.reverses), \(bind: ctx.actor.label), \(bind: now))"
+                "(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: d.idempotencyKey), \(bind: d.kind), \(bind: d.referenceType), \(bind: d.referenceID), \(bind: d.memo), \(bind: d.eventAt), \(bind: d.reverses), \(bind: ctx.actor.label), \(bind: now))"
             }
             for row in try await db.rows("""
                 INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) \
@@ -72,7 +72,7 @@ extension Ledger {
                 results.append(PostedTransfer(id: id, idempotencyKey: draft.idempotencyKey, created: true))
             } else {
                 earlier.append(index)
-                results.append(PostedTransfer(id: UUID.random(), idempotencyKey: draft.idempotencyKey, created: false))
+                results.append(PostedTransfer(id: UUID.timeOrdered(), idempotencyKey: draft.idempotencyKey, created: false))
             }
         }
         if !earlier.isEmpty { try await resolveEarlier(earlier, drafts: drafts, lines: lines, accounts: accounts, into: &results, ctx, on: db) }
@@ -83,7 +83,7 @@ extension Ledger {
         for (index, draft) in drafts.enumerated() where results[index].created {
             for line in lines[index] {
                 let account = accounts[line.account.key]!.id
-                entries.append("(\(bind: UUID.random()), \(bind: org), \(bind: results[index].id), \(bind: account), \(bind: line.amount.minorUnits), \(bind: line.amount.currency), \(bind: draft.eventAt))")
+                entries.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: results[index].id), \(bind: account), \(bind: line.amount.minorUnits), \(bind: line.amount.currency), \(bind: draft.eventAt))")
                 deltas[account, default: (0, 0)].amount += line.amount.minorUnits
                 deltas[account, default: (0, 0)].count += 1
             }

@@ -24,4 +24,22 @@ struct UUIDTests {
             #expect("89AB".contains(text[text.index(text.startIndex, offsetBy: 19)]))
         }
     }
+
+    @Test func timeOrderedIdsAreVersionSevenAndSortByTheirTime() {
+        // Half a millisecond past each millisecond, so floating point cannot round one onto another.
+        let ids = (0..<2_000).map { UUID.timeOrdered(at: Date(timeIntervalSince1970: (1_780_000_000_000 + Double($0) + 0.5) / 1000)) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(200) {
+            let text = id.uuidString
+            #expect(text[text.index(text.startIndex, offsetBy: 14)] == "7")
+            #expect("89AB".contains(text[text.index(text.startIndex, offsetBy: 19)]))
+        }
+        // One millisecond apart: in order as bytes and as text (the order SQLite's text ids keep).
+        let inByteOrder = ids.sorted(by: UUID.byteOrder) == ids
+        let inTextOrder = ids.map(\.uuidString).sorted() == ids.map(\.uuidString)
+        #expect(inByteOrder && inTextOrder)
+        // The first 48 bits are the time: 1,780,000,000,000 ms.
+        let hex = String(1_780_000_000_000, radix: 16, uppercase: true)
+        #expect(String(ids[0].uuidString.filter { $0 != "-" }.prefix(12)) == String(repeating: "0", count: 12 - hex.count) + hex)
+    }
 }

@@ -51,7 +51,7 @@ extension InvoiceRuns {
             let value = next[name]!
             next[name] = value + 1
             let number = NumberSequences.format(value, prefix: prefix)
-            let id = UUID.random()
+            let id = UUID.timeOrdered()
             total += d.total.minorUnits
             invoiceRows.append("""
                 (\(bind: id), \(bind: org), \(bind: s.branchID), \(bind: s.resellerID), \(bind: s.customerID), \(bind: s.id), \(bind: kind), \(bind: number), \
@@ -60,10 +60,10 @@ extension InvoiceRuns {
                 \(bind: d.total.minorUnits), 0, \(bind: runID), \(bind: now))
                 """)
             for (i, line) in d.lines.enumerated() {
-                lineRows.append("(\(bind: UUID.random()), \(bind: org), \(bind: id), \(bind: i + 1), \(bind: line.kind), \(bind: line.description), \(bind: line.detail), \(bind: line.amount.minorUnits), \(bind: line.net.minorUnits), \(bind: line.category))")
+                lineRows.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: id), \(bind: i + 1), \(bind: line.kind), \(bind: line.description), \(bind: line.detail), \(bind: line.amount.minorUnits), \(bind: line.net.minorUnits), \(bind: line.category))")
             }
             for tax in d.taxes {
-                taxRows.append("(\(bind: UUID.random()), \(bind: org), \(bind: id), \(bind: tax.code), \(bind: tax.name), \(bind: tax.basisPoints), \(bind: tax.inclusive), \(bind: tax.base.minorUnits), \(bind: tax.amount.minorUnits))")
+                taxRows.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: id), \(bind: tax.code), \(bind: tax.name), \(bind: tax.basisPoints), \(bind: tax.inclusive), \(bind: tax.base.minorUnits), \(bind: tax.amount.minorUnits))")
             }
             for charge in d.chargeIDs { chargeLinks.append("(\(bind: charge), \(bind: id))") }
             transfers.append(transfer(for: d, invoiceID: id, number: number, kind: kind, label: labels[s.customerID] ?? "customer", zone: zone))

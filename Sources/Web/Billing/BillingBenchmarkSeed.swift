@@ -90,13 +90,13 @@ enum BillingBenchmarkSeed {
                     var invoices: [SQLQueryString] = [], lines: [SQLQueryString] = [], taxes: [SQLQueryString] = []
                     var transfers: [SQLQueryString] = [], entries: [SQLQueryString] = []
                     for i in 0..<count {
-                        let (invoice, transfer) = (UUID.random(), UUID.random())
+                        let (invoice, transfer) = (UUID.timeOrdered(), UUID.timeOrdered())
                         invoices.append("(\(bind: invoice), \(bind: org), \(bind: branch.id!), NULL, \(bind: customer.id!), NULL, 'invoice', \(bind: "FLOOR-\(start + i)"), \(bind: "floor:\(start + i)"), 'issued', '2026-11-01', '2026-11-08', '2026-11-01', '2026-11-30', 'BDT', 100000, 5000, 105000, 0, NULL, \(bind: now))")
-                        lines.append("(\(bind: UUID.random()), \(bind: org), \(bind: invoice), 1, 'plan', 'Plan B-20, 2026-11-01 – 2026-11-30', NULL, 100000, 100000, 'internet')")
-                        taxes.append("(\(bind: UUID.random()), \(bind: org), \(bind: invoice), 'vat', 'VAT 5 %', 500, \(bind: false), 100000, 5000)")
+                        lines.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: invoice), 1, 'plan', 'Plan B-20, 2026-11-01 – 2026-11-30', NULL, 100000, 100000, 'internet')")
+                        taxes.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: invoice), 'vat', 'VAT 5 %', 500, \(bind: false), 100000, 5000)")
                         transfers.append("(\(bind: transfer), \(bind: org), \(bind: "floor:\(start + i)"), 'invoice', 'invoice', \(bind: invoice), 'FLOOR', \(bind: now), NULL, 'floor', \(bind: now))")
                         for (account, amount) in [(accounts.0, Int64(105_000)), (accounts.1, -100_000), (accounts.2, -5_000)] {
-                            entries.append("(\(bind: UUID.random()), \(bind: org), \(bind: transfer), \(bind: account), \(bind: amount), 'BDT', \(bind: now))")
+                            entries.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: transfer), \(bind: account), \(bind: amount), 'BDT', \(bind: now))")
                         }
                     }
                     try await tx.sql.raw("INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) VALUES \(invoices.joined(separator: ", "))").run()
