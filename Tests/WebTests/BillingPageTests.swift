@@ -71,6 +71,49 @@ struct BillingPageTests {
         }
     }
 
+    /// The subscriptions list shows staff of one branch only that branch's services, and reseller
+    /// staff only their reseller's.
+    @Test func theSubscriptionListKeepsToTheViewersBranchesAndReseller() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let ctx = try await t.context(of: tenant.admin)
+            let uttara = try await Branches.create(ctx, .init(name: "Uttara"), services: t.services, on: t.db)
+            let franchise = try await Resellers.create(ctx, .init(name: "Mirpur Franchise"), services: t.services, on: t.db)
+            var input = Plans.Input()
+            (input.code, input.name, input.serviceType, input.downloadSpeed, input.uploadSpeed, input.price) = ("HOME", "Home", "pppoe", "20M", "10M", "1000")
+            let plan = try await Plans.create(ctx, input, services: t.services, on: t.db)
+            for (name, phone, branch, reseller) in [("Head Office Customer", "01711000101", nil, nil), ("Uttara Customer", "01711000102", uttara.id, nil),
+                                                    ("Franchise Customer", "01711000103", nil, franchise.id)] as [(String, String, UUID?, UUID?)] {
+                let customer = try await Customers.create(ctx, .init(displayName: name, phones: [phone], branchID: branch?.uuidString,
+                                                                     resellerID: reseller?.uuidString), services: t.services, on: t.db)
+                _ = try await Subscriptions.create(ctx, .init(customerID: customer.id!.uuidString, planID: plan.id!.uuidString, activate: "true"),
+                                                   services: t.services, on: t.db)
+            }
+            let all = Browser(t.app)
+            try await all.signIn(tenant.admin.email)
+            let everything = try await all.get("/subscriptions")
+            #expect(everything.status == .ok)
+            for name in ["Head Office Customer", "Uttara Customer", "Franchise Customer"] { #expect(everything.text.contains(name), "\(name)") }
+
+            let manager = try await t.makeUser(in: tenant, role: .branchAdmin, email: "uttara@alpha.test")
+            try await UserBranch(organizationID: tenant.id, userID: manager.id!, branchID: uttara.id!).create(on: t.db)
+            let branchView = Browser(t.app)
+            try await branchView.signIn("uttara@alpha.test")
+            let mine = try await branchView.get("/subscriptions")
+            #expect(mine.status == .ok && mine.text.contains("Uttara Customer"))
+            #expect(!mine.text.contains("Head Office Customer") && !mine.text.contains("Franchise Customer"))
+
+            let staff = try await t.makeUser(in: tenant, role: .reseller, email: "franchise@alpha.test")
+            staff.resellerID = franchise.id
+            try await staff.save(on: t.db)
+            let resellerView = Browser(t.app)
+            try await resellerView.signIn("franchise@alpha.test")
+            let theirs = try await resellerView.get("/subscriptions")
+            #expect(theirs.status == .ok && theirs.text.contains("Franchise Customer"))
+            #expect(!theirs.text.contains("Head Office Customer") && !theirs.text.contains("Uttara Customer"))
+        }
+    }
+
     @Test func catalogListsPageByFifty() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")
