@@ -240,8 +240,9 @@ public enum CustomerDirectory {
         conditions += textConditions
         if let keyset { conditions.append(keyset) }
         // By position, in the SELECT list's order.
-        if found == nil { found = try await db.shortRows(pageQuery(from: "\(unsafeRaw: from)", where: conditions)) }
-        let rows = try (found ?? []).map { row in
+        let read: [DirectRow]
+        if let found { read = found } else { read = try await db.shortRows(pageQuery(from: "\(unsafeRaw: from)", where: conditions)) }
+        let rows = try read.map { row in
             Row(id: try row.uuid(0), number: try row.int64(1), numberText: try row.string(2), displayName: try row.string(3),
                 kind: try row.string(5), status: try row.string(6), primaryPhone: try row.optionalString(7), email: try row.optionalString(8),
                 joinedOn: try row.string(9), tags: JSONColumn.decode(try row.string(10)),

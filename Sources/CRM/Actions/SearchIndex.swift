@@ -149,9 +149,12 @@ public enum SearchIndex {
                                    contacts: contacts[customer.id!] ?? [])
                 lists[customer.id!] = wordList(words)
             }
-            for (id, list) in lists {
-                try await db.sql.raw("UPDATE customer_search_docs SET word_list = \(bind: list) WHERE customer_id = \(bind: id)").run()
-            }
+            // One statement for the 500 (SQLite, where this runs, has UPDATE … FROM).
+            let values = lists.map { "(\(bind: $0.key), \(bind: $0.value))" as SQLQueryString }
+            try await db.sql.raw("""
+                WITH v (customer_id, list) AS (VALUES \(values.joined(separator: ", "))) \
+                UPDATE customer_search_docs SET word_list = v.list FROM v WHERE customer_search_docs.customer_id = v.customer_id
+                """).run()
         }
     }
 

@@ -20,7 +20,7 @@ extension StatementCountingDatabase: DirectRowsDatabase {
 
 /// A nil optional inside an `any Encodable` (casting the existential to `Optional<Any>` would
 /// wrap it, never giving nil).
-protocol OptionalBind { var isNone: Bool { get } }
+private protocol OptionalBind { var isNone: Bool { get } }
 extension Optional: OptionalBind { var isNone: Bool { self == nil } }
 
 enum DirectDrivers {

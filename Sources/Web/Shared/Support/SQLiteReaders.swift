@@ -1,7 +1,6 @@
 import CSQLiteSupport
 import FluentSQLiteDriver
 import Foundation
-import MeghnaCore
 import NIOConcurrencyHelpers
 import NIOCore
 import Platform
@@ -27,7 +26,6 @@ final class SQLiteReaders: Sendable {
         var free: [Reader] = []
         var opened = 0
         var closed = false
-        var all: [Reader] = []
     }
 
     init(path: String, limit: Int = max(2, System.coreCount) + 2) {
@@ -57,9 +55,7 @@ final class SQLiteReaders: Sendable {
         case .none: return nil
         case .open:
             do {
-                let reader = try Reader(path: path)
-                state.withLockedValue { $0.all.append(reader) }
-                return reader
+                return try Reader(path: path)
             } catch {
                 state.withLockedValue { $0.opened -= 1 }
                 throw error
@@ -208,17 +204,9 @@ private final class Reader: @unchecked Sendable {
         return statement
     }
 
-    /// Binds as the driver's `SQLiteDataEncoder` would (`SQLiteReadersTests` compares them),
-    /// with the common kinds bound directly.
+    /// Binds what the driver's own `SQLiteDataEncoder` makes of the value (ids included: they
+    /// are `SQLiteDataConvertible`), so both paths bind alike (`SQLiteReadersTests`).
     private func bind(_ value: any Encodable & Sendable, at index: Int32, to statement: OpaquePointer) throws -> Int32 {
-        switch value {
-        case let text as String: return bindText(text, index, statement)
-        case let id as UUID: return bindText(id.uppercasedText, index, statement)
-        case let number as Int: return sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
-        case let number as Int64: return sqlite_nio_sqlite3_bind_int64(statement, index, number)
-        default: break
-        }
-        if let optional = value as? any OptionalBind, optional.isNone { return sqlite_nio_sqlite3_bind_null(statement, index) }
         switch try SQLiteDataEncoder().encode(value) {
         case .integer(let number): return sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
         case .float(let number): return sqlite_nio_sqlite3_bind_double(statement, index, number)
