@@ -170,17 +170,14 @@ enum PlanPages {
                 }
                 // Sold in: ticked branches (kept as typed after an error), none ticked: every branch.
                 let selected = Set(ticked ?? plan?.branchIDs.map(\.pathValue) ?? [])
-                h.el("fieldset", [.class("checks"), .id("plan-branches")]) { h in
-                    h.el("legend", text: ctx.isWholeOrganization ? "Sold in (none ticked: every branch)" : "Sold in (tick at least one of your branches)")
+                let legend = ctx.isWholeOrganization ? "Sold in (none ticked: every branch)" : "Sold in (tick at least one of your branches)"
+                let boxes = branches.map { Choice(value: $0.id!.pathValue, label: $0.name, checked: selected.contains($0.id!.pathValue)) }
+                h.checkGroup(legend, "branch_ids[]", boxes, error: state.errors["branch_ids"], errorLabel: "Sold in", id: "plan-branches") { h in
                     h.void("input", [.type("hidden"), .name("branches_shown"), .value("1")])
-                    for branch in branches {
-                        h.checkbox(branch.name, "branch_ids[]", checked: selected.contains(branch.id!.pathValue), value: branch.id!.pathValue)
-                    }
                     if let plan, plan.branchIDs.contains(where: { id in !branches.contains { $0.id == id } }) {
                         // Plans.update refuses these people; say so before they type.
                         h.el("p", [.class("muted")], text: "Also sold in branches you do not work in: only staff of every branch it is sold in can change this plan.")
                     }
-                    h.fieldError("Sold in", state.errors["branch_ids"] ?? state.errors.first { $0.key.hasPrefix("branch_ids[") }?.value)
                 }
                 h.el("fieldset") { h in
                     h.el("legend", text: "Burst (optional: all five together)")

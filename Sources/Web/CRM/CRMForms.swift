@@ -24,7 +24,10 @@ enum CRMForms {
         var errors: [String: [String]] = [:]
         for item in list {
             let name = pageField(item.field)
-            if !(errors[name] ?? []).contains(item.message) { errors[name, default: []].append(item.message) }
+            // A list's item ("branch_ids[1]") also shows beside its list, as FormState does.
+            for key in [name] + (FormState.listName(of: name).map { [$0] } ?? []) where !(errors[key] ?? []).contains(item.message) {
+                errors[key, default: []].append(item.message)
+            }
         }
         state.errors = errors.mapValues { $0.joined(separator: "; ") }
         return state

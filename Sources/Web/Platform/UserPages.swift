@@ -154,11 +154,8 @@ enum UserPages {
                     if m.user == nil { h.field("Email", "email", form: form, type: "email", [.flag("required")]) }
                     h.field("Name", "name", form: form, [.flag("required"), .attr("maxlength", literal: "120")])
                     h.selectField("Role", "role_id", m.roles, form: form, [.flag("required")])
-                    h.el("fieldset", [.class("checks")]) { h in
-                        h.el("legend", text: "Limit to branches (none ticked: every branch)")
-                        for branch in m.branches { h.checkbox(branch.label, "branch_ids[]", checked: branch.checked, value: branch.value) }
-                        h.fieldError("Branches", form.errors["branch_ids"])
-                    }
+                    h.checkGroup("Limit to branches (none ticked: every branch)", "branch_ids[]", m.branches, error: form.errors["branch_ids"],
+                                 errorLabel: "Branches")
                     if let user = m.user?.user {
                         let statuses = Choice.values(UserStatus.settable.map(\.rawValue), selected: form.values["status"])
                         h.selectField("Status", "status", statuses, form: form)

@@ -53,6 +53,18 @@ extension HTML {
         }
     }
 
+    /// A fieldset of checkboxes sending the ticked values under one list name (`branch_ids[]`),
+    /// its error beneath (after `errorLabel`); `extra` adds notes or hidden inputs inside the set.
+    mutating func checkGroup(_ legend: String, _ name: StaticString, _ choices: [Choice], error: String?, errorLabel: String, id: StaticString? = nil,
+                             extra: (inout HTML) -> Void = { _ in }) {
+        el("fieldset", [.class("checks")] + (id.map { [.attr("id", literal: $0)] } ?? [])) { h in
+            h.el("legend", text: legend)
+            for choice in choices { h.checkbox(choice.label, name, checked: choice.checked, value: choice.value) }
+            extra(&h)
+            h.fieldError(errorLabel, error)
+        }
+    }
+
     mutating func fieldLabel(_ label: String, for id: StaticString, hint: String? = nil) {
         el("label", [.attr("for", literal: id)]) { h in
             h.text(label)

@@ -43,6 +43,11 @@ struct FormState: Encodable {
 
     init(values: [String: String] = [:]) { self.values = values }
 
+    /// "branch_ids[2]" → "branch_ids": an item's error also shows beside its whole list.
+    static func listName(of field: String) -> String? {
+        field.firstIndex(of: "[").map { String(field[..<$0]) }
+    }
+
     /// Everything wrong, in one sentence, for a form whose fields are hidden (a row's button).
     var problems: String? {
         let fields = errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
@@ -56,9 +61,7 @@ struct FormState: Encodable {
         case DomainError.validation(let list):
             for item in list {
                 errors[item.field] = errors[item.field].map { $0 + "; " + item.message } ?? item.message
-                // "branch_ids[2]" also shows beside the whole list.
-                if let bracket = item.field.firstIndex(of: "[") {
-                    let list = String(item.field[..<bracket])
+                if let list = Self.listName(of: item.field) {
                     errors[list] = errors[list].map { $0 + "; " + item.message } ?? item.message
                 }
             }
