@@ -9,6 +9,21 @@ import TestSupport
 
 @Suite("Leads")
 struct LeadTests {
+    /// A lead's address may be longer than a service address's first line: conversion puts the
+    /// rest on the second line instead of refusing a field the caller never sent.
+    @Test func aLongLeadAddressConvertsOntoTwoLines() async throws {
+        try await withApp { t in
+            let w = try await CRMWorld.make(t)
+            let long = (1...30).map { "Road\($0)" }.joined(separator: " ") + " " + String(repeating: "x", count: 80)
+            #expect(long.count > 200 && long.count <= 300)
+            let lead = try await Leads.create(w.ctx, .init(name: "Long Address", phones: ["01812345679"], address: long), services: t.services, on: t.db)
+            let (_, customer) = try await Leads.convert(w.ctx, lead.id!.uuidString, .init(), services: t.services, on: t.db)
+            let address = try #require(try await ServiceAddress.query(on: t.db).filter(\.$customerID == customer.id!).first())
+            #expect(address.line1.count <= 200 && (address.line2?.count ?? 0) <= 200)
+            #expect(address.line1 + " " + (address.line2 ?? "") == long, "nothing lost: \(address.line1) | \(address.line2 ?? "")")
+        }
+    }
+
     @Test func assignmentNotifiesAndConversionLinksBothTimelines() async throws {
         try await withApp { t in
             let w = try await CRMWorld.make(t)

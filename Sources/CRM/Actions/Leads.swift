@@ -314,6 +314,19 @@ public enum Leads {
 
     /// Creates the customer (name, phones, email, address, area, tags, reseller), marks the lead
     /// converted and links both timelines.
+    /// A lead's one-line address (up to 300 characters) as a service address's two lines of at
+    /// most 200: cut at the last space before 200 (or at 200), the rest on the second line. Without
+    /// this a lead with a long address could not be converted, and the refusal named
+    /// `address.line1`, a field the caller never sent.
+    static func addressLines(_ text: String) -> (String, String?) {
+        guard text.count > 200 else { return (text, nil) }
+        let head = text.prefix(200)
+        let cut = head.lastIndex(of: " ").flatMap { head.distance(from: head.startIndex, to: $0) >= 100 ? $0 : nil } ?? head.endIndex
+        let line1 = String(text[..<cut]).trimmingCharacters(in: .whitespaces)
+        let line2 = String(text[cut...]).trimmingCharacters(in: .whitespaces)
+        return (line1, line2.isEmpty ? nil : String(line2.prefix(200)))
+    }
+
     public static func convert(_ ctx: TenantContext, _ id: String?, _ input: ConvertInput, services: CRMServices,
                                on db: any Database) async throws -> (Lead, Customer) {
         try ctx.require(.leadsWrite)
@@ -322,7 +335,10 @@ public enum Leads {
         guard lead.status != .converted else { throw DomainError.conflict("\(lead.numberText) is already converted.") }
         guard lead.archivedAt == nil else { throw DomainError.conflict("\(lead.numberText) is archived.") }
         return try await db.writeTransaction { tx in
-            let address = lead.address.map { Addresses.Input(line1: $0, areaID: lead.areaID?.uuidString) }
+            let address = lead.address.map { text in
+                let (line1, line2) = Self.addressLines(text)
+                return Addresses.Input(line1: line1, line2: line2, areaID: lead.areaID?.uuidString)
+            }
             let contact = Contacts.Input(name: lead.name, role: ContactRole.primary.rawValue, phones: lead.phones, email: lead.email ?? "")
             let customer = try await Customers.create(ctx, .init(
                 kind: input.kind, displayName: lead.name, phones: lead.phones, email: lead.email ?? "",
