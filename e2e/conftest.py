@@ -132,6 +132,26 @@ def browser():
     driver.quit()
 
 
+def _gone(error):
+    """Chromedriver reports a node of a page that has just been replaced either as stale or, while
+    the new document is settling, as "does not belong to the document"; both mean it is gone."""
+    return isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+
+
+def replaced(old):
+    """A wait condition: the page that held `old` has been replaced (EC.staleness_of, also taking
+    Chromedriver's settling error as an answer rather than a failure)."""
+    def check(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException) as error:
+            if _gone(error):
+                return True
+            raise
+    return check
+
+
 def click_and_wait(driver, selector, timeout=15):
     """Clicks and waits until the browser has loaded the next page completely. Chromedriver now and
     then reports the button as "not in the document" when the previous page was still settling; the
@@ -142,11 +162,10 @@ def click_and_wait(driver, selector, timeout=15):
             driver.find_element(By.CSS_SELECTOR, selector).click()
             break
         except (StaleElementReferenceException, WebDriverException) as error:
-            settling = isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
-            if attempt == 1 or not settling:
+            if attempt == 1 or not _gone(error):
                 raise
             time.sleep(0.5)
-    WebDriverWait(driver, timeout).until(EC.staleness_of(old))
+    WebDriverWait(driver, timeout).until(replaced(old))
     wait_until_loaded(driver, timeout)
 
 

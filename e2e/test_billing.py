@@ -15,7 +15,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import conftest
-from conftest import Meghna, shot
+from conftest import Meghna, replaced, shot
 
 PASSWORD = "padma river billing 2026"
 PLAN = {"code": "E2E-25", "name": "E2E Home 25 Mbps", "price": "1250"}
@@ -60,7 +60,7 @@ def submit_confirmed(driver, selector):
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
     WebDriverWait(driver, 5).until(EC.alert_is_present()).accept()
-    WebDriverWait(driver, 60).until(EC.staleness_of(old))
+    WebDriverWait(driver, 60).until(replaced(old))
     conftest.wait_until_loaded(driver)
 
 

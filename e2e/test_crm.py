@@ -12,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import conftest
-from conftest import Meghna, shot
+from conftest import Meghna, replaced, shot
 
 PASSWORD = "tea garden sylhet 2026"
 UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
@@ -213,7 +213,7 @@ def test_converting_the_lead_links_both_timelines(demo, page):
     alert = WebDriverWait(page, 5).until(EC.alert_is_present())
     assert LEAD["name"] in alert.text
     alert.accept()
-    WebDriverWait(page, 15).until(EC.staleness_of(old))
+    WebDriverWait(page, 15).until(replaced(old))
     assert_app_page(page)
     state["converted"] = entity_id(page, "customers")
     assert heading(page).endswith(LEAD["name"]), heading(page)

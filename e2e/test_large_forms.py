@@ -16,10 +16,9 @@ import urllib.parse
 import pytest
 from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import Meghna, shot, wait_until_loaded
+from conftest import Meghna, replaced, shot, wait_until_loaded
 
 PASSWORD = "padma bridge monsoon 2026"
 ROWS = 5000
@@ -131,7 +130,7 @@ def click_and_wait(driver, selector, confirm=None):
             asked = alert.text
             assert confirm in asked, asked
             alert.accept()
-    WebDriverWait(driver, 60).until(EC.staleness_of(old))
+    WebDriverWait(driver, 60).until(replaced(old))
     wait_until_loaded(driver, 60)
     assert_app_page(driver)
     return asked

@@ -12,10 +12,9 @@ import urllib.request
 import pyotp
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import SMTPPeer, api, click_and_wait, shot
+from conftest import SMTPPeer, api, click_and_wait, replaced, shot
 
 ADMIN = {"org": "Jamuna Net", "name": "Farhana Kabir", "email": "farhana@jamuna.test", "password": "monsoon river ferry 2026"}
 STAFF = {"name": "Rubel Mia", "email": "rubel@jamuna.test", "password": "green chilli market 88"}
@@ -143,7 +142,7 @@ def test_an_invitation_is_accepted_through_the_outbox(server, browser, smtp):
     shot(browser, "04-outbox")
     old = browser.find_element(By.TAG_NAME, "html")
     row.find_element(By.TAG_NAME, "a").click()
-    WebDriverWait(browser, 15).until(EC.staleness_of(old))
+    WebDriverWait(browser, 15).until(replaced(old))
     body = browser.find_element(By.CSS_SELECTOR, "pre.message-body").text
     shot(browser, "04-outbox-message")
     assert STAFF["name"] in body, f"the Outbox should still show the message, only without its link: {body}"
