@@ -53,7 +53,7 @@ extension Invoices {
             let customer = try await Customer.inOrganization(org, on: tx).filter(\.$id == invoice.customerID).field(\.$id).field(\.$numberText).first()
             let value = try await NumberSequences.take(1, of: series.name, organizationID: org, on: tx)
             let note = Invoice()
-            note.id = UUID()
+            note.id = UUID.timeOrdered()
             note.organizationID = org
             note.branchID = invoice.branchID
             note.resellerID = invoice.resellerID

@@ -98,7 +98,7 @@ public enum Subscriptions {
         let (chosenCustomer, chosenPlan, chosenAddress) = (customer!, plan!, address)
         return try await db.writeTransaction { tx in
             let s = Subscription()
-            s.id = UUID()
+            s.id = UUID.timeOrdered()
             s.organizationID = ctx.organizationID
             s.branchID = chosenCustomer.branchID
             s.resellerID = chosenCustomer.resellerID

@@ -112,7 +112,7 @@ public enum Addresses {
 
     static func build(_ ctx: TenantContext, customerID: UUID, _ valid: Valid, primary: Bool) -> ServiceAddress {
         let address = ServiceAddress()
-        address.id = UUID()
+        address.id = UUID.timeOrdered()
         address.organizationID = ctx.organizationID
         address.customerID = customerID
         address.label = valid.label ?? nil
@@ -264,7 +264,7 @@ public enum Contacts {
 
     static func build(_ ctx: TenantContext, customerID: UUID, _ valid: Valid, primary: Bool) -> Contact {
         let contact = Contact()
-        contact.id = UUID()
+        contact.id = UUID.timeOrdered()
         contact.organizationID = ctx.organizationID
         contact.customerID = customerID
         contact.name = valid.name!

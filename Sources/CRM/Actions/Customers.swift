@@ -234,7 +234,7 @@ public enum Customers {
     /// A new customer from validated input (not saved).
     static func build(_ ctx: TenantContext, _ valid: Valid, number: Int64, now: Date) -> Customer {
             let customer = Customer()
-            customer.id = UUID()
+            customer.id = UUID.timeOrdered()
             customer.organizationID = ctx.organizationID
             customer.branchID = valid.branchID!
             customer.resellerID = (valid.reseller ?? nil)?.id

@@ -69,7 +69,7 @@ public enum SearchIndex {
             var phones: [(String, UUID?)] = customer.phones.map { ($0, nil) }
             for contact in contacts { phones += contact.phones.map { ($0, contact.id) } }
             for (phone, contact) in phones where seen.insert(phone + (contact?.uuidString ?? "")).inserted {
-                let row: [any Encodable & Sendable] = [UUID(), customer.organizationID, customer.id!, contact as UUID?, phone]
+                let row: [any Encodable & Sendable] = [UUID.timeOrdered(), customer.organizationID, customer.id!, contact as UUID?, phone]
                 phoneRows.append(row)
             }
         }
