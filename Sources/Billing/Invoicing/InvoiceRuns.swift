@@ -119,15 +119,18 @@ public enum InvoiceRuns {
                 UPDATE billing_runs SET due = \(bind: due.count) WHERE id = \(bind: runID) AND due IS NULL AND \(TenantSQL.organization(organizationID))
                 """).run()
         }
-        // The next chunk is read while this one is written (on PostgreSQL, by another connection):
-        // its subscriptions are others, so nothing this chunk writes changes what it reads, and
-        // the write checks the billing keys again under the series lock in any case.
+        // The next chunk is read while this one is written, over another connection
+        // (`besideWrites`: on one SQLite connection the read waited for each commit, and reading
+        // and writing took turns): its subscriptions are others, so nothing this chunk writes
+        // changes what it reads, and the write checks the billing keys again under the series
+        // lock in any case.
         let parts = due.chunked(chunkSize)
+        let reader = db.besideWrites()
         let read: @Sendable ([UUID]) async throws -> (chunk: [RunSubscription], facts: LoadedFacts) = { part in
             // By id alone (with the due conditions in the query, SQLite scans the due index again).
-            let chunk = try await RunSubscription.load(part, organizationID: organizationID, on: db)
+            let chunk = try await RunSubscription.load(part, organizationID: organizationID, on: reader)
                 .filter { $0.isDue(through: through) }
-            return (chunk, chunk.isEmpty ? LoadedFacts() : try await loadFacts(chunk, ctx, currency: currency, on: db))
+            return (chunk, chunk.isEmpty ? LoadedFacts() : try await loadFacts(chunk, ctx, currency: currency, on: reader))
         }
         var ahead: Task<(chunk: [RunSubscription], facts: LoadedFacts), any Error>? = parts.first.map { part in Task { try await read(part) } }
         do {

@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import Logging
 import NIOCore
+import Platform
 import SQLKit
 
 /// Counts the SQL statements a request sends. `configure` wraps the database driver, so every
@@ -31,7 +32,7 @@ struct CountingDatabaseConfiguration: DatabaseConfiguration {
     }
 
     func makeDriver(for databases: Databases) -> any DatabaseDriver {
-        CountingDriver(inner: inner.makeDriver(for: databases), readers: readers)
+        CountingDriver(inner: inner.makeDriver(for: databases), readers: readers, group: databases.eventLoopGroup)
     }
 
     /// `sqliteFile`: the path of the SQLite file whose short reads go through `SQLiteReaders`.
@@ -43,9 +44,17 @@ struct CountingDatabaseConfiguration: DatabaseConfiguration {
 struct CountingDriver: DatabaseDriver {
     let inner: any DatabaseDriver
     let readers: SQLiteReaders?
+    let group: any EventLoopGroup
 
     func makeDatabase(with context: DatabaseContext) -> any Database {
-        StatementCountingDatabase(inner.makeDatabase(with: context), readers: readers)
+        StatementCountingDatabase(inner.makeDatabase(with: context), readers: readers, driver: self)
+    }
+
+    /// A database on another event loop's connection pool than `context`'s, or nil with one loop.
+    func databaseBeside(_ context: DatabaseContext) -> (any Database)? {
+        guard let loop = group.makeIterator().first(where: { $0 !== context.eventLoop }) else { return nil }
+        return makeDatabase(with: DatabaseContext(configuration: context.configuration, logger: context.logger, eventLoop: loop,
+                                                  history: context.history, pageSizeLimit: context.pageSizeLimit, shouldTrace: context.shouldTrace))
     }
 
     func shutdown() {
@@ -60,13 +69,22 @@ struct CountingDriver: DatabaseDriver {
 }
 
 /// Passes everything to the driver's database, counting each statement for the current request.
-struct StatementCountingDatabase: Database, SQLDatabase {
+struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDatabase {
     let inner: any Database
     let readers: SQLiteReaders?
+    let driver: CountingDriver?
 
-    init(_ inner: any Database, readers: SQLiteReaders?) {
+    init(_ inner: any Database, readers: SQLiteReaders?, driver: CountingDriver?) {
         self.inner = inner
         self.readers = readers
+        self.driver = driver
+    }
+
+    /// Another event loop's connection, on a SQLite file only (`readers` is set for files, not
+    /// for an in-memory database; PostgreSQL lends another connection from the same pool).
+    func databaseBesideWrites() -> (any Database)? {
+        guard readers != nil else { return nil }
+        return driver?.databaseBeside(inner.context)
     }
 
     private var sql: any SQLDatabase { inner as! any SQLDatabase }
@@ -90,11 +108,11 @@ struct StatementCountingDatabase: Database, SQLDatabase {
     }
 
     func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        inner.transaction { [readers] in closure(StatementCountingDatabase($0, readers: readers)) }
+        inner.transaction { [readers, driver] in closure(StatementCountingDatabase($0, readers: readers, driver: driver)) }
     }
 
     func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        inner.withConnection { [readers] in closure(StatementCountingDatabase($0, readers: readers)) }
+        inner.withConnection { [readers, driver] in closure(StatementCountingDatabase($0, readers: readers, driver: driver)) }
     }
 
     var logger: Logger { inner.context.logger }
