@@ -43,10 +43,10 @@ enum BillingBenchmarkSeed {
             var subs: [SQLQueryString] = [], prices: [SQLQueryString] = []
             let now = services.clock.now()
             for (i, row) in rows.enumerated() {
-                let id = UUID()
+                let id = UUID.timeOrdered()
                 let plan = plans[(written + i) % plans.count]
                 subs.append("(\(bind: id), \(bind: ctx.organizationID), \(bind: try row.uuid(1)), NULL, \(bind: try row.uuid(0)), NULL, \(bind: plan.id!), 'active', 1, 1, '2026-11-01', '2026-11-01', NULL, NULL, '2026-11-01', \(bind: false), \(bind: now), \(bind: now))")
-                prices.append("(\(bind: UUID()), \(bind: ctx.organizationID), \(bind: id), \(bind: plan.id!), \(bind: plan.price), '2026-11-01', \(bind: false), \(bind: now))")
+                prices.append("(\(bind: UUID.timeOrdered()), \(bind: ctx.organizationID), \(bind: id), \(bind: plan.id!), \(bind: plan.price), '2026-11-01', \(bind: false), \(bind: now))")
             }
             let (subRows, priceRows) = (subs, prices)
             try await db.writeTransaction { tx in
@@ -65,6 +65,10 @@ enum BillingBenchmarkSeed {
             written += rows.count
             if written % 20_000 == 0 { console.print("  \(written) subscriptions written") }
         }
+        // Fresh planner statistics after seeding, as a maintained database has them (see
+        // `prepareDatabase`; the CRM benchmark does the same).
+        let statistics: SQLQueryString = (db as! any SQLDatabase).dialect.name == "postgresql" ? "VACUUM (ANALYZE)" : "ANALYZE"
+        try await (db as! any SQLDatabase).raw(statistics).run()
         return written
     }
 
