@@ -122,4 +122,35 @@ struct SQLiteReadersTests {
             #expect(readers.openedCount == 1)
         }
     }
+
+    /// `besideWrites()`: a read while a write transaction is open on the same handle goes over
+    /// another connection and sees the last commit. On a SQLite file the writer's own handle has
+    /// one connection, so the same read there waits for the commit that the transaction is
+    /// itself waiting on; the race below turns that into a failure instead of a hang.
+    @Test func aReadBesideAnOpenWriteTransactionDoesNotWaitForIt() async throws {
+        try await withApp { t in
+            try await t.db.sql.raw("CREATE TABLE beside_probe (id INTEGER PRIMARY KEY)").run()
+            try await t.db.sql.raw("INSERT INTO beside_probe (id) VALUES (1)").run()
+            let db = t.db
+            let beside = db.besideWrites()
+            if !TestDatabase.isPostgres, Array(t.app.eventLoopGroup.makeIterator()).count > 1 {
+                #expect(beside.eventLoop !== db.eventLoop, "another event loop's connection")
+            }
+            let count: SQLQueryString = "SELECT count(*) FROM beside_probe"
+            try await db.writeTransaction { tx in
+                try await tx.sql.raw("INSERT INTO beside_probe (id) VALUES (2)").run()
+                let seen = try await withThrowingTaskGroup(of: Int?.self) { group in
+                    group.addTask { try await beside.rows(count).first?.int(0) }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(10))
+                        throw DomainError.conflict("The read beside the open transaction waited for it.")
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next() ?? nil
+                }
+                #expect(seen == 1, "the committed state, not the open transaction's row")
+            }
+            #expect(try await beside.rows(count).first?.int(0) == 2)
+        }
+    }
 }
