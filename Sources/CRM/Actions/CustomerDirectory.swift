@@ -177,8 +177,7 @@ public enum CustomerDirectory {
         // case sorts narrow document rows. A word bunched in the name order (a first name)
         // costs about 1.5 ms at 100,000 customers this way, against 33 ms walking customers.
         let documentsLead = sort == .name && db.sql.dialect.name == "sqlite"
-        var fewRows = false
-        var manyRows = false
+        var plan = SearchPlan.filter
         // Full-text terms a document must match (the search words and the tag), when any.
         var fullText: SearchIndex.Terms?
         var textConditions: [SQLQueryString] = []
@@ -191,8 +190,7 @@ public enum CustomerDirectory {
                                                       fewAtMost: documentsLead ? documentCandidateLimit : candidateLimit, on: db) else {
                 return CursorPage(items: [], nextCursor: nil)
             }
-            fewRows = found.few
-            manyRows = found.many
+            plan = found.plan
             fullText = found.terms
             textConditions = found.conditions
         } else if !terms.isEmpty {
@@ -203,14 +201,15 @@ public enum CustomerDirectory {
         var (orderBy, keyset) = try ordering(sort, cursor: page.cursor)
         // With a short id list, look the rows up and sort them; an ORDER BY an index could
         // satisfy would tempt the planner into walking every customer instead.
-        if fewRows { orderBy = sortExpressions(sort) }
+        if plan == .lookUp { orderBy = sortExpressions(sort) }
         var from = "customers c"
         var sortColumn = "c.sort_name"
         if let fullText, documentsLead {
             from = "customer_search_docs d JOIN customers c ON c.id = d.customer_id"
             sortColumn = "d.sort_name"
-            textConditions = [TenantSQL.organization(org, alias: "d"), fewRows ? "d.id IN \(SearchIndex.rowids(fullText))" : "+d.id IN \(SearchIndex.rowids(fullText))"]
-            orderBy = fewRows ? "d.sort_name || '', d.customer_id || ''" : "d.sort_name, d.customer_id"
+            textConditions = [TenantSQL.organization(org, alias: "d"),
+                              plan == .lookUp ? "d.id IN \(SearchIndex.rowids(fullText))" : "+d.id IN \(SearchIndex.rowids(fullText))"]
+            orderBy = plan == .lookUp ? "d.sort_name || '', d.customer_id || ''" : "d.sort_name, d.customer_id"
             keyset = page.cursor.map { "(d.sort_name > \(bind: $0.key) OR (d.sort_name = \(bind: $0.key) AND d.customer_id > \(bind: $0.id)))" }
         }
         func pageQuery(from: SQLQueryString, where conditions: [SQLQueryString]) -> SQLQueryString {
@@ -222,7 +221,7 @@ public enum CustomerDirectory {
             """
         }
         var found: [DirectRow]?
-        if let fullText, documentsLead, manyRows {
+        if let fullText, documentsLead, plan == .walkWindow {
             // A very common word (over `candidateLimit` matches): first walk the next
             // `walkWindow` documents in name order (their index carries the word lists), testing
             // each, which fills a page from a few hundred documents when the word is spread
@@ -273,11 +272,22 @@ public enum CustomerDirectory {
     /// (about a millisecond: the walk reads only the name-order index).
     static let walkWindow = 4000
 
-    /// The conditions for the customers matching the search text (and tag), whether they are at
-    /// most `fewAtMost` (then the page is looked up from them, not walked in order), and the
-    /// full-text terms used; nil when nothing can match.
+    /// How a page of search results is built, from how many customers match.
+    enum SearchPlan {
+        /// At most the few-match limit: the matching rows are looked up and sorted.
+        case lookUp
+        /// More: the list is walked in order with the index as a filter.
+        case filter
+        /// Over `candidateLimit` (a very common word): a window of documents in order is tried
+        /// first, testing each one's word list (`walkWindow`), then the walk as for `filter`.
+        case walkWindow
+    }
+
+    /// The conditions for the customers matching the search text (and tag), the plan their
+    /// number calls for (see `SearchPlan`), and the full-text terms used; nil when nothing can
+    /// match.
     static func matching(_ text: String, terms: SearchIndex.Terms, organizationID org: UUID, fewAtMost: Int,
-                         on db: any Database) async throws -> (few: Bool, many: Bool, conditions: [SQLQueryString], terms: SearchIndex.Terms?)? {
+                         on db: any Database) async throws -> (plan: SearchPlan, conditions: [SQLQueryString], terms: SearchIndex.Terms?)? {
         guard let match = Match(text) else { return nil }
         var terms = terms
         switch match {
@@ -285,7 +295,7 @@ public enum CustomerDirectory {
             // A number belongs to a handful of customers at most.
             var conditions: [SQLQueryString] = ["c.id IN (SELECT customer_id FROM customer_phones WHERE \(TenantSQL.organization(org)) AND e164 = \(bind: e164))"]
             if !terms.isEmpty { conditions.append(SearchIndex.condition(org, terms, on: db.sql)) }
-            return (true, false, conditions, nil)
+            return (.lookUp, conditions, nil)
         case .words(let words):
             // The full-text index intersects the words' document lists (the tag is one more
             // word) and counts, up to one past the limit, without a row leaving the database.
@@ -299,8 +309,8 @@ public enum CustomerDirectory {
                 if n == 0 { return nil }
                 if n > documentCandidateLimit { CommonSearches.shared.store(plan, n) }
             }
-            if n <= fewAtMost { return (true, false, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"], terms) }
-            return (false, n > candidateLimit, [SearchIndex.condition(org, terms, on: db.sql)], terms)
+            if n <= fewAtMost { return (.lookUp, ["c.id IN (\(SearchIndex.matching(org, terms, on: db.sql)))"], terms) }
+            return (n > candidateLimit ? .walkWindow : .filter, [SearchIndex.condition(org, terms, on: db.sql)], terms)
         }
     }
 
