@@ -151,6 +151,11 @@ struct SQLiteReadersTests {
                 #expect(seen == 1, "the committed state, not the open transaction's row")
             }
             #expect(try await beside.rows(count).first?.int(0) == 2)
+            // Inside a transaction the handle is the transaction itself: its own writes count.
+            try await db.writeTransaction { tx in
+                try await tx.sql.raw("INSERT INTO beside_probe (id) VALUES (3)").run()
+                #expect(try await tx.besideWrites().rows(count).first?.int(0) == 3)
+            }
         }
     }
 }

@@ -13,7 +13,8 @@ extension Database {
     /// writing took turns. In write-ahead-log mode the other connection reads the last committed
     /// state meanwhile. Where there is no other connection to use (PostgreSQL's pool already
     /// lends another; an in-memory SQLite database shares one cache between its connections,
-    /// where a read beside an open write fails at once; a single event loop) it is this handle.
+    /// where a read beside an open write fails at once; a single event loop) it is this handle,
+    /// and so it is inside a transaction, whose own writes another connection would not see.
     public func besideWrites() -> any Database {
         (self as? any ReadsBesideWritesDatabase)?.databaseBesideWrites() ?? self
     }

@@ -81,9 +81,11 @@ struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDataba
     }
 
     /// Another event loop's connection, on a SQLite file only (`readers` is set for files, not
-    /// for an in-memory database; PostgreSQL lends another connection from the same pool).
+    /// for an in-memory database; PostgreSQL lends another connection from the same pool), and
+    /// never from inside a transaction, whose own uncommitted writes another connection would
+    /// not see.
     func databaseBesideWrites() -> (any Database)? {
-        guard readers != nil else { return nil }
+        guard readers != nil, !inner.inTransaction else { return nil }
         return driver?.databaseBeside(inner.context)
     }
 
