@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Crash safety of the invoice run (issue 11): seeds SUBSCRIPTIONS monthly subscriptions (default
 # 4000), kills `meghna billing run` with SIGKILL at random moments until at least 10 kills hit a
-# running process (adding 2,000 subscriptions whenever a run finished before its kill), then
+# running process (adding 3,000 subscriptions whenever a run finished before its kill), then
 # runs it to the end. Afterwards there must be exactly one invoice per subscription, numbers
 # without gaps and a clean `meghna ledger check` (which checks both). With
 # DATABASE_URL=postgres://…, the same database then gets a second period billed by four runners
@@ -35,7 +35,7 @@ kills=0
 attempts=0
 while [ $kills -lt 10 ]; do
     attempts=$((attempts + 1))
-    [ $attempts -le 40 ] || { echo "only $kills of $attempts runs were still running when killed"; exit 1; }
+    [ $attempts -le 60 ] || { echo "only $kills of $attempts runs were still running when killed"; exit 1; }
     # Started directly (not through a shell function), so $! is meghna itself.
     "$BIN" billing run --organization billing-benchmark --date 2026-11-01 >/dev/null 2>&1 &
     pid=$!
@@ -47,9 +47,10 @@ while [ $kills -lt 10 ]; do
         kills=$((kills + 1))
         wait $pid 2>/dev/null || true
     else
-        # The run finished before the kill: give the next runs more to do.
+        # The run finished before the kill: give the next runs more to do (a debug build bills
+        # about a thousand a second on SQLite, so 3,000 more outlast the longest wait).
         wait $pid 2>/dev/null || true
-        N=$((N + 1000))
+        N=$((N + 3000))
         "$BIN" billing benchmark --subscriptions "$N" --seed-only
     fi
 done
