@@ -312,8 +312,6 @@ public enum Leads {
         }
     }
 
-    /// Creates the customer (name, phones, email, address, area, tags, reseller), marks the lead
-    /// converted and links both timelines.
     /// A lead's one-line address (up to 300 characters) as a service address's two lines of at
     /// most 200: cut at the last space before 200 (or at 200), the rest on the second line. Without
     /// this a lead with a long address could not be converted, and the refusal named
@@ -327,6 +325,8 @@ public enum Leads {
         return (line1, line2.isEmpty ? nil : String(line2.prefix(200)))
     }
 
+    /// Creates the customer (name, phones, email, address, area, tags, reseller), marks the lead
+    /// converted and links both timelines.
     public static func convert(_ ctx: TenantContext, _ id: String?, _ input: ConvertInput, services: CRMServices,
                                on db: any Database) async throws -> (Lead, Customer) {
         try ctx.require(.leadsWrite)

@@ -65,10 +65,7 @@ enum BillingBenchmarkSeed {
             written += rows.count
             if written % 20_000 == 0 { console.print("  \(written) subscriptions written") }
         }
-        // Fresh planner statistics after seeding, as a maintained database has them (see
-        // `prepareDatabase`; the CRM benchmark does the same).
-        let statistics: SQLQueryString = (db as! any SQLDatabase).dialect.name == "postgresql" ? "VACUUM (ANALYZE)" : "ANALYZE"
-        try await (db as! any SQLDatabase).raw(statistics).run()
+        try await BenchmarkOrganization.refreshStatistics(on: db)
         return written
     }
 

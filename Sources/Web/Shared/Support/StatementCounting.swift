@@ -47,7 +47,7 @@ struct CountingDriver: DatabaseDriver {
     let group: any EventLoopGroup
 
     func makeDatabase(with context: DatabaseContext) -> any Database {
-        StatementCountingDatabase(inner.makeDatabase(with: context), readers: readers, driver: self)
+        StatementCountingDatabase(inner.makeDatabase(with: context), driver: self)
     }
 
     /// A database on another event loop's connection pool than `context`'s, or nil with one loop.
@@ -71,14 +71,15 @@ struct CountingDriver: DatabaseDriver {
 /// Passes everything to the driver's database, counting each statement for the current request.
 struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDatabase {
     let inner: any Database
-    let readers: SQLiteReaders?
-    let driver: CountingDriver?
+    let driver: CountingDriver
 
-    init(_ inner: any Database, readers: SQLiteReaders?, driver: CountingDriver?) {
+    init(_ inner: any Database, driver: CountingDriver) {
         self.inner = inner
-        self.readers = readers
         self.driver = driver
     }
+
+    /// The SQLite file's short-read connections (nil for PostgreSQL and in-memory SQLite).
+    var readers: SQLiteReaders? { driver.readers }
 
     /// Another event loop's connection, on a SQLite file only (`readers` is set for files, not
     /// for an in-memory database; PostgreSQL lends another connection from the same pool), and
@@ -86,7 +87,7 @@ struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDataba
     /// not see.
     func databaseBesideWrites() -> (any Database)? {
         guard readers != nil, !inner.inTransaction else { return nil }
-        return driver?.databaseBeside(inner.context)
+        return driver.databaseBeside(inner.context)
     }
 
     private var sql: any SQLDatabase { inner as! any SQLDatabase }
@@ -110,11 +111,11 @@ struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDataba
     }
 
     func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        inner.transaction { [readers, driver] in closure(StatementCountingDatabase($0, readers: readers, driver: driver)) }
+        inner.transaction { [driver] in closure(StatementCountingDatabase($0, driver: driver)) }
     }
 
     func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        inner.withConnection { [readers, driver] in closure(StatementCountingDatabase($0, readers: readers, driver: driver)) }
+        inner.withConnection { [driver] in closure(StatementCountingDatabase($0, driver: driver)) }
     }
 
     var logger: Logger { inner.context.logger }
