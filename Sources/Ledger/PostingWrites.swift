@@ -21,15 +21,14 @@ extension Ledger {
         for line in lines.joined() where specs[line.account.key] == nil { specs[line.account.key] = (line.account, line.amount.currency) }
         let keys = specs.keys.sorted()
         let now = Date()
-        for part in keys.chunked(chunk) {
-            let values = part.map { key -> SQLQueryString in
-                let (spec, currency) = specs[key]!
-                return "(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: key), \(bind: spec.name), \(bind: spec.type.rawValue), \(bind: currency), 0, 0, \(bind: now))"
-            }
-            try await sql.raw("""
-                INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) \
-                VALUES \(values.joined(separator: ", ")) ON CONFLICT (organization_id, key) DO NOTHING
-                """).run()
+        // Rows of cells (`CellStatement`): an invoice run posts a transfer per invoice through here.
+        let accountRows = keys.map { key -> [SQLCell] in
+            let (spec, currency) = specs[key]!
+            return [.uuid(UUID.timeOrdered()), .uuid(org), .text(key), .text(spec.name), .text(spec.type.rawValue), .text(currency), .int(0), .int(0), .date(now)]
+        }
+        for statement in CellStatement.batches("INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) VALUES ",
+                                              rows: accountRows, tail: " ON CONFLICT (organization_id, key) DO NOTHING", chunk: chunk, on: db) {
+            try await db.run(statement)
         }
         var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
         for part in keys.chunked(chunk) {
@@ -54,14 +53,15 @@ extension Ledger {
 
         // 2. Transfers: a key posted before is not written again.
         var created: [String: UUID] = [:]
-        for part in Array(zip(drafts.indices, drafts)).chunked(chunk) {
-            let values = part.map { _, d -> SQLQueryString in
-                "(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: d.idempotencyKey), \(bind: d.kind), \(bind: d.referenceType), \(bind: d.referenceID), \(bind: d.memo), \(bind: d.eventAt), \(bind: d.reverses), \(bind: ctx.actor.label), \(bind: now))"
-            }
-            for row in try await db.rows("""
-                INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) \
-                VALUES \(values.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING idempotency_key, id
-                """) {
+        let transferRows = drafts.map { d -> [SQLCell] in
+            [.uuid(UUID.timeOrdered()), .uuid(org), .text(d.idempotencyKey), .text(d.kind), SQLCell(d.referenceType), SQLCell(d.referenceID), SQLCell(d.memo),
+             .date(d.eventAt), SQLCell(d.reverses), .text(ctx.actor.label), .date(now)]
+        }
+        for statement in CellStatement.batches("""
+            INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) \
+            VALUES 
+            """, rows: transferRows, tail: " ON CONFLICT DO NOTHING RETURNING idempotency_key, id", chunk: chunk, on: db) {
+            for row in try await db.run(statement) {
                 created[try row.string(0)] = try row.uuid(1)
             }
         }
@@ -78,28 +78,28 @@ extension Ledger {
         if !earlier.isEmpty { try await resolveEarlier(earlier, drafts: drafts, lines: lines, accounts: accounts, into: &results, ctx, on: db) }
 
         // 3. Entries, and the balances they move.
-        var entries: [SQLQueryString] = []
+        var entries: [[SQLCell]] = []
         var deltas: [UUID: (amount: Int64, count: Int64)] = [:]
         for (index, draft) in drafts.enumerated() where results[index].created {
             for line in lines[index] {
                 let account = accounts[line.account.key]!.id
-                entries.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: results[index].id), \(bind: account), \(bind: line.amount.minorUnits), \(bind: line.amount.currency), \(bind: draft.eventAt))")
+                entries.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(results[index].id), .uuid(account), .int(line.amount.minorUnits),
+                                .text(line.amount.currency), .date(draft.eventAt)])
                 deltas[account, default: (0, 0)].amount += line.amount.minorUnits
                 deltas[account, default: (0, 0)].count += 1
             }
         }
-        for part in entries.chunked(chunk) {
-            try await sql.raw("""
-                INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) VALUES \(part.joined(separator: ", "))
-                """).run()
+        for statement in CellStatement.batches("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) VALUES ",
+                                              rows: entries, chunk: chunk, on: db) {
+            try await db.run(statement)
         }
-        for part in deltas.sorted(by: { UUID.byteOrder($0.key, $1.key) }).chunked(chunk) {
-            let values = part.map { "(\(bind: $0.key), \(bind: $0.value.amount), \(bind: $0.value.count))" as SQLQueryString }
-            try await sql.raw("""
-                WITH v (id, delta, n) AS (VALUES \(values.joined(separator: ", "))) \
-                UPDATE ledger_accounts SET balance = ledger_accounts.balance + v.delta, version = ledger_accounts.version + v.n \
+        let balanceRows = deltas.sorted(by: { UUID.byteOrder($0.key, $1.key) }).map { [SQLCell.uuid($0.key), .int($0.value.amount), .int($0.value.count)] }
+        for var statement in CellStatement.batches("WITH v (id, delta, n) AS (VALUES ", rows: balanceRows, chunk: chunk, on: db) {
+            statement.append("""
+                ) UPDATE ledger_accounts SET balance = ledger_accounts.balance + v.delta, version = ledger_accounts.version + v.n \
                 FROM v WHERE ledger_accounts.id = v.id
-                """).run()
+                """)
+            try await db.run(statement)
         }
         return results
     }

@@ -16,6 +16,8 @@ struct RawTenantFilterTests {
         #"\\\.\$organizationID\s*==\s*[^\\\s]"#,
         #"organization_id\s*(=|IN)\s*(\\\(|[A-Za-z_]+\.organization_id)"#,
         #"\.filter\(\s*"organization_id""#,
+        // A comparison whose value is bound on the next line (`CellStatement`).
+        #"organization_id\s*(=|IN)\s*(\"\"\"|\"\)?\)?)?\s*$"#,
     ]
 
     static func offences(in root: String) throws -> [String] {
@@ -48,6 +50,8 @@ struct RawTenantFilterTests {
             #"let q = Customer.query(on: db).filter(\.$organizationID == ctx.organizationID)"#,
             #"WHERE c.organization_id = \(bind: org)"#,
             #"JOIN areas a ON a.id = c.area_id AND a.organization_id = c.organization_id"#,
+            #"statement.append(" WHERE invoices.organization_id = ")"#,
+            #"    AND billing_charges.organization_id = "#,
         ]
         let allowed = [#".join(Organization.self, on: \User.$organizationID == \Organization.$id)"#, #"if session.organizationID == user.organizationID"#]
         let regexes = try Self.patterns.map { try NSRegularExpression(pattern: $0) }

@@ -26,7 +26,6 @@ extension InvoiceRuns {
     static func write(_ drafts: [InvoiceDraft], subscriptions: [UUID: RunSubscription], moves: [UUID: (next: LocalDate?, plan: UUID?)], labels: [UUID: String],
                       runID: UUID?, _ ctx: TenantContext, zone: TimeZone, on tx: any Database) async throws -> (count: Int, total: Int64) {
         let org = ctx.organizationID
-        let sql = tx.sql
         for name in Set(drafts.map { series($0).name }).sorted() { try await NumberSequences.lock(name, organizationID: org, on: tx) }
         var existing = Set<String>()
         for part in drafts.map(\.key).chunked(400) {
@@ -41,8 +40,8 @@ extension InvoiceRuns {
             next[name] = try await NumberSequences.take(fresh.filter { series($0).name == name }.count, of: name, organizationID: org, on: tx)
         }
         let now = Date()
-        var invoiceRows: [SQLQueryString] = [], lineRows: [SQLQueryString] = [], taxRows: [SQLQueryString] = []
-        var chargeLinks: [SQLQueryString] = []
+        // Rows of cells (`CellStatement`): this is the run's hottest path, see there.
+        var invoiceRows: [[SQLCell]] = [], lineRows: [[SQLCell]] = [], taxRows: [[SQLCell]] = [], chargeLinks: [[SQLCell]] = []
         var transfers: [TransferDraft] = []
         var total: Int64 = 0
         for d in fresh {
@@ -53,60 +52,63 @@ extension InvoiceRuns {
             let number = NumberSequences.format(value, prefix: prefix)
             let id = UUID.timeOrdered()
             total += d.total.minorUnits
-            invoiceRows.append("""
-                (\(bind: id), \(bind: org), \(bind: s.branchID), \(bind: s.resellerID), \(bind: s.customerID), \(bind: s.id), \(bind: kind), \(bind: number), \
-                \(bind: d.key), 'issued', \(bind: d.issueOn.description), \(bind: d.dueOn.description), \(bind: d.period?.start.description), \
-                \(bind: d.period?.end.description), \(bind: d.total.currency), \(bind: d.subtotal.minorUnits), \(bind: d.taxTotal.minorUnits), \
-                \(bind: d.total.minorUnits), 0, \(bind: runID), \(bind: now))
-                """)
+            invoiceRows.append([
+                .uuid(id), .uuid(org), .uuid(s.branchID), SQLCell(s.resellerID), .uuid(s.customerID), .uuid(s.id), .text(kind), .text(number),
+                .text(d.key), .text("issued"), .text(d.issueOn.description), .text(d.dueOn.description), SQLCell(d.period?.start.description),
+                SQLCell(d.period?.end.description), .text(d.total.currency), .int(d.subtotal.minorUnits), .int(d.taxTotal.minorUnits),
+                .int(d.total.minorUnits), .int(0), SQLCell(runID), .date(now),
+            ])
             for (i, line) in d.lines.enumerated() {
-                lineRows.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: id), \(bind: i + 1), \(bind: line.kind), \(bind: line.description), \(bind: line.detail), \(bind: line.amount.minorUnits), \(bind: line.net.minorUnits), \(bind: line.category))")
+                lineRows.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(id), .int(Int64(i + 1)), .text(line.kind), .text(line.description),
+                                 SQLCell(line.detail), .int(line.amount.minorUnits), .int(line.net.minorUnits), .text(line.category)])
             }
             for tax in d.taxes {
-                taxRows.append("(\(bind: UUID.timeOrdered()), \(bind: org), \(bind: id), \(bind: tax.code), \(bind: tax.name), \(bind: tax.basisPoints), \(bind: tax.inclusive), \(bind: tax.base.minorUnits), \(bind: tax.amount.minorUnits))")
+                taxRows.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(id), .text(tax.code), .text(tax.name), .int(Int64(tax.basisPoints)),
+                                .bool(tax.inclusive), .int(tax.base.minorUnits), .int(tax.amount.minorUnits)])
             }
-            for charge in d.chargeIDs { chargeLinks.append("(\(bind: charge), \(bind: id))") }
+            for charge in d.chargeIDs { chargeLinks.append([.uuid(charge), .uuid(id)]) }
             transfers.append(transfer(for: d, invoiceID: id, number: number, kind: kind, label: labels[s.customerID] ?? "customer", zone: zone))
         }
-        for part in invoiceRows.chunked(400) {
-            try await sql.raw("""
-                INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
-                due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) VALUES \(part.joined(separator: ", "))
-                """).run()
+        for statement in CellStatement.batches("""
+            INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
+            due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) VALUES 
+            """, rows: invoiceRows, on: tx) {
+            try await tx.run(statement)
         }
-        for part in lineRows.chunked(400) {
-            try await sql.raw("""
-                INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) \
-                VALUES \(part.joined(separator: ", "))
-                """).run()
+        for statement in CellStatement.batches("""
+            INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) VALUES 
+            """, rows: lineRows, on: tx) {
+            try await tx.run(statement)
         }
-        for part in taxRows.chunked(400) {
-            try await sql.raw("""
-                INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) VALUES \(part.joined(separator: ", "))
-                """).run()
+        for statement in CellStatement.batches("""
+            INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) VALUES 
+            """, rows: taxRows, on: tx) {
+            try await tx.run(statement)
         }
         // Each charge goes on exactly one invoice: one already taken (by another runner, after
         // this chunk's facts were read) stops the chunk, which the next run redoes.
         var linked = 0
-        for part in chargeLinks.chunked(400) {
-            linked += try await tx.rows("""
-                WITH v (id, invoice_id) AS (VALUES \(part.joined(separator: ", "))) \
-                UPDATE billing_charges SET invoice_id = v.invoice_id FROM v \
-                WHERE billing_charges.id = v.id AND billing_charges.invoice_id IS NULL AND \(TenantSQL.organization(org, alias: "billing_charges")) \
-                RETURNING billing_charges.id
-                """).count
+        for var statement in CellStatement.batches("WITH v (id, invoice_id) AS (VALUES ", rows: chargeLinks, on: tx) {
+            statement.append("""
+                ) UPDATE billing_charges SET invoice_id = v.invoice_id FROM v \
+                WHERE billing_charges.id = v.id AND billing_charges.invoice_id IS NULL AND 
+                """)
+            statement.organization(org, alias: "billing_charges")
+            statement.append(" RETURNING billing_charges.id")
+            linked += try await tx.run(statement).count
         }
         guard linked == chargeLinks.count else { throw DomainError.conflict("A charge was invoiced by another run meanwhile; run again.") }
-        let rows = subscriptions.keys.sorted(by: UUID.byteOrder).map { id -> SQLQueryString in
+        let rows = subscriptions.keys.sorted(by: UUID.byteOrder).map { id -> [SQLCell] in
             let move = moves[id]
-            return "(\(bind: id), \(bind: (move?.next ?? nil)?.description), \(bind: move?.plan ?? subscriptions[id]!.planID))"
+            return [.uuid(id), SQLCell((move?.next ?? nil)?.description), .uuid(move?.plan ?? subscriptions[id]!.planID)]
         }
-        for part in rows.chunked(400) {
-            try await sql.raw("""
-                WITH v (id, next_bill_on, plan_id) AS (VALUES \(part.joined(separator: ", "))) \
-                UPDATE subscriptions SET next_bill_on = v.next_bill_on, plan_id = v.plan_id FROM v \
-                WHERE subscriptions.id = v.id AND \(TenantSQL.organization(org, alias: "subscriptions"))
-                """).run()
+        for var statement in CellStatement.batches("WITH v (id, next_bill_on, plan_id) AS (VALUES ", rows: rows, on: tx) {
+            statement.append("""
+                ) UPDATE subscriptions SET next_bill_on = v.next_bill_on, plan_id = v.plan_id FROM v \
+                WHERE subscriptions.id = v.id AND 
+                """)
+            statement.organization(org, alias: "subscriptions")
+            try await tx.run(statement)
         }
         _ = try await Ledger.post(transfers.filter(\.movesMoney), ctx, on: tx)
         return (fresh.count, total)

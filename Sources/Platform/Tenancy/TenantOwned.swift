@@ -117,6 +117,15 @@ public enum TenantSQL {
     }
 }
 
+extension CellStatement {
+    /// `TenantSQL.organization` in a statement of cells: `alias.organization_id = <bind>`.
+    /// The alias is the statement's own table name or alias, written by our code.
+    public mutating func organization(_ id: UUID, alias: String? = nil) {
+        append(alias.map { "\($0).organization_id = " } ?? "organization_id = ")
+        bind(.uuid(id))
+    }
+}
+
 extension OrganizationSetting {
     /// The organization's stored settings sections.
     public static func inOrganization(_ organizationID: UUID, on db: any Database) -> QueryBuilder<OrganizationSetting> {

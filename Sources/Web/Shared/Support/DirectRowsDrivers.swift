@@ -1,6 +1,7 @@
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import MeghnaCore
 import NIOConcurrencyHelpers
 import Platform
 
@@ -18,6 +19,13 @@ extension StatementCountingDatabase: DirectRowsDatabase {
     }
 }
 
+extension StatementCountingDatabase: DirectStatementDatabase {
+    func directRows(_ statement: CellStatement) async throws -> [[SQLCell]] {
+        StatementCounter.current?.increment()
+        return try await DirectDrivers.rows(on: inner, statement)
+    }
+}
+
 /// A nil optional inside an `any Encodable` (casting the existential to `Optional<Any>` would
 /// wrap it, never giving nil).
 private protocol OptionalBind { var isNone: Bool { get } }
@@ -32,23 +40,7 @@ enum DirectDrivers {
     static func rows(on database: any Database, sql: String, binds: [any Encodable & Sendable]) async throws -> [[SQLCell]] {
         if let sqlite = database as? any SQLiteDatabase {
             let encoder = SQLiteDataEncoder()
-            let values = try binds.map { try encoder.encode($0) }
-            let rows = NIOLockedValueBox<[[SQLCell]]>([])
-            try await sqlite.withConnection { connection in
-                try await connection.query(sql, values) { row in
-                    let cells = row.columns.map { column -> SQLCell in
-                        switch column.data {
-                        case .integer(let value): .int(Int64(value))
-                        case .float(let value): .double(value)
-                        case .text(let value): .text(value)
-                        case .blob(let buffer): .bytes(Array(buffer.readableBytesView))
-                        case .null: .null
-                        }
-                    }
-                    rows.withLockedValue { $0.append(cells) }
-                }
-            }
-            return rows.withLockedValue { $0 }
+            return try await rows(on: sqlite, sql: sql, values: try binds.map { try encoder.encode($0) })
         }
         if let postgres = database as? any PostgresDatabase {
             var bindings = PostgresBindings(capacity: binds.count)
@@ -61,11 +53,72 @@ enum DirectDrivers {
                     throw Unsupported(what: "binding a \(type(of: bind))")
                 }
             }
-            let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-            let result = try await postgres.withConnection { $0.query(query, logger: $0.logger) }.get()
-            return try result.rows.map { row in try row.map(cell) }
+            return try await rows(on: postgres, PostgresQuery(unsafeSQL: sql, binds: bindings))
         }
         throw Unsupported(what: "\(type(of: database))")
+    }
+
+    /// A statement whose values are cells: each goes to the driver as the type the encoders
+    /// above would have made of the same Swift value (`DirectStatementTests` compares them).
+    static func rows(on database: any Database, _ statement: CellStatement) async throws -> [[SQLCell]] {
+        if let sqlite = database as? any SQLiteDatabase {
+            return try await rows(on: sqlite, sql: statement.text, values: statement.binds.map(sqliteData))
+        }
+        if let postgres = database as? any PostgresDatabase {
+            var bindings = PostgresBindings(capacity: statement.binds.count)
+            for cell in statement.binds {
+                switch cell {
+                case .null: bindings.appendNull()
+                case .int(let value): bindings.append(value)
+                case .double(let value): bindings.append(value)
+                case .text(let value): bindings.append(value)
+                case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
+                case .bool(let value): bindings.append(value)
+                case .uuid(let value): bindings.append(value)
+                case .date(let value): bindings.append(value)
+                }
+            }
+            return try await rows(on: postgres, PostgresQuery(unsafeSQL: statement.text, binds: bindings))
+        }
+        throw Unsupported(what: "\(type(of: database))")
+    }
+
+    /// A cell as SQLite keeps Fluent's values: ids as upper-case text, dates as seconds since 1970.
+    static func sqliteData(_ cell: SQLCell) -> SQLiteData {
+        switch cell {
+        case .null: .null
+        case .int(let value): .integer(Int(value))
+        case .double(let value): .float(value)
+        case .text(let value): .text(value)
+        case .bytes(let value): .blob(ByteBuffer(bytes: value))
+        case .bool(let value): .integer(value ? 1 : 0)
+        case .uuid(let value): .text(value.uppercasedText)
+        case .date(let value): .float(value.timeIntervalSince1970)
+        }
+    }
+
+    private static func rows(on sqlite: any SQLiteDatabase, sql: String, values: [SQLiteData]) async throws -> [[SQLCell]] {
+        let rows = NIOLockedValueBox<[[SQLCell]]>([])
+        try await sqlite.withConnection { connection in
+            try await connection.query(sql, values) { row in
+                let cells = row.columns.map { column -> SQLCell in
+                    switch column.data {
+                    case .integer(let value): .int(Int64(value))
+                    case .float(let value): .double(value)
+                    case .text(let value): .text(value)
+                    case .blob(let buffer): .bytes(Array(buffer.readableBytesView))
+                    case .null: .null
+                    }
+                }
+                rows.withLockedValue { $0.append(cells) }
+            }
+        }
+        return rows.withLockedValue { $0 }
+    }
+
+    private static func rows(on postgres: any PostgresDatabase, _ query: PostgresQuery) async throws -> [[SQLCell]] {
+        let result = try await postgres.withConnection { $0.query(query, logger: $0.logger) }.get()
+        return try result.rows.map { row in try row.map(cell) }
     }
 
     static func cell(_ cell: PostgresCell) throws -> SQLCell {

@@ -72,10 +72,14 @@ struct CountingDriver: DatabaseDriver {
 struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDatabase {
     let inner: any Database
     let driver: CountingDriver
+    /// `inner` as SQLKit's database, cast once: SQLKit's serializer asks for the dialect once
+    /// per bound value, and a cast there (a protocol conformance lookup) was 3 % of an invoice run.
+    private let sql: any SQLDatabase
 
     init(_ inner: any Database, driver: CountingDriver) {
         self.inner = inner
         self.driver = driver
+        sql = inner as! any SQLDatabase
     }
 
     /// The SQLite file's short-read connections (nil for PostgreSQL and in-memory SQLite).
@@ -89,8 +93,6 @@ struct StatementCountingDatabase: Database, SQLDatabase, ReadsBesideWritesDataba
         guard readers != nil, !inner.inTransaction else { return nil }
         return driver.databaseBeside(inner.context)
     }
-
-    private var sql: any SQLDatabase { inner as! any SQLDatabase }
 
     var context: DatabaseContext { inner.context }
     var inTransaction: Bool { inner.inTransaction }

@@ -1,0 +1,110 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+import SQLKit
+
+extension SQLCell {
+    public init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+    public init(_ value: UUID?) { self = value.map { .uuid($0) } ?? .null }
+    public init(_ value: Int64?) { self = value.map { .int($0) } ?? .null }
+    public init(_ value: Int?) { self = value.map { .int(Int64($0)) } ?? .null }
+    public init(_ value: Bool?) { self = value.map { .bool($0) } ?? .null }
+    public init(_ value: Date?) { self = value.map { .date($0) } ?? .null }
+
+    /// The cell as `SQLQueryString` would bind it (for a database without `DirectRowsDatabase`).
+    var encodable: any Encodable & Sendable {
+        switch self {
+        case .null: String?.none
+        case .int(let value): value
+        case .double(let value): value
+        case .text(let value): value
+        case .bytes(let value): value
+        case .bool(let value): value
+        case .uuid(let value): value
+        case .date(let value): value
+        }
+    }
+}
+
+/// A statement whose values are bound as cells: the hot bulk writes of an invoice run (some
+/// twenty values per invoice over several hundred rows per statement) build their SQL and binds
+/// here instead of through `SQLQueryString`, whose serializer (a `SQLBind` existential per value,
+/// the dialect asked for each placeholder) and the drivers' `Encodable` encoders were a fifth of
+/// a run's time, all of it on the writer's path. Values go to the driver as they are: SQLite gets
+/// the text, numbers and dates Fluent stores (ids as upper-case text, dates as seconds since
+/// 1970), PostgreSQL the same types `SQLQueryString` binds. The SQL text is ours, never a value.
+public struct CellStatement: Sendable {
+    public private(set) var text: String
+    public private(set) var binds: [SQLCell] = []
+    /// PostgreSQL numbers its placeholders ($1, $2 …); SQLite takes `?`.
+    let numbered: Bool
+    /// Where each placeholder starts and ends in `text` (UTF-8 offsets), for `run`'s fallback.
+    private(set) var placeholders: [Range<Int>] = []
+
+    public init(_ text: String = "", on db: any Database) {
+        self.text = text
+        numbered = db.sql.dialect.name == "postgresql"
+    }
+
+    public mutating func append(_ sql: String) { text += sql }
+
+    public mutating func bind(_ cell: SQLCell) {
+        binds.append(cell)
+        let start = text.utf8.count
+        if numbered {
+            text += "$"
+            text += String(binds.count)
+        } else {
+            text += "?"
+        }
+        placeholders.append(start..<text.utf8.count)
+    }
+
+    /// `(v1, v2, …)`, after a comma when a row is already there: one row of a `VALUES` list.
+    public mutating func row(_ cells: [SQLCell], first: Bool) {
+        text += first ? "(" : ", ("
+        for (i, cell) in cells.enumerated() {
+            if i > 0 { text += ", " }
+            bind(cell)
+        }
+        text += ")"
+    }
+
+    /// `head` followed by the rows as one `VALUES` list and `tail`, one statement per `chunk`
+    /// rows (under both databases' bind limits for the widths used here).
+    public static func batches(_ head: String, rows: [[SQLCell]], tail: String = "", chunk: Int = 400, on db: any Database) -> [CellStatement] {
+        rows.chunked(chunk).map { part in
+            var statement = CellStatement(head, on: db)
+            for (i, cells) in part.enumerated() { statement.row(cells, first: i == 0) }
+            statement.append(tail)
+            return statement
+        }
+    }
+}
+
+/// A database that runs a `CellStatement` straight on its driver (Web's statement-counting
+/// database, for SQLite and PostgreSQL).
+public protocol DirectStatementDatabase: Sendable {
+    func directRows(_ statement: CellStatement) async throws -> [[SQLCell]]
+}
+
+extension Database {
+    /// Runs the statement and returns its rows (those of a `RETURNING` list, or none).
+    @discardableResult
+    public func run(_ statement: CellStatement) async throws -> [DirectRow] {
+        if let direct = self as? any DirectStatementDatabase {
+            return try await direct.directRows(statement).map { DirectRow(storage: .cells($0)) }
+        }
+        // Another driver or wrapper: the same SQL through SQLKit, each value bound as Encodable.
+        let bytes = Array(statement.text.utf8)
+        var query = SQLQueryString("")
+        var at = 0
+        for (range, cell) in zip(statement.placeholders, statement.binds) {
+            query.appendLiteral(String(decoding: bytes[at..<range.lowerBound], as: UTF8.self))
+            query.appendInterpolation(bind: cell.encodable)
+            at = range.upperBound
+        }
+        query.appendLiteral(String(decoding: bytes[at...], as: UTF8.self))
+        return try await sql.raw(query).all().map { DirectRow(storage: .sqlRow($0, $0.allColumns)) }
+    }
+}
