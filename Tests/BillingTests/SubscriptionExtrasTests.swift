@@ -50,6 +50,11 @@ struct SubscriptionExtrasTests {
             let grant = try await Subscriptions.giveDiscount(w.ctx, s.id!.uuidString, discountID: loyalty.id!.uuidString, couponCode: nil,
                                                              services: t.services, on: t.db)
             #expect(grant.firstPeriodOn == "2026-04-01", "from the first period not yet billed")
+            // The schedule prices each period as the run will: March without the add-on (its
+            // first days are a charge), April and May with it and 10 % off the plan, June without.
+            let schedule = try await Subscriptions.schedule(w.ctx, s.id!.uuidString, count: 4, from: "2026-03-10", services: t.services, on: t.db)
+            #expect(schedule.map(\.period.start.description) == ["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01"])
+            #expect(schedule.map(\.total.minorUnits) == [100_000, 120_000, 120_000, 130_000])
             try await Self.run(w, "2026-04-01")
             try await Self.run(w, "2026-05-01")
             // Removed 20 May: 12 of 31 days of 300.00 back.
@@ -61,9 +66,14 @@ struct SubscriptionExtrasTests {
             #expect(try await Self.lines(w, s, period: "2026-04-01") == [100_000, 30_000, -10_000, 21_290])
             #expect(try await Self.lines(w, s, period: "2026-05-01") == [100_000, 30_000, -10_000])
             #expect(try await Self.lines(w, s, period: "2026-06-01") == [100_000, -11_613], "two cycles of the discount, then none")
-            // The schedule prices July with the plan only; the history tells the story.
+            // July: the plan only; the history tells the story.
+            #expect(try await Subscriptions.schedule(w.ctx, s.id!.uuidString, count: 1, from: "2026-07-01", services: t.services, on: t.db)
+                .map(\.total.minorUnits) == [100_000])
             let kinds = try await SubscriptionEvent.scoped(to: w.ctx, on: t.db).filter(\.$subscriptionID == s.id!).all().map(\.kind)
             #expect(kinds.filter { $0.hasPrefix("addon") || $0.hasPrefix("discount") } == ["addon_added", "discount_given", "addon_removed"])
+            let given = try #require(try await SubscriptionEvent.scoped(to: w.ctx, on: t.db).filter(\.$subscriptionID == s.id!)
+                .filter(\.$kind == "discount_given").first())
+            #expect(given.effectiveOn == LocalDate.today(t.services.clock.now(), in: w.ctx.timeZone).description, "dated the day it was given")
             #expect(try await Discount.find(loyalty.id, on: t.db)?.usedCount == 1)
             #expect(try await InvoiceRuns.ledgerProblems(organizationID: w.tenant.id, on: t.db).isEmpty)
         }

@@ -231,8 +231,11 @@ extension Subscriptions {
         return try await changing(ctx, id, on: db, body)
     }
 
-    /// The next `count` periods from the one containing `from` (default today), each priced by
-    /// the plan in force on its first day and the tax rules in force then.
+    /// The next `count` periods from the one containing `from` (default today), each priced as
+    /// the run will invoice it: by the invoice generator, from the same facts a run reads (the
+    /// plan in force on the period's first day, recurring add-ons, discounts and their cycles,
+    /// paused billing, the tax rules in force then). Charges not yet invoiced are left out: they
+    /// go on the next invoice whatever the period, and the subscription's history lists them.
     public static func schedule(_ ctx: TenantContext, _ id: String?, count: Int, from raw: String? = nil, services: PlatformServices,
                                 on db: any Database) async throws -> [ScheduledPeriod] {
         try ctx.require(.subscriptionsRead)
@@ -242,28 +245,23 @@ extension Subscriptions {
         var v = Validator()
         let from = v.localDate("from", raw) ?? LocalDate.today(services.clock.now(), in: ctx.timeZone)
         try v.check()
-        let rows = try await SubscriptionPlanPeriod.inOrganization(ctx.organizationID, on: db).filter(\.$subscriptionID == s.id!).sort(\.$fromOn).sort(\.$createdAt).all()
-        let plans = Dictionary(try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ Set(rows.map(\.planID))).all().map { ($0.id!, $0) },
-                               uniquingKeysWith: { a, _ in a })
-        // Every active rule; each period takes those in force on its first day.
-        let taxes = try await TaxRules.active(organizationID: ctx.organizationID, on: db)
-        let addons = try await SubscriptionAddon.inOrganization(ctx.organizationID, on: db).filter(\.$subscriptionID == s.id!).all()
+        let run = InvoiceRuns.RunSubscription(s)
+        guard var facts = try await InvoiceRuns.loadFacts([run], ctx, currency: ctx.currency, on: db).facts[run.id] else { return [] }
+        let periods = cycle.periods(startingWith: cycle.period(containing: max(from, facts.activatedOn)), count: count)
+        guard let first = periods.first, let last = periods.last else { return [] }
+        // Priced from the first period shown (a later activation keeps its stub), as if none were invoiced yet.
+        facts.activatedOn = max(facts.activatedOn, first.start)
+        facts.openCharges = []
+        let taxes = try await InvoiceRuns.taxFacts(organizationID: ctx.organizationID, on: db)
+        let drafts = try InvoiceGenerator.generate(facts, invoiced: [], through: last.start, taxes: taxes, currency: ctx.currency, dueDays: 0).drafts
+        let byStart = Dictionary(drafts.compactMap { d in d.period.map { ($0.start, d) } }, uniquingKeysWith: { a, _ in a })
         let zero = Money(minorUnits: 0, currency: ctx.currency)
-        return cycle.periods(startingWith: cycle.period(containing: max(from, LocalDate(s.activatedOn ?? "") ?? from)), count: count).map { period in
-            let day = period.start.description
-            let row = rows.last { $0.fromOn <= day }
-            let plan = row.flatMap { plans[$0.planID] }
-            var items: [(price: Int64, scope: TaxRule.Scope, taxable: Bool)] = [(row?.price ?? 0, .plans, plan?.taxable ?? false)]
-            for addon in addons where addon.fromOn <= day && (addon.toOn.map { day <= $0 } ?? true) { items.append((addon.price, .addons, addon.taxable)) }
-            var net = zero, tax = zero, total = zero
-            for item in items where !s.billingPaused {
-                let rates = item.taxable ? taxes.filter { $0.applies(on: period.start) && $0.appliesTo.contains(item.scope) }.compactMap(\.rate) : []
-                let taxed = Tax.apply(rates, to: Money(minorUnits: item.price, currency: ctx.currency))
-                net = net + taxed.net
-                tax = taxed.taxes.reduce(tax) { $0 + $1.amount }
-                total = total + taxed.gross
-            }
-            return ScheduledPeriod(period: period, planName: plan?.name ?? "", net: net, tax: tax, total: total)
+        return periods.map { period in
+            let start = max(period.start, facts.activatedOn)
+            let draft = byStart[start]
+            let plan = InvoiceGenerator.basePlan(facts, at: start)
+            return ScheduledPeriod(period: period, planName: plan?.name ?? "", net: draft.map { $0.total - $0.taxTotal } ?? zero,
+                                   tax: draft?.taxTotal ?? zero, total: draft?.total ?? zero)
         }
     }
 }

@@ -207,9 +207,9 @@ extension Subscriptions {
             grant.firstPeriodOn = s.nextBillOn ?? s.startsOn
             grant.actor = ctx.actor.label
             try await grant.create(on: tx)
-            try await record(ctx, s, kind: "discount_given", from: s.status, reason: chosen.couponCode.map { "coupon \($0)" },
-                             on: LocalDate(grant.firstPeriodOn) ?? today,
-                             summary: "Discount \(chosen.name) given", services: services, tx: tx)
+            // Dated the day it was given, like every event; the grant holds the period it starts from.
+            try await record(ctx, s, kind: "discount_given", from: s.status, reason: chosen.couponCode.map { "coupon \($0)" }, on: today,
+                             summary: "Discount \(chosen.name) given, from the period of \(grant.firstPeriodOn)", services: services, tx: tx)
             return grant
         }
     }
