@@ -58,9 +58,15 @@ enum DiscountPages {
     }
 
     static func describe(_ d: Discount) -> String {
-        let value = d.percentBasisPoints.map { "\(percentText($0)) %" } ?? Money(minorUnits: d.amount ?? 0, currency: d.currency).description
         let cycles = d.cycles.map { " for \($0) cycle\($0 == 1 ? "" : "s")" } ?? ", for ever"
-        return "\(value) off the \(d.target.rawValue)\(cycles)"
+        return off(percentBasisPoints: d.percentBasisPoints, amount: d.amount, currency: d.currency, target: d.target.rawValue) + cycles
+    }
+
+    /// "10 % off the plan", "৳50.00 off the invoice": a discount's value and what it takes it off,
+    /// worded the same in the catalog and on a subscription's discounts.
+    static func off(percentBasisPoints: Int?, amount: Int64?, currency: String, target: String) -> String {
+        let value = percentBasisPoints.map { "\(percentText($0)) %" } ?? Money(minorUnits: amount ?? 0, currency: currency).description
+        return "\(value) off the \(target)"
     }
 
     static func render(_ req: Request, form: FormState, editing: Discount? = nil, editForm: FormState = FormState(),
@@ -73,7 +79,7 @@ enum DiscountPages {
         let plans = canManage ? try await Plans.active(ctx, on: req.db) : []
         let addons = canManage ? try await Addons.active(ctx, on: req.db) : []
         func fields(_ h: inout HTML, _ state: FormState, editing: Bool) {
-            let targets = [("", "Any (or the whole invoice)")] + plans.map { ($0.id!.pathValue, "Plan \($0.code)") } + addons.map { ($0.id!.pathValue, "Add-on \($0.code)") }
+            let targets = plans.map { ($0.id!, "Plan \($0.code)") } + addons.map { ($0.id!, "Add-on \($0.code)") }
             h.formError(state.general)
             h.el("div", [.class("grid")]) { h in
                 h.field("Name", "name", form: state, id: editing ? "e_name" : nil, [.flag("required")])
@@ -84,7 +90,7 @@ enum DiscountPages {
                         [.flag("required"), .attr("inputmode", literal: "decimal")])
                 h.selectField("Off", "target", Choice.values(Discount.Target.allCases.map(\.rawValue), selected: state.values["target"]),
                               form: state, id: editing ? "e_target" : nil)
-                h.selectField("Only on", "target_id", targets.map { Choice(value: $0.0, label: $0.1, checked: $0.0 == (state.values["target_id"] ?? "")) },
+                h.selectField("Only on", "target_id", Choice.list(targets, selected: state.values["target_id"], blank: "Any (or the whole invoice)"),
                               form: state, id: editing ? "e_target_id" : nil)
                 h.field("Cycles", "cycles", form: state, id: editing ? "e_cycles" : nil, hint: "Empty: for ever", [.attr("inputmode", literal: "numeric")])
                 h.field("Coupon code", "coupon_code", form: state, id: editing ? "e_coupon" : nil, hint: "Optional")

@@ -110,10 +110,9 @@ extension HTML {
                     h.raw("<h3>Add an add-on</h3>")
                     h.formError(form.general)
                     h.el("div", [.class("grid")]) { h in
-                        let choices = x.catalogAddons.map { Choice(value: $0.id!.pathValue, label: "\($0.name) · \($0.priceMoney) · \($0.kind.title)",
-                                                                   checked: $0.id!.pathValue == form.values["addon_id"]) }
-                        h.selectField("Add-on", "addon_id", [Choice(value: "", label: "Choose an add-on", checked: form.values["addon_id"] == nil)] + choices,
-                                      form: form, id: "addon_id")
+                        let choices = Choice.list(x.catalogAddons.map { ($0.id!, "\($0.name) · \($0.priceMoney) · \($0.kind.title)") },
+                                                  selected: form.values["addon_id"], blank: "Choose an add-on")
+                        h.selectField("Add-on", "addon_id", choices, form: form, id: "addon_id")
                         h.field("From", "on", form: form, type: "date", id: "addon_on", hint: "Empty: today")
                     }
                     if let quote = x.addonQuote {
@@ -142,7 +141,7 @@ extension HTML {
                     h.raw("<tr><td>")
                     h.text(d.name + (d.couponCode.map { " (\($0))" } ?? ""))
                     h.raw("</td><td>")
-                    h.text((d.percentBasisPoints.map { "\(percentText($0)) %" } ?? Money(minorUnits: d.amount ?? 0, currency: d.currency).description) + " off the \(d.target)")
+                    h.text(DiscountPages.off(percentBasisPoints: d.percentBasisPoints, amount: d.amount, currency: d.currency, target: d.target))
                     h.raw("</td><td>")
                     h.text(d.firstPeriodOn)
                     h.raw("</td><td>")
@@ -167,9 +166,9 @@ extension HTML {
                     h.formError(form.general)
                     h.el("div", [.class("grid")]) { h in
                         if !x.catalogDiscounts.isEmpty {
-                            let choices = x.catalogDiscounts.map { Choice(value: $0.id!.pathValue, label: $0.name, checked: $0.id!.pathValue == form.values["discount_id"]) }
-                            h.selectField("Discount", "discount_id", [Choice(value: "", label: "Choose, or type a coupon", checked: form.values["discount_id"] == nil)] + choices,
-                                          form: form, id: "discount_id")
+                            let choices = Choice.list(x.catalogDiscounts.map { ($0.id!, $0.name) }, selected: form.values["discount_id"],
+                                                      blank: "Choose, or type a coupon")
+                            h.selectField("Discount", "discount_id", choices, form: form, id: "discount_id")
                         }
                         h.field("Coupon code", "coupon_code", form: form, id: "coupon_code", hint: "Instead of choosing")
                     }
