@@ -161,11 +161,21 @@ struct BillingEdgeTests {
             try await UserBranch(organizationID: w.tenant.id, userID: clerk.id!, branchID: branch.id!).create(on: t.db)
             let ctx = try await t.context(of: clerk)
             #expect(ctx.can(.ledgerRead) && !ctx.isWholeOrganization)
-            await #expect(throws: DomainError.self) { try await TrialBalance.build(asOf: try #require(LocalDate("2026-03-01")), ctx, on: t.db) }
-            await #expect(throws: DomainError.self) { try await BillingRuns.preview(ctx, on: nil, services: t.services, on: t.db) }
-            await #expect(throws: DomainError.self) { try await BillingRuns.start(ctx, on: nil, services: t.services, on: t.db) }
-            await #expect(throws: DomainError.self) {
-                try await Addons.create(ctx, .init(code: "IP", name: "IP", kind: "recurring", price: "100"), services: t.services, on: t.db)
+            // Each refused as forbidden, not by some other check on the way.
+            func forbidden(_ what: String, _ body: () async throws -> Void) async {
+                do {
+                    try await body()
+                    Issue.record("\(what) was allowed")
+                } catch DomainError.forbidden {
+                } catch {
+                    Issue.record("\(what) refused with \(error), not as forbidden")
+                }
+            }
+            await forbidden("trial balance") { _ = try await TrialBalance.build(asOf: try #require(LocalDate("2026-03-01")), ctx, on: t.db) }
+            await forbidden("run preview") { _ = try await BillingRuns.preview(ctx, on: nil, services: t.services, on: t.db) }
+            await forbidden("run start") { _ = try await BillingRuns.start(ctx, on: nil, services: t.services, on: t.db) }
+            await forbidden("add-on create") {
+                _ = try await Addons.create(ctx, .init(code: "IP", name: "IP", kind: "recurring", price: "100"), services: t.services, on: t.db)
             }
             #expect(!CatalogAccess.canManage(ctx, wholeOrganization: true) && CatalogAccess.canManage(ctx, wholeOrganization: false))
         }

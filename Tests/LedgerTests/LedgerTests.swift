@@ -76,7 +76,7 @@ struct LedgerTests {
             }
             let oneSided = TransferDraft(idempotencyKey: "bad-2", kind: "payment", memo: "", eventAt: Date(),
                                          lines: [.debit(Chart.cash, bdt(5)), .credit(Chart.cash, bdt(5))])
-            await #expect(throws: DomainError.self) { try await Ledger.post(oneSided, ctx, on: t.db) }
+            await #expect(throws: DomainError.conflict("A transfer moves money between at least two accounts (bad-2).")) { try await Ledger.post(oneSided, ctx, on: t.db) }
             let badCurrency = TransferDraft(idempotencyKey: "bad-3", kind: "payment", memo: "", eventAt: Date(),
                                             lines: [.debit(Chart.cash, Money(minorUnits: 5, currency: "bdt")), .credit(Chart.bank, Money(minorUnits: 5, currency: "bdt"))])
             await #expect(throws: DomainError.invalid("currency", "must be a three-letter ISO 4217 code")) { try await Ledger.post(badCurrency, ctx, on: t.db) }
@@ -153,7 +153,9 @@ struct LedgerTests {
             #expect(next.balanced && next.totalDebit == bdt(1750))
             // The books are the organization's: a support person may not read them, nor may another organization see these.
             let support = try await t.makeUser(in: tenant, role: .support, email: "support@alpha.test")
-            await #expect(throws: DomainError.self) { try await TrialBalance.build(asOf: try #require(LocalDate("2026-05-29")), try await t.context(of: support), on: t.db) }
+            let supportCtx = try await t.context(of: support)
+            let refused = await #expect(throws: DomainError.self) { try await TrialBalance.build(asOf: try #require(LocalDate("2026-05-29")), supportCtx, on: t.db) }
+            if case .forbidden? = refused {} else { Issue.record("refused with \(String(describing: refused)), not as forbidden") }
             let other = try await t.makeTenant("Beta Net")
             #expect(try await TrialBalance.build(asOf: try #require(LocalDate("2026-05-29")), try await t.context(of: other.admin), on: t.db).rows.isEmpty)
         }
