@@ -26,8 +26,9 @@ extension Ledger {
             let (spec, currency) = specs[key]!
             return [.uuid(UUID.timeOrdered()), .uuid(org), .text(key), .text(spec.name), .text(spec.type.rawValue), .text(currency), .int(0), .int(0), .date(now)]
         }
-        for statement in CellStatement.batches("INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) VALUES ",
-                                              rows: accountRows, tail: " ON CONFLICT (organization_id, key) DO NOTHING", chunk: chunk, on: db) {
+        for statement in CellStatement.batches("INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) ",
+                                               columns: [.uuid, .uuid, .text, .text, .text, .text, .int, .int, .date], rows: accountRows,
+                                               tail: " ON CONFLICT (organization_id, key) DO NOTHING", chunk: chunk, on: db) {
             try await db.run(statement)
         }
         var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
@@ -58,9 +59,8 @@ extension Ledger {
              .date(d.eventAt), SQLCell(d.reverses), .text(ctx.actor.label), .date(now)]
         }
         for statement in CellStatement.batches("""
-            INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) \
-            VALUES 
-            """, rows: transferRows, tail: " ON CONFLICT DO NOTHING RETURNING idempotency_key, id", chunk: chunk, on: db) {
+            INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) 
+            """, columns: [.uuid, .uuid, .text, .text, .text, .uuid, .text, .date, .uuid, .text, .date], rows: transferRows, tail: " ON CONFLICT DO NOTHING RETURNING idempotency_key, id", chunk: chunk, on: db) {
             for row in try await db.run(statement) {
                 created[try row.string(0)] = try row.uuid(1)
             }
@@ -89,12 +89,12 @@ extension Ledger {
                 deltas[account, default: (0, 0)].count += 1
             }
         }
-        for statement in CellStatement.batches("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) VALUES ",
-                                              rows: entries, chunk: chunk, on: db) {
+        for statement in CellStatement.batches("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) ",
+                                               columns: [.uuid, .uuid, .uuid, .uuid, .int, .text, .date], rows: entries, chunk: chunk, on: db) {
             try await db.run(statement)
         }
         let balanceRows = deltas.sorted(by: { UUID.byteOrder($0.key, $1.key) }).map { [SQLCell.uuid($0.key), .int($0.value.amount), .int($0.value.count)] }
-        for var statement in CellStatement.batches("WITH v (id, delta, n) AS (VALUES ", rows: balanceRows, chunk: chunk, on: db) {
+        for var statement in CellStatement.batches("WITH v (id, delta, n) AS (", columns: [.uuid, .int, .int], rows: balanceRows, chunk: chunk, on: db) {
             statement.append("""
                 ) UPDATE ledger_accounts SET balance = ledger_accounts.balance + v.delta, version = ledger_accounts.version + v.n \
                 FROM v WHERE ledger_accounts.id = v.id

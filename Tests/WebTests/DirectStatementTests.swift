@@ -53,6 +53,16 @@ struct DirectStatementTests {
                         "ids as text, booleans as integers, dates as seconds")
             }
 
+            // The same values as a batch (on PostgreSQL typed arrays, NULL elements included).
+            let batch = CellStatement.batches("INSERT INTO statement_probe (k, t, u, i, b, d, at, n, n2) ",
+                                              columns: [.text, .text, .uuid, .int, .bool, .double, .date, .text, .text],
+                                              rows: [[.text("batch")] + cells, [.text("nulls"), .null, .null, .null, .bool(false), .null, .date(Self.date), .null, .null]],
+                                              on: db)
+            for statement in batch { try await db.run(statement) }
+            #expect(try await Self.stored(db, key: "batch") == expected)
+            let nulls = try await Self.stored(db, key: "nulls")
+            #expect(Array(nulls.prefix(3)) == [.null, .null, .null] && nulls[4] == .null)
+
             // A database without the direct path (the driver's own) takes the same statement
             // through SQLKit: placeholders are found by position, not by searching the text.
             let plain = try #require((db as? StatementCountingDatabase)?.inner)
@@ -68,16 +78,18 @@ struct DirectStatementTests {
         }
     }
 
-    @Test func batchesSplitRowsAndNumberPlaceholdersPastNine() async throws {
+    @Test func batchesWriteEveryRowOnBothDatabases() async throws {
         try await withApp { t in
             let db = t.db
             try await db.sql.raw("CREATE TABLE batch_probe (a BIGINT NOT NULL, b TEXT NOT NULL, c TEXT)").run()
             let rows = (1...25).map { [SQLCell.int(Int64($0)), .text("row \($0)"), SQLCell($0.isMultiple(of: 5) ? nil : "x")] }
-            let batches = CellStatement.batches("INSERT INTO batch_probe (a, b, c) VALUES ", rows: rows, tail: " RETURNING a", chunk: 10, on: db)
-            #expect(batches.map(\.binds.count) == [30, 30, 15])
+            let batches = CellStatement.batches("INSERT INTO batch_probe (a, b, c) ", columns: [.int, .text, .text], rows: rows, tail: " RETURNING a", chunk: 10, on: db)
             if TestDatabase.isPostgres {
-                #expect(batches[0].text.hasSuffix("($28, $29, $30) RETURNING a"))
+                // One array per column, whatever the rows: NULLs inside the arrays.
+                #expect(batches.count == 1 && batches[0].text == "INSERT INTO batch_probe (a, b, c) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[]) RETURNING a")
+                #expect(batches[0].binds[2] == .column(.text, rows.map { $0[2] }))
             } else {
+                #expect(batches.map(\.binds.count) == [30, 30, 15])
                 #expect(batches[0].text.hasSuffix("(?, ?, ?) RETURNING a"))
             }
             var returned: [Int64] = []

@@ -71,24 +71,25 @@ extension InvoiceRuns {
         }
         for statement in CellStatement.batches("""
             INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
-            due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) VALUES 
-            """, rows: invoiceRows, on: tx) {
+            due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) 
+            """, columns: [.uuid, .uuid, .uuid, .uuid, .uuid, .uuid, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .int, .int, .uuid, .date],
+            rows: invoiceRows, on: tx) {
             try await tx.run(statement)
         }
         for statement in CellStatement.batches("""
-            INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) VALUES 
-            """, rows: lineRows, on: tx) {
+            INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) 
+            """, columns: [.uuid, .uuid, .uuid, .int, .text, .text, .text, .int, .int, .text], rows: lineRows, on: tx) {
             try await tx.run(statement)
         }
         for statement in CellStatement.batches("""
-            INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) VALUES 
-            """, rows: taxRows, on: tx) {
+            INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) 
+            """, columns: [.uuid, .uuid, .uuid, .text, .text, .int, .bool, .int, .int], rows: taxRows, on: tx) {
             try await tx.run(statement)
         }
         // Each charge goes on exactly one invoice: one already taken (by another runner, after
         // this chunk's facts were read) stops the chunk, which the next run redoes.
         var linked = 0
-        for var statement in CellStatement.batches("WITH v (id, invoice_id) AS (VALUES ", rows: chargeLinks, on: tx) {
+        for var statement in CellStatement.batches("WITH v (id, invoice_id) AS (", columns: [.uuid, .uuid], rows: chargeLinks, on: tx) {
             statement.append("""
                 ) UPDATE billing_charges SET invoice_id = v.invoice_id FROM v \
                 WHERE billing_charges.id = v.id AND billing_charges.invoice_id IS NULL AND 
@@ -102,7 +103,7 @@ extension InvoiceRuns {
             let move = moves[id]
             return [.uuid(id), SQLCell((move?.next ?? nil)?.description), .uuid(move?.plan ?? subscriptions[id]!.planID)]
         }
-        for var statement in CellStatement.batches("WITH v (id, next_bill_on, plan_id) AS (VALUES ", rows: rows, on: tx) {
+        for var statement in CellStatement.batches("WITH v (id, next_bill_on, plan_id) AS (", columns: [.uuid, .text, .uuid], rows: rows, on: tx) {
             statement.append("""
                 ) UPDATE subscriptions SET next_bill_on = v.next_bill_on, plan_id = v.plan_id FROM v \
                 WHERE subscriptions.id = v.id AND 

@@ -88,42 +88,41 @@ enum BillingBenchmarkSeed {
                 let now = Date()
                 for start in stride(from: 0, to: rows, by: 400) {
                     let count = min(400, rows - start)
-                    // Bound as cells, as the run binds them (`CellStatement`); constants are literals.
+                    // Written as the run writes them (`CellStatement.batches`).
                     var invoices: [[SQLCell]] = [], lines: [[SQLCell]] = [], taxes: [[SQLCell]] = [], transfers: [[SQLCell]] = [], entries: [[SQLCell]] = []
                     for i in 0..<count {
                         let (invoice, transfer) = (UUID.timeOrdered(), UUID.timeOrdered())
-                        invoices.append([.uuid(invoice), .uuid(org), .uuid(branch.id!), .uuid(customer.id!), .text("FLOOR-\(start + i)"), .text("floor:\(start + i)"), .date(now)])
-                        lines.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(invoice)])
-                        taxes.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(invoice), .bool(false)])
-                        transfers.append([.uuid(transfer), .uuid(org), .text("floor:\(start + i)"), .uuid(invoice), .date(now), .date(now)])
+                        invoices.append([.uuid(invoice), .uuid(org), .uuid(branch.id!), .null, .uuid(customer.id!), .null, .text("invoice"), .text("FLOOR-\(start + i)"),
+                                         .text("floor:\(start + i)"), .text("issued"), .text("2026-11-01"), .text("2026-11-08"), .text("2026-11-01"),
+                                         .text("2026-11-30"), .text("BDT"), .int(100_000), .int(5_000), .int(105_000), .int(0), .null, .date(now)])
+                        lines.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(invoice), .int(1), .text("plan"), .text("Plan B-20, 2026-11-01 – 2026-11-30"),
+                                      .null, .int(100_000), .int(100_000), .text("internet")])
+                        taxes.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(invoice), .text("vat"), .text("VAT 5 %"), .int(500), .bool(false), .int(100_000),
+                                      .int(5_000)])
+                        transfers.append([.uuid(transfer), .uuid(org), .text("floor:\(start + i)"), .text("invoice"), .text("invoice"), .uuid(invoice),
+                                          .text("FLOOR"), .date(now), .null, .text("floor"), .date(now)])
                         for (account, amount) in [(accounts.0, Int64(105_000)), (accounts.1, -100_000), (accounts.2, -5_000)] {
-                            entries.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(transfer), .uuid(account), .int(amount), .date(now)])
+                            entries.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(transfer), .uuid(account), .int(amount), .text("BDT"), .date(now)])
                         }
                     }
-                    func insert(_ head: String, _ rows: [[SQLCell]], constants: String) async throws {
-                        // Each row's cells, then the same constants: "(?, ?, …, 'BDT', …)".
-                        var statement = CellStatement(head + " VALUES ", on: tx)
-                        for (n, cells) in rows.enumerated() {
-                            statement.append(n == 0 ? "(" : ", (")
-                            for (k, cell) in cells.enumerated() {
-                                if k > 0 { statement.append(", ") }
-                                statement.bind(cell)
-                            }
-                            statement.append(constants + ")")
-                        }
-                        try await tx.run(statement)
+                    func insert(_ head: String, _ columns: [CellType], _ rows: [[SQLCell]]) async throws {
+                        for statement in CellStatement.batches(head, columns: columns, rows: rows, on: tx) { try await tx.run(statement) }
                     }
-                    try await insert("INSERT INTO invoices (id, organization_id, branch_id, customer_id, number, billing_key, created_at, reseller_id, subscription_id, kind, status, issue_on, due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id)",
-                                     invoices, constants: ", NULL, NULL, 'invoice', 'issued', '2026-11-01', '2026-11-08', '2026-11-01', '2026-11-30', 'BDT', 100000, 5000, 105000, 0, NULL")
-                    try await insert("INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category)",
-                                     lines, constants: ", 1, 'plan', 'Plan B-20, 2026-11-01 – 2026-11-30', NULL, 100000, 100000, 'internet'")
-                    try await insert("INSERT INTO invoice_taxes (id, organization_id, invoice_id, inclusive, code, name, rate_bp, base, amount)",
-                                     taxes, constants: ", 'vat', 'VAT 5 %', 500, 100000, 5000")
-                    try await insert("INSERT INTO ledger_transfers (id, organization_id, idempotency_key, reference_id, event_at, created_at, kind, reference_type, memo, reverses_id, actor)",
-                                     transfers, constants: ", 'invoice', 'invoice', 'FLOOR', NULL, 'floor'")
-                    for part in entries.chunked(400) {
-                        try await insert("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, event_at, currency)", part, constants: ", 'BDT'")
-                    }
+                    try await insert("""
+                        INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
+                        due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) 
+                        """, [.uuid, .uuid, .uuid, .uuid, .uuid, .uuid, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .int, .int, .uuid, .date],
+                        invoices)
+                    try await insert("INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) ",
+                                     [.uuid, .uuid, .uuid, .int, .text, .text, .text, .int, .int, .text], lines)
+                    try await insert("INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) ",
+                                     [.uuid, .uuid, .uuid, .text, .text, .int, .bool, .int, .int], taxes)
+                    try await insert("""
+                        INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, \
+                        created_at) 
+                        """, [.uuid, .uuid, .text, .text, .text, .uuid, .text, .date, .uuid, .text, .date], transfers)
+                    try await insert("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) ",
+                                     [.uuid, .uuid, .uuid, .uuid, .int, .text, .date], entries)
                 }
                 throw Rollback()
             }

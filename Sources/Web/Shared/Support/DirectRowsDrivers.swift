@@ -62,20 +62,25 @@ enum DirectDrivers {
     /// above would have made of the same Swift value (`DirectStatementTests` compares them).
     static func rows(on database: any Database, _ statement: CellStatement) async throws -> [[SQLCell]] {
         if let sqlite = database as? any SQLiteDatabase {
-            return try await rows(on: sqlite, sql: statement.text, values: statement.binds.map(sqliteData))
+            let values = try statement.binds.map { bound -> SQLiteData in
+                guard case .cell(let cell) = bound else { throw CellStatementError(message: "SQLite takes no arrays.") }
+                return sqliteData(cell)
+            }
+            return try await rows(on: sqlite, sql: statement.text, values: values)
         }
         if let postgres = database as? any PostgresDatabase {
             var bindings = PostgresBindings(capacity: statement.binds.count)
-            for cell in statement.binds {
-                switch cell {
-                case .null: bindings.appendNull()
-                case .int(let value): bindings.append(value)
-                case .double(let value): bindings.append(value)
-                case .text(let value): bindings.append(value)
-                case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
-                case .bool(let value): bindings.append(value)
-                case .uuid(let value): bindings.append(value)
-                case .date(let value): bindings.append(value)
+            for bound in statement.binds {
+                switch bound {
+                case .cell(.null): bindings.appendNull()
+                case .cell(.int(let value)): bindings.append(value)
+                case .cell(.double(let value)): bindings.append(value)
+                case .cell(.text(let value)): bindings.append(value)
+                case .cell(.bytes(let value)): bindings.append(ByteBuffer(bytes: value))
+                case .cell(.bool(let value)): bindings.append(value)
+                case .cell(.uuid(let value)): bindings.append(value)
+                case .cell(.date(let value)): bindings.append(value)
+                case .column(let type, let cells): try bindings.append(CellArray(type: type, cells: cells), context: .default)
                 }
             }
             return try await rows(on: postgres, PostgresQuery(unsafeSQL: statement.text, binds: bindings))
@@ -131,6 +136,67 @@ enum DirectDrivers {
         case .float4, .float8: return .double(try cell.decode(Double.self))
         case .numeric: return .text(try cell.decode(Decimal.self).description)
         default: return .text(try cell.decode(String.self))
+        }
+    }
+}
+
+/// A column of cells as a PostgreSQL array in the binary format (one dimension, lower bound 1,
+/// NULL elements allowed): what `unnest($1::uuid[])` reads. Each element is written as the
+/// driver writes that type on its own.
+struct CellArray: PostgresThrowingDynamicTypeEncodable {
+    let type: CellType
+    let cells: [SQLCell]
+
+    var psqlType: PostgresDataType {
+        switch type {
+        case .uuid: .uuidArray
+        case .text: .textArray
+        case .bool: .boolArray
+        case .bytes: .byteaArray
+        case .int: .int8Array
+        case .double: .float8Array
+        case .date: .timestamptzArray
+        }
+    }
+
+    var psqlFormat: PostgresFormat { .binary }
+
+    var elementType: PostgresDataType {
+        switch type {
+        case .uuid: .uuid
+        case .text: .text
+        case .bool: .bool
+        case .bytes: .bytea
+        case .int: .int8
+        case .double: .float8
+        case .date: .timestamptz
+        }
+    }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) throws {
+        buffer.writeInteger(1, as: Int32.self)
+        buffer.writeInteger(cells.contains(.null) ? 1 : 0, as: Int32.self)
+        buffer.writeInteger(elementType.rawValue)
+        buffer.writeInteger(Int32(cells.count))
+        buffer.writeInteger(1, as: Int32.self)
+        for cell in cells {
+            let lengthAt = buffer.writerIndex
+            buffer.writeInteger(0, as: Int32.self)
+            let start = buffer.writerIndex
+            switch (type, cell) {
+            case (_, .null):
+                buffer.setInteger(-1, at: lengthAt, as: Int32.self)
+                continue
+            case (.uuid, .uuid(let value)): value.encode(into: &buffer, context: context)
+            case (.text, .text(let value)): value.encode(into: &buffer, context: context)
+            case (.bool, .bool(let value)): value.encode(into: &buffer, context: context)
+            case (.bytes, .bytes(let value)): buffer.writeBytes(value)
+            case (.int, .int(let value)): value.encode(into: &buffer, context: context)
+            case (.double, .double(let value)): value.encode(into: &buffer, context: context)
+            case (.date, .date(let value)): value.encode(into: &buffer, context: context)
+            default: throw CellStatementError(message: "A \(type.rawValue) column holds \(cell).")
+            }
+            buffer.setInteger(Int32(buffer.writerIndex - start), at: lengthAt, as: Int32.self)
         }
     }
 }
