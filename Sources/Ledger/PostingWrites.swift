@@ -8,6 +8,14 @@ extension Ledger {
     /// Rows per multi-row statement: under SQLite's and PostgreSQL's bind limits at nine binds a row.
     static let chunk = 400
 
+    /// A transfer's row and its entries' rows, as `CellStatement.batches` inserts them (the
+    /// postings here and the billing benchmark's floor).
+    public static let transferInsert = CellInsert("""
+        INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) 
+        """, [.uuid, .uuid, .text, .text, .text, .uuid, .text, .date, .uuid, .text, .date])
+    public static let entryInsert = CellInsert("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) ",
+                                               [.uuid, .uuid, .uuid, .uuid, .int, .text, .date])
+
     /// The writes of `post`, inside a transaction.
     static func write(_ drafts: [TransferDraft], _ ctx: TenantContext, on db: any Database) async throws -> [PostedTransfer] {
         let org = ctx.organizationID
@@ -58,9 +66,7 @@ extension Ledger {
             [.uuid(UUID.timeOrdered()), .uuid(org), .text(d.idempotencyKey), .text(d.kind), SQLCell(d.referenceType), SQLCell(d.referenceID), SQLCell(d.memo),
              .date(d.eventAt), SQLCell(d.reverses), .text(ctx.actor.label), .date(now)]
         }
-        for statement in CellStatement.batches("""
-            INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, created_at) 
-            """, columns: [.uuid, .uuid, .text, .text, .text, .uuid, .text, .date, .uuid, .text, .date], rows: transferRows, tail: " ON CONFLICT DO NOTHING RETURNING idempotency_key, id", chunk: chunk, on: db) {
+        for statement in transferInsert.batches(transferRows, tail: " ON CONFLICT DO NOTHING RETURNING idempotency_key, id", chunk: chunk, on: db) {
             for row in try await db.run(statement) {
                 created[try row.string(0)] = try row.uuid(1)
             }
@@ -89,8 +95,7 @@ extension Ledger {
                 deltas[account, default: (0, 0)].count += 1
             }
         }
-        for statement in CellStatement.batches("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) ",
-                                               columns: [.uuid, .uuid, .uuid, .uuid, .int, .text, .date], rows: entries, chunk: chunk, on: db) {
+        for statement in entryInsert.batches(entries, chunk: chunk, on: db) {
             try await db.run(statement)
         }
         let balanceRows = deltas.sorted(by: { UUID.byteOrder($0.key, $1.key) }).map { [SQLCell.uuid($0.key), .int($0.value.amount), .int($0.value.count)] }

@@ -19,6 +19,16 @@ extension InvoiceRuns {
         kind == "credit_note" ? ("credit_note:\(year)", "CN-\(year)-") : ("invoice:\(year)", "INV-\(year)-")
     }
 
+    /// The rows a run writes per invoice, as `CellStatement.batches` inserts them.
+    public static let invoiceInsert = CellInsert("""
+        INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
+        due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) 
+        """, [.uuid, .uuid, .uuid, .uuid, .uuid, .uuid, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .int, .int, .uuid, .date])
+    public static let lineInsert = CellInsert("INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) ",
+                                              [.uuid, .uuid, .uuid, .int, .text, .text, .text, .int, .int, .text])
+    public static let taxInsert = CellInsert("INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) ",
+                                             [.uuid, .uuid, .uuid, .text, .text, .int, .bool, .int, .int])
+
     /// Writes one chunk inside its transaction: locks the number series (so what exists is read
     /// after any other runner's chunk committed), drops drafts whose key exists, numbers the rest
     /// without gaps, inserts invoices, lines and taxes, ties the charges to their invoices, moves
@@ -69,23 +79,9 @@ extension InvoiceRuns {
             for charge in d.chargeIDs { chargeLinks.append([.uuid(charge), .uuid(id)]) }
             transfers.append(transfer(for: d, invoiceID: id, number: number, kind: kind, label: labels[s.customerID] ?? "customer", zone: zone))
         }
-        for statement in CellStatement.batches("""
-            INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
-            due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) 
-            """, columns: [.uuid, .uuid, .uuid, .uuid, .uuid, .uuid, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .int, .int, .uuid, .date],
-            rows: invoiceRows, on: tx) {
-            try await tx.run(statement)
-        }
-        for statement in CellStatement.batches("""
-            INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) 
-            """, columns: [.uuid, .uuid, .uuid, .int, .text, .text, .text, .int, .int, .text], rows: lineRows, on: tx) {
-            try await tx.run(statement)
-        }
-        for statement in CellStatement.batches("""
-            INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) 
-            """, columns: [.uuid, .uuid, .uuid, .text, .text, .int, .bool, .int, .int], rows: taxRows, on: tx) {
-            try await tx.run(statement)
-        }
+        for statement in Self.invoiceInsert.batches(invoiceRows, on: tx) { try await tx.run(statement) }
+        for statement in Self.lineInsert.batches(lineRows, on: tx) { try await tx.run(statement) }
+        for statement in Self.taxInsert.batches(taxRows, on: tx) { try await tx.run(statement) }
         // Each charge goes on exactly one invoice: one already taken (by another runner, after
         // this chunk's facts were read) stops the chunk, which the next run redoes.
         var linked = 0

@@ -116,6 +116,22 @@ public struct CellStatement: Sendable {
     }
 }
 
+/// A table's insert as `CellStatement.batches` writes it: the `INSERT INTO t (…)` head and each
+/// column's type, stated once for every writer of those rows (a run and the benchmark's floor).
+public struct CellInsert: Sendable {
+    public let head: String
+    public let columns: [CellType]
+
+    public init(_ head: String, _ columns: [CellType]) {
+        self.head = head
+        self.columns = columns
+    }
+
+    public func batches(_ rows: [[SQLCell]], tail: String = "", chunk: Int = 400, on db: any Database) -> [CellStatement] {
+        CellStatement.batches(head, columns: columns, rows: rows, tail: tail, chunk: chunk, on: db)
+    }
+}
+
 /// A statement of cells that cannot be run as built: a programming error, not bad input.
 public struct CellStatementError: Error, CustomStringConvertible {
     public let message: String

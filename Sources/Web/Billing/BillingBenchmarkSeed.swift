@@ -105,24 +105,10 @@ enum BillingBenchmarkSeed {
                             entries.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(transfer), .uuid(account), .int(amount), .text("BDT"), .date(now)])
                         }
                     }
-                    func insert(_ head: String, _ columns: [CellType], _ rows: [[SQLCell]]) async throws {
-                        for statement in CellStatement.batches(head, columns: columns, rows: rows, on: tx) { try await tx.run(statement) }
+                    for (insert, rows) in [(InvoiceRuns.invoiceInsert, invoices), (InvoiceRuns.lineInsert, lines), (InvoiceRuns.taxInsert, taxes),
+                                           (Ledger.transferInsert, transfers), (Ledger.entryInsert, entries)] {
+                        for statement in insert.batches(rows, on: tx) { try await tx.run(statement) }
                     }
-                    try await insert("""
-                        INSERT INTO invoices (id, organization_id, branch_id, reseller_id, customer_id, subscription_id, kind, number, billing_key, status, issue_on, \
-                        due_on, period_start, period_end, currency, subtotal, tax_total, total, paid_total, run_id, created_at) 
-                        """, [.uuid, .uuid, .uuid, .uuid, .uuid, .uuid, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int, .int, .int, .int, .uuid, .date],
-                        invoices)
-                    try await insert("INSERT INTO invoice_lines (id, organization_id, invoice_id, position, kind, description, detail, amount, net, category) ",
-                                     [.uuid, .uuid, .uuid, .int, .text, .text, .text, .int, .int, .text], lines)
-                    try await insert("INSERT INTO invoice_taxes (id, organization_id, invoice_id, code, name, rate_bp, inclusive, base, amount) ",
-                                     [.uuid, .uuid, .uuid, .text, .text, .int, .bool, .int, .int], taxes)
-                    try await insert("""
-                        INSERT INTO ledger_transfers (id, organization_id, idempotency_key, kind, reference_type, reference_id, memo, event_at, reverses_id, actor, \
-                        created_at) 
-                        """, [.uuid, .uuid, .text, .text, .text, .uuid, .text, .date, .uuid, .text, .date], transfers)
-                    try await insert("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) ",
-                                     [.uuid, .uuid, .uuid, .uuid, .int, .text, .date], entries)
                 }
                 throw Rollback()
             }
