@@ -85,13 +85,13 @@ public enum Ledger {
 
     /// Posts transfers inside the caller's transaction (or a new one), many at a time:
     /// - each draft is checked (at least two accounts, sum zero per currency, a key);
-    /// - missing accounts are created, then every account touched is locked in id order
-    ///   (PostgreSQL `FOR UPDATE`; SQLite's writer lock covers it), so concurrent posts queue
-    ///   instead of deadlocking;
-    /// - a draft whose key was posted before is not written again; its earlier transfer is
-    ///   returned, and a different content under the same key is a conflict;
-    /// - entries are inserted and the accounts' cached balances moved, a few statements per
-    ///   call whatever the number of drafts.
+    /// - transfers are inserted in key order; a draft whose key was posted before is not written
+    ///   again: its earlier transfer is returned, and a different content under the same key is
+    ///   a conflict;
+    /// - every account touched is opened or has its cached balance moved in one upsert, in key
+    ///   order: the row lock it takes (PostgreSQL; SQLite's writer lock covers it) is held to the
+    ///   end of the transaction, so concurrent posts queue instead of deadlocking;
+    /// - entries are inserted; a few statements per call whatever the number of drafts.
     public static func post(_ drafts: [TransferDraft], _ ctx: TenantContext, on db: any Database) async throws -> [PostedTransfer] {
         guard !drafts.isEmpty else { return [] }
         for draft in drafts { try check(draft) }

@@ -16,53 +16,23 @@ extension Ledger {
     public static let entryInsert = CellInsert("INSERT INTO ledger_entries (id, organization_id, transfer_id, account_id, amount, currency, event_at) ",
                                                [.uuid, .uuid, .uuid, .uuid, .int, .text, .date])
 
+    /// The accounts' upsert: an account named for the first time is opened with the balance its
+    /// new entries give it; one that exists has its balance and version moved. The row lock the
+    /// update takes is the posting's lock on that account (rows go in key order).
+    static let accountUpsert = CellInsert(
+        "INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) ",
+        [.uuid, .uuid, .text, .text, .text, .text, .int, .int, .date])
+
     /// The writes of `post`, inside a transaction.
     static func write(_ drafts: [TransferDraft], _ ctx: TenantContext, on db: any Database) async throws -> [PostedTransfer] {
         let org = ctx.organizationID
-        let sql = db as! any SQLDatabase
-        let postgres = sql.dialect.name == "postgresql"
         let lines = drafts.map(\.netLines)
-
-        // 1. Accounts: created when first named (in key order, so concurrent creators queue the
-        //    same way), then read back with their ids.
-        var specs: [String: (spec: AccountSpec, currency: String)] = [:]
-        for line in lines.joined() where specs[line.account.key] == nil { specs[line.account.key] = (line.account, line.amount.currency) }
-        let keys = specs.keys.sorted()
         let now = Date()
-        // Rows of cells (`CellStatement`): an invoice run posts a transfer per invoice through here.
-        let accountRows = keys.map { key -> [SQLCell] in
-            let (spec, currency) = specs[key]!
-            return [.uuid(UUID.timeOrdered()), .uuid(org), .text(key), .text(spec.name), .text(spec.type.rawValue), .text(currency), .int(0), .int(0), .date(now)]
-        }
-        for statement in CellStatement.batches("INSERT INTO ledger_accounts (id, organization_id, key, name, type, currency, balance, version, created_at) ",
-                                               columns: [.uuid, .uuid, .text, .text, .text, .text, .int, .int, .date], rows: accountRows,
-                                               tail: " ON CONFLICT (organization_id, key) DO NOTHING", chunk: chunk, on: db) {
-            try await db.run(statement)
-        }
-        var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
-        for part in keys.chunked(chunk) {
-            let list = SQLQueryString.binds(part)
-            for row in try await db.rows("SELECT key, id, type, currency FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND key IN (\(list))") {
-                accounts[try row.string(0)] = (try row.uuid(1), try row.string(2), try row.string(3))
-            }
-        }
-        if postgres {
-            // Locked in one global id order (chunk by chunk), so concurrent posts queue instead of deadlocking.
-            let ids = accounts.values.map(\.id).sorted(by: UUID.byteOrder)
-            for part in ids.chunked(chunk) {
-                let list = SQLQueryString.binds(part)
-                try await sql.raw("SELECT id FROM ledger_accounts WHERE \(TenantSQL.organization(org)) AND id IN (\(list)) ORDER BY id FOR UPDATE").run()
-            }
-        }
-        for key in keys {
-            guard let account = accounts[key], let (spec, currency) = specs[key] else { throw DomainError.conflict("The account \(key) could not be opened.") }
-            guard account.currency == currency else { throw DomainError.conflict("The account \(key) keeps \(account.currency), not \(currency).") }
-            guard account.type == spec.type.rawValue else { throw DomainError.conflict("The account \(key) is a \(account.type) account, not \(spec.type.rawValue).") }
-        }
 
-        // 2. Transfers: a key posted before is not written again.
+        // 1. Transfers, in key order: a key posted before is not written again (one another
+        //    posting holds uncommitted is waited for; both wait in the same order).
         var created: [String: UUID] = [:]
-        let transferRows = drafts.map { d -> [SQLCell] in
+        let transferRows = drafts.sorted { $0.idempotencyKey < $1.idempotencyKey }.map { d -> [SQLCell] in
             [.uuid(UUID.timeOrdered()), .uuid(org), .text(d.idempotencyKey), .text(d.kind), SQLCell(d.referenceType), SQLCell(d.referenceID), SQLCell(d.memo),
              .date(d.eventAt), SQLCell(d.reverses), .text(ctx.actor.label), .date(now)]
         }
@@ -71,6 +41,42 @@ extension Ledger {
                 created[try row.string(0)] = try row.uuid(1)
             }
         }
+
+        // 2. Accounts, in key order (so concurrent posts lock them in the same order and queue
+        //    instead of deadlocking): opened when first named, each balance moved by the new
+        //    transfers' lines in the same statement, read back with their ids.
+        var specs: [String: (spec: AccountSpec, currency: String, delta: Int64, count: Int64)] = [:]
+        for (index, draft) in drafts.enumerated() {
+            let moves = created[draft.idempotencyKey] != nil
+            for line in lines[index] {
+                var spec = specs[line.account.key] ?? (line.account, line.amount.currency, 0, 0)
+                if moves { (spec.delta, spec.count) = (spec.delta + line.amount.minorUnits, spec.count + 1) }
+                specs[line.account.key] = spec
+            }
+        }
+        let accountRows = specs.keys.sorted().map { key -> [SQLCell] in
+            let s = specs[key]!
+            return [.uuid(UUID.timeOrdered()), .uuid(org), .text(key), .text(s.spec.name), .text(s.spec.type.rawValue), .text(s.currency), .int(s.delta),
+                    .int(s.count), .date(now)]
+        }
+        var accounts: [String: (id: UUID, type: String, currency: String)] = [:]
+        for statement in accountUpsert.batches(accountRows, tail: """
+             ON CONFLICT (organization_id, key) DO UPDATE SET balance = ledger_accounts.balance + excluded.balance, \
+            version = ledger_accounts.version + excluded.version RETURNING key, id, type, currency
+            """, chunk: chunk, on: db) {
+            for row in try await db.run(statement) {
+                accounts[try row.string(0)] = (try row.uuid(1), try row.string(2), try row.string(3))
+            }
+        }
+        // A mismatch throws, and the caller's transaction takes the moved balance back with it.
+        for (key, s) in specs {
+            guard let account = accounts[key] else { throw DomainError.conflict("The account \(key) could not be opened.") }
+            guard account.currency == s.currency else { throw DomainError.conflict("The account \(key) keeps \(account.currency), not \(s.currency).") }
+            guard account.type == s.spec.type.rawValue else {
+                throw DomainError.conflict("The account \(key) is a \(account.type) account, not \(s.spec.type.rawValue).")
+            }
+        }
+
         var results: [PostedTransfer] = []
         var earlier: [Int] = []
         for (index, draft) in drafts.enumerated() {
@@ -83,27 +89,15 @@ extension Ledger {
         }
         if !earlier.isEmpty { try await resolveEarlier(earlier, drafts: drafts, lines: lines, accounts: accounts, into: &results, ctx, on: db) }
 
-        // 3. Entries, and the balances they move.
+        // 3. Entries (the balances they move were moved above).
         var entries: [[SQLCell]] = []
-        var deltas: [UUID: (amount: Int64, count: Int64)] = [:]
         for (index, draft) in drafts.enumerated() where results[index].created {
             for line in lines[index] {
-                let account = accounts[line.account.key]!.id
-                entries.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(results[index].id), .uuid(account), .int(line.amount.minorUnits),
-                                .text(line.amount.currency), .date(draft.eventAt)])
-                deltas[account, default: (0, 0)].amount += line.amount.minorUnits
-                deltas[account, default: (0, 0)].count += 1
+                entries.append([.uuid(UUID.timeOrdered()), .uuid(org), .uuid(results[index].id), .uuid(accounts[line.account.key]!.id),
+                                .int(line.amount.minorUnits), .text(line.amount.currency), .date(draft.eventAt)])
             }
         }
         for statement in entryInsert.batches(entries, chunk: chunk, on: db) {
-            try await db.run(statement)
-        }
-        let balanceRows = deltas.sorted(by: { UUID.byteOrder($0.key, $1.key) }).map { [SQLCell.uuid($0.key), .int($0.value.amount), .int($0.value.count)] }
-        for var statement in CellStatement.batches("WITH v (id, delta, n) AS (", columns: [.uuid, .int, .int], rows: balanceRows, chunk: chunk, on: db) {
-            statement.append("""
-                ) UPDATE ledger_accounts SET balance = ledger_accounts.balance + v.delta, version = ledger_accounts.version + v.n \
-                FROM v WHERE ledger_accounts.id = v.id
-                """)
             try await db.run(statement)
         }
         return results

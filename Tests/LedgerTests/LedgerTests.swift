@@ -129,6 +129,28 @@ struct LedgerTests {
         }
     }
 
+    @Test func anEntryFiledUnderAnotherOrganizationIsRefusedOrNamed() async throws {
+        try await withApp { t in
+            let tenant = try await t.makeTenant("Alpha Net")
+            let other = try await t.makeTenant("Beta Net")
+            let ctx = try await t.context(of: tenant.admin)
+            _ = try await Ledger.post(invoice("inv-1", customer: UUID(), net: bdt(1000), vat: bdt(50)), ctx, on: t.db)
+            let vat = try #require(try await LedgerAccount.scoped(to: ctx, on: t.db).filter(\.$key == "tax_payable:vat").first())
+            let sql = t.db as! any SQLDatabase
+            let move: SQLQueryString = "UPDATE ledger_entries SET organization_id = \(bind: other.id) WHERE account_id = \(bind: vat.id!)"
+            if TestDatabase.isPostgres {
+                // The entry's keys name its transfer and account with their organization.
+                await #expect(throws: (any Error).self) { try await sql.raw(move).run() }
+                #expect(try await Ledger.check(organizationID: nil, on: t.db).isEmpty)
+            } else {
+                // SQLite keeps the first keys (no composite ones); the check names the entry.
+                try await sql.raw(move).run()
+                let problems = try await Ledger.check(organizationID: other.id, on: t.db)
+                #expect(problems.map(\.check).sorted() == ["misplaced entry", "unbalanced transfer"])
+            }
+        }
+    }
+
     @Test func theTrialBalanceBalancesGroupsCustomersAndStopsAtTheDay() async throws {
         try await withApp { t in
             let tenant = try await t.makeTenant("Alpha Net")

@@ -19,8 +19,9 @@ struct MigrationListTests {
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
         "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers", "CRM.AddSearchWordLists",
-        "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps",
+        "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps", "Ledger.LedgerTenantKeys",
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
+        "Billing.InvoiceTenantKeys",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {
