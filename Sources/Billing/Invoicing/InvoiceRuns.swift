@@ -126,29 +126,30 @@ public enum InvoiceRuns {
         // lock in any case.
         let parts = due.chunked(chunkSize)
         let reader = db.besideWrites()
-        let read: @Sendable ([UUID]) async throws -> (chunk: [RunSubscription], facts: LoadedFacts) = { part in
+        // The next chunk is also priced (by the pure generator) while this one is written.
+        let read: @Sendable ([UUID]) async throws -> PricedChunk = { part in
             // By id alone (with the due conditions in the query, SQLite scans the due index again).
             let chunk = try await RunSubscription.load(part, organizationID: organizationID, on: reader)
                 .filter { $0.isDue(through: through) }
-            return (chunk, chunk.isEmpty ? LoadedFacts() : try await loadFacts(chunk, ctx, currency: currency, on: reader))
+            let facts = chunk.isEmpty ? LoadedFacts() : try await loadFacts(chunk, ctx, currency: currency, on: reader)
+            var priced = PricedChunk(chunk: chunk, labels: facts.labels)
+            for s in chunk {
+                guard let f = facts.facts[s.id] else { continue }
+                let (made, next) = try InvoiceGenerator.generate(f, invoiced: facts.invoiced[s.id] ?? [], through: through, taxes: taxes,
+                                                                 currency: currency, dueDays: dueDays)
+                priced.drafts += made
+                // The plan in force by now: a change at period end becomes the current plan here.
+                priced.moves[s.id] = (next, f.plans.last { $0.fromOn <= through }?.planID)
+            }
+            return priced
         }
-        var ahead: Task<(chunk: [RunSubscription], facts: LoadedFacts), any Error>? = parts.first.map { part in Task { try await read(part) } }
+        var ahead: Task<PricedChunk, any Error>? = parts.first.map { part in Task { try await read(part) } }
         do {
             for index in parts.indices {
                 guard let current = ahead else { break }
-                let (chunk, facts) = try await current.value
+                let (chunk, drafts, moves, labels) = try await current.value.parts
                 ahead = index + 1 < parts.count ? Task { [part = parts[index + 1]] in try await read(part) } : nil
                 if chunk.isEmpty { continue }
-                var drafts: [InvoiceDraft] = []
-                var moves: [UUID: (next: LocalDate?, plan: UUID?)] = [:]
-                for s in chunk {
-                    guard let f = facts.facts[s.id] else { continue }
-                    let (made, next) = try InvoiceGenerator.generate(f, invoiced: facts.invoiced[s.id] ?? [], through: through, taxes: taxes,
-                                                                     currency: currency, dueDays: dueDays)
-                    drafts += made
-                    // The plan in force by now: a change at period end becomes the current plan here.
-                    moves[s.id] = (next, f.plans.last { $0.fromOn <= through }?.planID)
-                }
                 summary.subscriptions += chunk.count
                 let subscriptions = Dictionary(chunk.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 if dryRun {
@@ -161,7 +162,7 @@ public enum InvoiceRuns {
                     }
                     continue
                 }
-                let (made, moved, labels) = (drafts, moves, facts.labels)
+                let (made, moved) = (drafts, moves)
                 let looked = chunk.count
                 let written = try await db.writeTransaction { tx in
                     let written = try await write(made, subscriptions: subscriptions, moves: moved, labels: labels, runID: runID, ctx, zone: zone, on: tx)
@@ -216,6 +217,18 @@ public enum InvoiceRuns {
                 FROM subscriptions WHERE \(TenantSQL.organization(organizationID)) AND id IN (\(SQLQueryString.binds(ids))) ORDER BY id
                 """).map(RunSubscription.init)
         }
+    }
+
+    /// A chunk read and priced: its subscriptions, their invoices and next billing days.
+    struct PricedChunk: Sendable {
+        var chunk: [RunSubscription]
+        var drafts: [InvoiceDraft] = []
+        var moves: [UUID: (next: LocalDate?, plan: UUID?)] = [:]
+        var labels: [UUID: String]
+
+        init(chunk: [RunSubscription], labels: [UUID: String]) { (self.chunk, self.labels) = (chunk, labels) }
+
+        var parts: ([RunSubscription], [InvoiceDraft], [UUID: (next: LocalDate?, plan: UUID?)], [UUID: String]) { (chunk, drafts, moves, labels) }
     }
 
     struct LoadedFacts: Sendable {
