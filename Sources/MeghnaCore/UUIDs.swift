@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Ids in bulk work (an invoice run writes eight per invoice and sorts thousands per chunk):
 /// Foundation formats `uuidString` through the C library's `sprintf`, which made formatting and
@@ -6,13 +10,14 @@ import Foundation
 extension UUID {
     /// A random (version 4) id from the system's generator.
     public static func random() -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        let (high, low) = (generator.next() as UInt64, generator.next() as UInt64)
-        var bytes = withUnsafeBytes(of: (high, low)) { Array($0) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        let (a, b) = IDRandom.pair()
+        // Big-endian halves: the version sits in byte 6's high nibble, the variant in byte 8's top bits.
+        return UUID(halves: (a & ~0xF000) | 0x4000, (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000)
+    }
+
+    /// The id whose bytes are `high` then `low`, each big-endian.
+    init(halves high: UInt64, _ low: UInt64) {
+        self = withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
     }
 
     /// A time-ordered (version 7, RFC 9562) id: the Unix time in milliseconds in the first 48
@@ -22,14 +27,9 @@ extension UUID {
     /// commit then writes a few pages of each index, not thousands. The time it shows is when
     /// the row was written, which the row says anyway.
     public static func timeOrdered(at date: Date = Date()) -> UUID {
-        var generator = SystemRandomNumberGenerator()
         let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        let (a, b): (UInt64, UInt64) = (generator.next(), generator.next())
-        let high = milliseconds << 16 | 0x7000 | (a & 0x0FFF)
-        let low = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        let bytes = withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) }
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        let (a, b) = IDRandom.pair()
+        return UUID(halves: milliseconds << 16 | 0x7000 | (a & 0x0FFF), (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000)
     }
 
     /// Whether `a` comes before `b` byte by byte: the order of their `uuidString`s and of
@@ -64,5 +64,52 @@ extension UUID {
 
     private var halves: (high: UInt64, low: UInt64) {
         withUnsafeBytes(of: uuid) { ($0.loadUnaligned(as: UInt64.self).bigEndian, $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian) }
+    }
+}
+
+/// The random bits of ids, from the kernel's generator 4 KiB at a time. An invoice run makes
+/// eight ids per invoice, and `SystemRandomNumberGenerator` makes a system call per 64 bits:
+/// two per id, 4 % of a run's CPU. The bytes are the same generator's, each used once; Node's
+/// `crypto.randomUUID` buffers the same way.
+enum IDRandom {
+    private struct Pool {
+        var words = [UInt64](repeating: 0, count: 512)
+        var next = 512
+    }
+
+    private static let pool = Mutex(Pool())
+
+    /// 128 fresh random bits.
+    static func pair() -> (UInt64, UInt64) {
+        pool.withLock { pool in
+            if pool.next + 2 > pool.words.count {
+                refill(&pool.words)
+                pool.next = 0
+            }
+            defer { pool.next += 2 }
+            return (pool.words[pool.next], pool.words[pool.next + 1])
+        }
+    }
+
+    #if canImport(Glibc)
+    /// The kernel's generator as a file: the same bits `getrandom` gives (which Swift's Glibc
+    /// module does not declare), read a pool at a time.
+    private static let urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+    #endif
+
+    private static func refill(_ words: inout [UInt64]) {
+        #if canImport(Glibc)
+        let filled = urandom >= 0 && words.withUnsafeMutableBytes { raw -> Bool in
+            var done = 0
+            while done < raw.count {
+                let n = read(urandom, raw.baseAddress! + done, raw.count - done)
+                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { return false }
+            }
+            return true
+        }
+        if filled { return }
+        #endif
+        var generator = SystemRandomNumberGenerator()
+        for i in words.indices { words[i] = generator.next() }
     }
 }

@@ -42,4 +42,14 @@ struct UUIDTests {
         let hex = String(1_780_000_000_000, radix: 16, uppercase: true)
         #expect(String(ids[0].uuidString.filter { $0 != "-" }.prefix(12)) == String(repeating: "0", count: 12 - hex.count) + hex)
     }
+
+    @Test func idsMadeAtOnceFromManyTasksAreDistinct() async {
+        // The random bits come from one shared pool: tasks drawing at once never share a draw.
+        let ids = await withTaskGroup(of: [UUID].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<5_000).map { _ in UUID.timeOrdered() } + (0..<1_000).map { _ in UUID.random() } } }
+            return await group.reduce(into: [UUID]()) { $0 += $1 }
+        }
+        #expect(ids.count == 48_000)
+        #expect(Set(ids).count == ids.count)
+    }
 }
