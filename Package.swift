@@ -110,6 +110,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Receivables",
+            dependencies: [
+                "MeghnaCore",
+                "Documents",
+                "Platform",
+                "CRM",
+                "Ledger",
+                "Billing",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CSQLiteSupport"),
         .target(
             name: "Web",
@@ -122,6 +136,7 @@ let package = Package(
                 "CRM",
                 "Ledger",
                 "Billing",
+                "Receivables",
                 "Notifications",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
@@ -152,6 +167,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport", .product(name: "SQLKit", package: "sql-kit")], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReceivablesTests", dependencies: ["Receivables", "Billing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

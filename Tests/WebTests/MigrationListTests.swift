@@ -22,6 +22,7 @@ struct MigrationListTests {
         "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps", "Ledger.LedgerTenantKeys",
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
         "Billing.InvoiceTenantKeys",
+        "Collections.CreatePayments",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

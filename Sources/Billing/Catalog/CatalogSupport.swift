@@ -7,7 +7,7 @@ import Platform
 extension Validator {
     /// A money amount typed as a decimal ("1500", "1500.50", "1,500.50") in `currency`: never a
     /// float, never more decimals than the currency has, not negative unless allowed.
-    mutating func money(_ field: String, _ value: String?, currency: String, required: Bool = true, allowNegative: Bool = false) -> Int64? {
+    public mutating func money(_ field: String, _ value: String?, currency: String, required: Bool = true, allowNegative: Bool = false) -> Int64? {
         guard let text = text(field, value, required: required, max: 24) else { return nil }
         let scale = Money.scale(of: currency)
         guard let money = Money(decimal: text, currency: currency) else {
@@ -77,7 +77,7 @@ extension Validator {
     }
 
     /// One of an enum's raw values.
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ field: String, _ value: String?, as: T.Type, required: Bool = false) -> T?
+    public mutating func choice<T: RawRepresentable & CaseIterable>(_ field: String, _ value: String?, as: T.Type, required: Bool = false) -> T?
     where T.RawValue == String {
         guard let text = text(field, value, required: required, max: 40) else { return nil }
         guard let chosen = T(rawValue: text) else {
@@ -88,7 +88,7 @@ extension Validator {
     }
 
     /// A calendar date YYYY-MM-DD.
-    mutating func localDate(_ field: String, _ value: String?, required: Bool = false) -> LocalDate? {
+    public mutating func localDate(_ field: String, _ value: String?, required: Bool = false) -> LocalDate? {
         guard let text = text(field, value, required: required, max: 10) else { return nil }
         guard let day = LocalDate(text) else {
             add(field, "must be a date written YYYY-MM-DD")

@@ -114,7 +114,7 @@ struct DashboardCard: Sendable {
 
 enum AreaModules {
     /// Every area, in dependency order: migrations run and demo data is seeded in this order.
-    static let all: [any AreaModule] = [PlatformArea(), NotificationsArea(), CRMArea(), LedgerArea(), BillingArea()]
+    static let all: [any AreaModule] = [PlatformArea(), NotificationsArea(), CRMArea(), LedgerArea(), BillingArea(), CollectionsArea()]
 }
 
 extension Request {

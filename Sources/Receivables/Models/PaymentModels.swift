@@ -1,0 +1,90 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+import Platform
+
+/// How money reached the ISP. Each lands in its own ledger account: cash in the cash box, bank
+/// transfers and cheques in the bank, bKash/Nagad/Rocket in mobile money.
+public enum PaymentMethod: String, Codable, Sendable, CaseIterable {
+    case cash, bank, cheque
+    case mobileMoney = "mobile_money"
+
+    public var label: String {
+        switch self {
+        case .cash: "Cash"
+        case .bank: "Bank transfer"
+        case .cheque: "Cheque"
+        case .mobileMoney: "Mobile money (bKash, Nagad, Rocket)"
+        }
+    }
+
+    /// Cash needs no reference; the others are traced by one (transaction id, cheque number).
+    public var needsReference: Bool { self != .cash }
+}
+
+public enum PaymentStatus: String, Codable, Sendable, CaseIterable {
+    case posted, reversed
+}
+
+/// Money a customer paid: never edited or deleted; a mistake is reversed with a reason. Its
+/// receipt number is gapless per organization and year (`RCT-2026-000001`). What it did not pay
+/// off on invoices (`amount − allocated`) went to the customer's credit.
+public final class Payment: TenantOwned, @unchecked Sendable {
+    public static let schema = "payments"
+    public static var organizationKey: KeyPath<Payment, FieldProperty<Payment, UUID>> { \Payment.$organizationID }
+    public static let displayName = "Payment"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "branch_id") public var branchID: UUID
+    @OptionalField(key: "reseller_id") public var resellerID: UUID?
+    @Field(key: "customer_id") public var customerID: UUID
+    @Field(key: "number") public var number: String
+    @Field(key: "method") public var method: PaymentMethod
+    @OptionalField(key: "reference") public var reference: String?
+    @Field(key: "received_on") public var receivedOn: String
+    @OptionalField(key: "collector_id") public var collectorID: UUID?
+    @Field(key: "collector_name") public var collectorName: String
+    @Field(key: "amount") public var amount: Int64
+    @Field(key: "allocated") public var allocated: Int64
+    @Field(key: "currency") public var currency: String
+    @Field(key: "status") public var status: PaymentStatus
+    @OptionalField(key: "note") public var note: String?
+    @Field(key: "actor") public var actor: String
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "reversal_reason") public var reversalReason: String?
+    @OptionalField(key: "reversed_by") public var reversedBy: String?
+    @OptionalField(key: "reversed_at") public var reversedAt: Date?
+
+    public init() {}
+
+    public static func narrow(_ query: QueryBuilder<Payment>, to ctx: TenantContext) {
+        if let branches = ctx.branchIDs { query.filter(\.$branchID ~~ branches) }
+        if let resellers = ctx.resellerIDs { query.filter(\.$resellerID ~~ resellers.map(Optional.some)) }
+    }
+
+    public var amountMoney: Money { Money(minorUnits: amount, currency: currency) }
+    /// What went to the customer's credit.
+    public var credited: Int64 { amount - allocated }
+}
+
+/// Money put on an invoice: from a payment, or from the customer's credit. An allocation is
+/// never changed; reversing its payment marks it reversed and takes it off the invoice.
+public final class PaymentAllocation: TenantOwned, @unchecked Sendable {
+    public static let schema = "payment_allocations"
+    public static var organizationKey: KeyPath<PaymentAllocation, FieldProperty<PaymentAllocation, UUID>> { \PaymentAllocation.$organizationID }
+    public static let displayName = "Allocation"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "customer_id") public var customerID: UUID
+    @Field(key: "invoice_id") public var invoiceID: UUID
+    @OptionalField(key: "payment_id") public var paymentID: UUID?
+    /// "payment" or "credit".
+    @Field(key: "source") public var source: String
+    @Field(key: "amount") public var amount: Int64
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "reversed_at") public var reversedAt: Date?
+
+    public init() {}
+}
