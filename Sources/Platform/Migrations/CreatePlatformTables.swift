@@ -6,7 +6,7 @@ public enum PlatformMigrations {
     public static let all: [any Migration] = [CreateOrganizations(), CreateUsers(), CreateAccessTables(), CreateAuditAndSettings(),
                                               CreateNumberSequences(), AddResellerStaff(), CreateActivities(),
                                               AddPlatformAdministrators(), AddLoginAttemptKind(), CreateRateLimitHits(),
-                                              AddOrganizationContextVersion()]
+                                              AddOrganizationContextVersion(), CreateIdempotencyKeys()]
 }
 
 struct CreateOrganizations: AsyncMigration {

@@ -130,6 +130,17 @@ public struct DirectRow: @unchecked Sendable {
 
     public func optionalInt64(_ i: Int) throws -> Int64? { try isNull(i) ? nil : int64(i) }
 
+    public func data(_ i: Int) throws -> Data {
+        guard let cell = try cell(i) else { return try decoded(i, Data.self) }
+        switch cell {
+        case .bytes(let bytes): return Data(bytes)
+        case .text(let text): return Data(text.utf8)
+        default: throw Mismatch(column: i, expected: "bytes", found: "\(cell)")
+        }
+    }
+
+    public func optionalData(_ i: Int) throws -> Data? { try isNull(i) ? nil : data(i) }
+
     public func bool(_ i: Int) throws -> Bool {
         guard let cell = try cell(i) else { return try decoded(i, Bool.self) }
         switch cell {

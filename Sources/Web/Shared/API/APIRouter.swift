@@ -25,7 +25,7 @@ struct APIOperation: Sendable {
     /// Checks no schema can state (cross-field, state, uniqueness); ids named in the body and
     /// cursors are added by `allRules`.
     var rules: [APIRule] = []
-    /// Whether the route takes an `Idempotency-Key` (money-moving POSTs, later).
+    /// Whether the route takes an `Idempotency-Key` (money-moving POSTs; `IdempotentRequests`).
     var idempotent: Bool = false
 }
 
@@ -206,6 +206,9 @@ final class APIRouter: @unchecked Sendable {
             }
             if let permission { try req.ctx.require(permission) }
             try operation.validate(req)
+            if operation.idempotent, let key = req.headers.first(name: "Idempotency-Key") {
+                return try await IdempotentRequests.run(req, key: key, handler)
+            }
             return try await handler(req)
         }
     }
