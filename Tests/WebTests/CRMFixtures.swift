@@ -4,6 +4,7 @@ import Fluent
 import Foundation
 import MeghnaCore
 import Platform
+import Receivables
 import Testing
 import TestSupport
 
@@ -25,6 +26,7 @@ struct CRMFixtures {
     let subscriptionAddon: SubscriptionAddon
     let subscriptionDiscount: SubscriptionDiscount
     let billingRun: BillingRun
+    let payment: Payment
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -55,9 +57,12 @@ struct CRMFixtures {
         let item = try #require(try await SubscriptionAddon.query(on: t.db).filter(\.$subscriptionID == subscription.id!).first())
         let grant = try await Subscriptions.giveDiscount(ctx, subscription.id!.uuidString, discountID: discount.id!.uuidString, couponCode: nil,
                                                          services: t.services, on: t.db)
+        // All to credit (no allocations), so the fixture invoice stays unpaid for the void walk.
+        let payment = try await Payments.record(ctx, .init(customerID: customer.id!.uuidString, amount: "250", method: "cash", allocations: []),
+                                                services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
-                           subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun)
+                           subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -82,6 +87,7 @@ struct CRMFixtures {
             "/subscriptions/{id}/addons/{item_id}/remove": subscription.id!.uuidString + "|" + subscriptionAddon.id!.uuidString,
             "/subscriptions/{id}/discounts/{grant_id}/end": subscription.id!.uuidString + "|" + subscriptionDiscount.id!.uuidString,
             "/billing-runs/{id}": billingRun.id!.uuidString,
+            "/payments/{id}": payment.id!.uuidString, "/payments/{id}/reverse": payment.id!.uuidString,
         ]
     }
 
@@ -118,6 +124,7 @@ struct CRMFixtures {
         #expect(try await SubscriptionDiscount.find(subscriptionDiscount.id, on: t.db)?.endedOn == nil)
         #expect(try await Invoice.find(invoice.id, on: t.db)?.status == .issued)
         #expect(try await Invoice.query(on: t.db).filter(\.$voidsInvoiceID == invoice.id!).count() == 0)
+        #expect(try await Payment.find(payment.id, on: t.db)?.status == .posted)
         #expect(try await Activity.query(on: t.db).filter(\.$body == "Taken over").count() == 0)
     }
 }

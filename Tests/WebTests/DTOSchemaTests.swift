@@ -84,6 +84,7 @@ struct DTOSchemaTests {
             (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),
             (InvoiceAPI.VoidRequest.self, [InvoiceAPI.VoidRequest.schema]),
             (InvoiceAPI.RunRequest.self, [InvoiceAPI.RunRequest.schema]),
+            (PaymentRequest.self, [PaymentRequest.schema]), (PaymentReverseRequest.self, [PaymentReverseRequest.schema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {
@@ -196,11 +197,17 @@ struct RecordingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         record(key)
+        recordElement(T.self, key)
         return try T(from: RecordingDecoder(recorder: recorder, prefix: prefix + key.stringValue + "."))
     }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         record(key)
+        recordElement(T.self, key)
         return try? T(from: RecordingDecoder(recorder: recorder, prefix: prefix + key.stringValue + "."))
+    }
+    /// A list's element's keys, once (a list of objects documents `list.field`).
+    func recordElement<T>(_ type: T.Type, _ key: Key) {
+        (T.self as? any RecordableList.Type)?.recordElement(recorder, prefix: prefix + key.stringValue + ".")
     }
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         record(key)
@@ -212,4 +219,14 @@ struct RecordingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
     func superDecoder() throws -> any Decoder { RecordingDecoder(recorder: recorder, prefix: prefix) }
     func superDecoder(forKey key: Key) throws -> any Decoder { RecordingDecoder(recorder: recorder, prefix: prefix + key.stringValue + ".") }
+}
+
+protocol RecordableList {
+    static func recordElement(_ recorder: KeyRecorder, prefix: String)
+}
+
+extension Array: RecordableList where Element: Decodable {
+    static func recordElement(_ recorder: KeyRecorder, prefix: String) {
+        _ = try? Element(from: RecordingDecoder(recorder: recorder, prefix: prefix))
+    }
 }

@@ -15,7 +15,7 @@ struct MigrationListTests {
         "Jobs.CreateJobs", "Jobs.CreateLeasesAndWorkers",
         "Platform.CreateOrganizations", "Platform.CreateUsers", "Platform.CreateAccessTables", "Platform.CreateAuditAndSettings",
         "Platform.CreateNumberSequences", "Platform.AddResellerStaff", "Platform.CreateActivities",
-        "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits", "Platform.AddOrganizationContextVersion",
+        "Platform.AddPlatformAdministrators", "Platform.AddLoginAttemptKind", "Platform.CreateRateLimitHits", "Platform.AddOrganizationContextVersion", "Platform.CreateIdempotencyKeys",
         "Notifications.CreateOutbox", "Notifications.AddOutboxSealedBody",
         "CRM.CreateAreasAndResellers", "CRM.CreateCustomers", "CRM.CreateLeads", "CRM.CreateImports", "CRM.CreateCustomerSearch",
         "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers", "CRM.AddSearchWordLists",

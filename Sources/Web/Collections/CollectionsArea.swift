@@ -14,6 +14,10 @@ struct CollectionsArea: AreaModule {
 
     var permissions: [Permission] { [.paymentsRead, .paymentsWrite] }
 
+    func registerAPI(_ api: APIRouter) {
+        PaymentAPI.register(api)
+    }
+
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] {
         try await CollectionsChecks.ledgerProblems(organizationID: organizationID, on: db)
     }

@@ -1,0 +1,53 @@
+import FluentKit
+import Foundation
+import MeghnaCore
+import Platform
+import SQLKit
+
+extension Payments {
+    public struct Filter: Sendable {
+        public var customerID, method, status, from, to: String?
+
+        public init(customerID: String? = nil, method: String? = nil, status: String? = nil, from: String? = nil, to: String? = nil) {
+            (self.customerID, self.method, self.status, self.from, self.to) = (customerID, method, status, from, to)
+        }
+    }
+
+    /// Payments the viewer may see (their branches; a reseller's staff their subtree), newest first.
+    public static func list(_ ctx: TenantContext, _ filter: Filter, page: CursorRequest, on db: any Database) async throws -> CursorPage<Payment> {
+        try ctx.require(.paymentsRead)
+        var v = Validator()
+        let method = v.choice("method", filter.method, as: PaymentMethod.self)
+        let status = v.choice("status", filter.status, as: PaymentStatus.self)
+        let from = v.localDate("from", filter.from)
+        let to = v.localDate("to", filter.to)
+        var customer: UUID?
+        if let raw = filter.customerID.nonBlank { customer = UUID(uuidString: raw); if customer == nil { v.add("customer_id", "is not an id") } }
+        try v.check()
+        let query = Payment.scoped(to: ctx, on: db)
+        if let method { query.filter(\.$method == method) }
+        if let status { query.filter(\.$status == status) }
+        if let customer { query.filter(\.$customerID == customer) }
+        if let from { query.filter(\.$receivedOn >= from.description) }
+        if let to { query.filter(\.$receivedOn <= to.description) }
+        return try await query.paginateNewestFirst(page, by: \.$createdAt)
+    }
+
+    public struct Details: Sendable {
+        public var payment: Payment
+        /// The shares on invoices (reversed ones included, marked), with each invoice's number.
+        public var shares: [(allocation: PaymentAllocation, invoiceNumber: String)]
+    }
+
+    public static func details(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Details {
+        try ctx.require(.paymentsRead)
+        let payment = try await Payment.find(id, in: ctx, on: db)
+        let shares = try await PaymentAllocation.inOrganization(ctx.organizationID, on: db).filter(\.$paymentID == payment.id!).sort(\.$createdAt).all()
+        let numbers = shares.isEmpty ? [] : try await db.rows("""
+            SELECT id, number FROM invoices WHERE \(TenantSQL.organization(ctx.organizationID)) AND id IN (\(SQLQueryString.binds(shares.map(\.invoiceID))))
+            """)
+        var byID: [UUID: String] = [:]
+        for row in numbers { byID[try row.uuid(0)] = try row.string(1) }
+        return Details(payment: payment, shares: shares.map { ($0, byID[$0.invoiceID] ?? "") })
+    }
+}
