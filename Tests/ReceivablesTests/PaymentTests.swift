@@ -148,14 +148,14 @@ struct PaymentTests {
             await refused([FieldError("reference", "is required")], .init(customerID: id, amount: "10", method: "mobile_money"))
             await refused([FieldError("received_on", "must not be later than today (\(LocalDate.today(t.services.clock.now(), in: w.ctx.timeZone)))")],
                           .init(customerID: id, amount: "10", method: "cash", receivedOn: "2099-01-01"))
-            await refused([FieldError("allocations.0.amount", "is more than the 1000.00 open on \(w.invoices[0].number)")],
+            await refused([FieldError("allocations[0].amount", "is more than the 1000.00 open on \(w.invoices[0].number)")],
                           .init(customerID: id, amount: "5000", method: "cash", allocations: [.init(invoiceID: w.invoices[0].id!.uuidString, amount: "1000.01")]))
-            await refused([FieldError("allocations.0.invoice_id", "is not an open invoice of this customer")],
+            await refused([FieldError("allocations[0].invoice_id", "is not an open invoice of this customer")],
                           .init(customerID: id, amount: "100", method: "cash", allocations: [.init(invoiceID: other.invoices[0].id!.uuidString, amount: "100")]))
             await refused([FieldError("allocations", "add up to 1500.00, more than the payment")],
                           .init(customerID: id, amount: "1000", method: "cash", allocations: [.init(invoiceID: w.invoices[0].id!.uuidString, amount: "1000"),
                                                                                                 .init(invoiceID: w.invoices[1].id!.uuidString, amount: "500")]))
-            await refused([FieldError("allocations.1.invoice_id", "names invoice \(w.invoices[0].number) twice")],
+            await refused([FieldError("allocations[1].invoice_id", "names invoice \(w.invoices[0].number) twice")],
                           .init(customerID: id, amount: "1000", method: "cash", allocations: [.init(invoiceID: w.invoices[0].id!.uuidString, amount: "100"),
                                                                                                 .init(invoiceID: w.invoices[0].id!.uuidString, amount: "100")]))
             // Another organization's customer is not found.
@@ -206,6 +206,36 @@ struct PaymentTests {
         ]
         for (amount, expected) in cases {
             #expect(Allocation.oldestFirst(amount, over: invoices) == expected, "paying \(amount)")
+        }
+    }
+}
+
+@Suite("Customer credit")
+struct CreditTests {
+    @Test func creditPaysTheNextInvoicesOldestFirstOnce() async throws {
+        try await withApp { t in
+            let w = try await CollectionsWorld.make(t)
+            // 3500.00 pays January to March and leaves 500.00 of credit.
+            _ = try await w.pay("3500")
+            #expect(try await w.credit() == 50_000)
+            #expect(try await Credits.applyAll(organizationID: w.tenant.id, services: t.services, on: t.db) == 0, "nothing is open")
+            // April and May are billed: the credit pays half of April.
+            _ = try await InvoiceRuns.run(organizationID: w.tenant.id, through: try #require(LocalDate("2026-05-01")), dryRun: false, actor: "test",
+                                          services: t.services, on: t.db)
+            #expect(try await Credits.applyAll(organizationID: w.tenant.id, services: t.services, on: t.db) == 1)
+            #expect(try await w.state() == ["paid 100000", "paid 100000", "paid 100000", "partially_paid 50000", "issued 0"])
+            #expect(try await w.credit() == 0)
+            // Again: no credit left, nothing moves.
+            #expect(try await Credits.applyAll(organizationID: w.tenant.id, services: t.services, on: t.db) == 0)
+            let shares = try await PaymentAllocation.scoped(to: w.ctx, on: t.db).filter(\.$source == "credit").all()
+            #expect(shares.map(\.amount) == [50_000] && shares.allSatisfy { $0.paymentID == nil })
+            #expect(try await Ledger.balance(ofKey: Chart.receivable(customerID: w.customer.id!, label: "").key, w.ctx, on: t.db).minorUnits == 150_000)
+            // The payment that made the credit can no longer be reversed while the credit is spent.
+            let payment = try #require(try await Payment.scoped(to: w.ctx, on: t.db).first())
+            await #expect(throws: DomainError.conflict("Payment RCT-2026-000001 put BDT 500.00 on the customer's credit, and only BDT 0.00 of it is left; take back what the credit paid first.")) {
+                try await Payments.reverse(w.ctx, payment.id!.uuidString, reason: "Wrong customer", services: t.services, on: t.db)
+            }
+            #expect(try await w.booksAreClean())
         }
     }
 }

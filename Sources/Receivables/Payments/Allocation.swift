@@ -41,14 +41,14 @@ public enum Allocation {
 
     /// Exactly the shares asked for, after checking each: an open invoice of this customer,
     /// named once, more than zero and not beyond what is open on it, and all of them together
-    /// not beyond the payment. Errors name the share (`allocations.1.amount`).
+    /// not beyond the payment. Errors name the share (`allocations[1].amount`).
     public static func chosen(_ requested: [AllocationShare], amount: Int64, over invoices: [OpenInvoice], currency: String) throws(DomainError) -> [AllocationShare] {
         let open = Dictionary(invoices.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var errors: [FieldError] = []
         var seen = Set<UUID>()
         var total: Int64 = 0
         for (index, share) in requested.enumerated() {
-            let field = "allocations.\(index)"
+            let field = "allocations[\(index)]"
             guard let invoice = open[share.invoiceID] else {
                 errors.append(FieldError("\(field).invoice_id", "is not an open invoice of this customer"))
                 continue

@@ -67,11 +67,11 @@ public enum Payments {
         if let shares = input.allocations {
             requested = []
             for (index, share) in shares.enumerated() {
-                let id = v.text("allocations.\(index).invoice_id", share.invoiceID, max: 36).flatMap { text -> UUID? in
-                    guard let id = UUID(uuidString: text) else { v.add("allocations.\(index).invoice_id", "is not an invoice id"); return nil }
+                let id = v.text("allocations[\(index)].invoice_id", share.invoiceID, max: 36).flatMap { text -> UUID? in
+                    guard let id = UUID(uuidString: text) else { v.add("allocations[\(index)].invoice_id", "is not an invoice id"); return nil }
                     return id
                 }
-                let part = v.money("allocations.\(index).amount", share.amount, currency: ctx.currency)
+                let part = v.money("allocations[\(index)].amount", share.amount, currency: ctx.currency)
                 if let id, let part { requested?.append(AllocationShare(invoiceID: id, amount: part)) }
             }
         }

@@ -1,6 +1,7 @@
 import Receivables
 import Fluent
 import Foundation
+import Jobs
 import Ledger
 import MeghnaCore
 import Vapor
@@ -13,6 +14,19 @@ struct CollectionsArea: AreaModule {
     var migrations: [any Migration] { CollectionsMigrations.all }
 
     var permissions: [Permission] { [.paymentsRead, .paymentsWrite] }
+
+    func registerJobs(into registry: inout JobRegistry, _ env: AreaEnvironment) {
+        let services = env.services
+        registry.register("collections.apply_credit") { job in
+            try await Credits.applyEverywhere(services: services, on: job.db)
+        }
+    }
+
+    /// Customer credit pays open invoices a few minutes after each scheduled invoice run check.
+    func schedules() throws -> [ScheduledJob] {
+        [ScheduledJob(name: "collections.apply_credit", cron: try CronExpression("6,16,26,36,46,56 * * * *"), kind: "collections.apply_credit",
+                      queue: "default")]
+    }
 
     func registerAPI(_ api: APIRouter) {
         PaymentAPI.register(api)

@@ -74,7 +74,7 @@ struct PaymentRequest: Decodable {
 
     func input(currency: String) throws -> Payments.Input {
         let shares = try allocations?.enumerated().map { index, share in
-            Payments.Share(invoiceID: share.invoiceID, amount: try MoneyInput.amount(share.amount, field: "allocations.\(index).amount", in: currency))
+            Payments.Share(invoiceID: share.invoiceID, amount: try MoneyInput.amount(share.amount, field: "allocations[\(index)].amount", in: currency))
         }
         return .init(customerID: customerID, amount: try MoneyInput.amount(amount, field: "amount", in: currency), method: method, reference: reference,
                      receivedOn: receivedOn, note: note, allocations: shares)
@@ -92,8 +92,9 @@ struct PaymentRequest: Decodable {
         APIRule("amount", "must be more than zero"), APIRule("reference", "is required for bank, cheque and mobile money"),
         APIRule("received_on", "must not be later than today in the organization's time zone"),
         APIRule("allocations", "must not add up to more than the payment"),
-        APIRule("allocations.N.amount", "must be more than zero and at most what is open on the invoice"),
-        APIRule("allocations.N.invoice_id", "must be an open invoice of this customer, named once"),
+        APIRule("allocations.amount", "must be more than zero and at most what is open on the invoice"),
+        APIRule("allocations.amount.currency", "must be the organization's currency"),
+        APIRule("allocations.invoice_id", "must be an open invoice of this customer, named once"),
     ]
 }
 

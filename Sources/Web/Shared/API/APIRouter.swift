@@ -52,6 +52,9 @@ extension APIOperation {
             out.append(APIRule(field, "must be the id of a \(what) you can see"))
         }
         if query.contains(where: { $0.0 == "cursor" }) { out.append(APIRule("cursor", "must be the next_cursor an earlier page of this list returned")) }
+        if idempotent {
+            out.append(APIRule("Idempotency-Key", "must be 1 to 255 visible ASCII characters, and not used before for a different request"))
+        }
         return out
     }
 
