@@ -52,11 +52,10 @@ public enum CollectionsChecks {
         }
         var numbers: [String: [Int64]] = [:]
         for row in try await db.rows("SELECT p.organization_id, p.number FROM payments p WHERE \(scope("p"))") {
-            let number = try row.string(1)
-            guard let dash = number.lastIndex(of: "-"), let value = Int64(number[number.index(after: dash)...]) else { continue }
-            numbers["\(try row.uuid(0).uuidString)|\(number[..<dash])", default: []].append(value)
+            guard let (series, value) = NumberSequences.parse(try row.string(1)) else { continue }
+            numbers["\(try row.uuid(0).uuidString)|\(series)", default: []].append(value)
         }
-        for (key, values) in numbers.sorted(by: { $0.key < $1.key }) where values.sorted() != Array(1...Int64(values.count)) {
+        for (key, values) in numbers.sorted(by: { $0.key < $1.key }) where !NumberSequences.isGapless(values) {
             let parts = key.split(separator: "|")
             problems.append(LedgerProblem(check: "receipt numbers with gaps", id: UUID(uuidString: String(parts[0]))!,
                                           detail: "\(parts[1]): \(values.count) receipts, highest \(values.max() ?? 0)"))

@@ -39,10 +39,9 @@ extension InvoiceRuns {
         // Gapless numbers: each series holds 1…n, and its sequence stands at n.
         var series: [String: (organization: UUID, numbers: [Int64])] = [:]
         for row in try await db.rows("SELECT i.organization_id, i.number FROM invoices i WHERE \(scope("i"))") {
-            let number = try row.string(1)
-            guard let dash = number.lastIndex(of: "-"), let value = Int64(number[number.index(after: dash)...]) else { continue }
+            guard let (prefix, value) = NumberSequences.parse(try row.string(1)) else { continue }
             let organization = try row.uuid(0)
-            let key = "\(organization.uuidString)|\(number[..<dash])"
+            let key = "\(organization.uuidString)|\(prefix)"
             series[key, default: (organization, [])].numbers.append(value)
         }
         var sequences: [String: Int64] = [:]
@@ -58,7 +57,7 @@ extension InvoiceRuns {
             let parts = prefix.split(separator: "-")
             let name = (parts.first == "CN" ? "credit_note:" : "invoice:") + (parts.last.map(String.init) ?? "")
             let last = sequences["\(found.organization.uuidString)|\(name)"] ?? 0
-            if sorted != Array(1...Int64(sorted.count)) || last != Int64(sorted.count) {
+            if !NumberSequences.isGapless(sorted) || last != Int64(sorted.count) {
                 problems.append(LedgerProblem(check: "invoice numbers with gaps", id: found.organization,
                                               detail: "\(prefix): \(sorted.count) invoices, highest \(sorted.last ?? 0), sequence at \(last)"))
             }

@@ -41,9 +41,7 @@ extension Invoices {
             // The series lock also orders two voids of one invoice: the second sees the first's.
             try await NumberSequences.lock(series.name, organizationID: org, on: tx)
             // A payment being put on it meanwhile finishes first (it holds the row).
-            if (tx as! any SQLDatabase).dialect.name == "postgresql" {
-                try await (tx as! any SQLDatabase).raw("SELECT id FROM invoices WHERE id = \(bind: invoiceID) AND \(TenantSQL.organization(org)) FOR UPDATE").run()
-            }
+            try await TenantSQL.lockRow("invoices", id: invoiceID, organizationID: org, on: tx)
             guard let invoice = try await Invoice.inOrganization(org, on: tx).filter(\.$id == invoiceID).first() else { throw DomainError.notFound("Invoice") }
             guard invoice.kind == "invoice" else { throw DomainError.conflict("A credit note cannot be voided.") }
             switch invoice.status {

@@ -34,9 +34,7 @@ extension Subscriptions {
         let found = try await Subscription.find(id, in: ctx, on: db)
         let subscriptionID = found.id!
         return try await db.writeTransaction { tx in
-            if tx.sql.dialect.name == "postgresql" {
-                try await tx.sql.raw("SELECT id FROM subscriptions WHERE \(TenantSQL.organization(ctx.organizationID)) AND id = \(bind: subscriptionID) FOR UPDATE").run()
-            }
+            try await TenantSQL.lockRow("subscriptions", id: subscriptionID, organizationID: ctx.organizationID, on: tx)
             return try await body(try await Subscription.find(subscriptionID, in: ctx, on: tx), tx)
         }
     }

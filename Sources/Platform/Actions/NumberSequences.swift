@@ -43,6 +43,18 @@ public enum NumberSequences {
             """).run()
     }
 
+    /// "INV-2026-000042" → ("INV-2026", 42): the series a formatted number belongs to (all but its
+    /// last dash-separated part) and its value; nil for a number not written by `format`.
+    public static func parse(_ number: String) -> (series: String, value: Int64)? {
+        guard let dash = number.lastIndex(of: "-"), let value = Int64(number[number.index(after: dash)...]) else { return nil }
+        return (String(number[..<dash]), value)
+    }
+
+    /// Whether `values` are exactly 1…n: a gapless series.
+    public static func isGapless(_ values: [Int64]) -> Bool {
+        values.sorted().enumerated().allSatisfy { $0.element == Int64($0.offset + 1) }
+    }
+
     /// "C-000123": a prefix and the number zero-padded to `width` digits (wider numbers are not cut).
     public static func format(_ value: Int64, prefix: String, width: Int = 6) -> String {
         let digits = String(value)

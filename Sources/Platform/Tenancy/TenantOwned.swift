@@ -105,6 +105,23 @@ public enum JSONColumn {
 /// The tenant condition of raw SQL, named so that every statement states it the same way (a
 /// test fails if `organization_id` is compared by hand outside the tenancy code).
 public enum TenantSQL {
+    /// Takes one tenant row's lock inside a write transaction, so that whoever changes it next
+    /// queues behind this transaction: `FOR UPDATE` on PostgreSQL (`FOR NO KEY UPDATE` with
+    /// `keysShared`, which leaves rows that only reference it free to be written); SQLite's
+    /// single writer already holds every row.
+    public static func lockRow(_ table: String, id: UUID, organizationID: UUID, keysShared: Bool = false, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name == "postgresql" else { return }
+        let mode: SQLQueryString = keysShared ? "FOR NO KEY UPDATE" : "FOR UPDATE"
+        try await sql.raw("SELECT id FROM \(ident: table) WHERE id = \(bind: id) AND \(organization(organizationID)) \(mode)").run()
+    }
+
+    /// " FOR UPDATE" on PostgreSQL, nothing on SQLite: the tail of a SELECT whose rows a write
+    /// transaction changes next.
+    public static func forUpdate(on db: any Database) -> SQLQueryString {
+        (db as! any SQLDatabase).dialect.name == "postgresql" ? " FOR UPDATE" : ""
+    }
+
     /// `organization_id = <bind>`, or `alias.organization_id = <bind>`.
     public static func organization(_ id: UUID, alias: String? = nil) -> SQLQueryString {
         if let alias { return "\(ident: alias).organization_id = \(bind: id)" }

@@ -14,21 +14,17 @@ extension Database {
     /// ones on one connection while the other connection's writers kept taking the lock, and
     /// some gave up after the busy timeout.
     public func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard !inTransaction, let sql = self as? any SQLDatabase, sql.dialect.name == "sqlite" else {
-            return try await transaction { tx in
-                if let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
-                    try await sql.raw("UPDATE _fluent_migrations SET batch = batch WHERE 0").run()
-                }
-                return try await body(tx)
+        let locked: @Sendable (any Database) async throws -> T = { tx in
+            if let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                // A write that changes nothing still takes the lock (`_fluent_migrations` always exists).
+                try await sql.raw("UPDATE _fluent_migrations SET batch = batch WHERE 0").run()
             }
+            return try await body(tx)
         }
+        guard !inTransaction, let sql = self as? any SQLDatabase, sql.dialect.name == "sqlite" else { return try await transaction(locked) }
         let holds = await SQLiteWriteGate.shared.enter()
         do {
-            let result = try await transaction { tx in
-                // A write that changes nothing still takes the lock (`_fluent_migrations` always exists).
-                try await (tx as! any SQLDatabase).raw("UPDATE _fluent_migrations SET batch = batch WHERE 0").run()
-                return try await body(tx)
-            }
+            let result = try await transaction(locked)
             if holds { await SQLiteWriteGate.shared.leave() }
             return result
         } catch {

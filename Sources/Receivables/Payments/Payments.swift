@@ -132,16 +132,13 @@ public enum Payments {
     /// same open amount. `FOR NO KEY UPDATE` leaves rows that only reference the customer (a
     /// billing run's new invoices) free to be written meanwhile.
     static func lockCustomer(_ id: UUID, _ org: UUID, on db: any Database) async throws {
-        let sql = db as! any SQLDatabase
-        guard sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("SELECT id FROM customers WHERE id = \(bind: id) AND \(TenantSQL.organization(org)) FOR NO KEY UPDATE").run()
+        try await TenantSQL.lockRow("customers", id: id, organizationID: org, keysShared: true, on: db)
     }
 
     /// The customer's issued invoices with money open on them, locked on PostgreSQL (a void or
     /// another allocation waits).
     static func openInvoices(of customerID: UUID, _ org: UUID, lock: Bool, on db: any Database) async throws -> [OpenInvoice] {
-        let sql = db as! any SQLDatabase
-        let forUpdate: SQLQueryString = lock && sql.dialect.name == "postgresql" ? " FOR UPDATE" : ""
+        let forUpdate: SQLQueryString = lock ? TenantSQL.forUpdate(on: db) : ""
         return try await db.rows("""
             SELECT id, number, issue_on, due_on, total - paid_total FROM invoices WHERE \(TenantSQL.organization(org)) \
             AND customer_id = \(bind: customerID) AND kind = 'invoice' AND status IN ('issued', 'partially_paid') AND total > paid_total \
