@@ -107,7 +107,9 @@ public enum CSV {
 
     public static func escape(_ value: String) -> String {
         var v = value
-        if let first = v.first, "=+-@\t\r".contains(first), !(v.count > 1 && first == "+" && v.dropFirst().allSatisfy(\.isNumber)) {
+        // A plain signed number ("+8801711…", "-150.00") is data, not a formula.
+        let plainNumber = v.count > 1 && v.dropFirst().allSatisfy { $0.isNumber || $0 == "." } && v.dropFirst().first?.isNumber == true
+        if let first = v.first, "=+-@\t\r".contains(first), !((first == "+" || first == "-") && plainNumber) {
             v = "'" + v
         }
         if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {

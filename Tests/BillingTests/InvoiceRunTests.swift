@@ -89,21 +89,6 @@ extension InvoiceRunTests {
     }
 }
 
-/// Runs a Debian tool the test relies on (qpdf, pdftotext), failing clearly when it is missing.
-func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    try #require(FileManager.default.isExecutableFile(atPath: path), "\(path) is missing: apt-get install qpdf poppler-utils (scripts/peers.sh does)")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = Pipe()
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 extension InvoiceRunTests {
     @Test func theScheduleRunsEachOrganizationOnceADayAfterItsTime() async throws {
         try await withApp { t in

@@ -283,3 +283,25 @@ public actor TestTemplates {
         return names
     }
 }
+
+/// Runs a Debian tool the test relies on (qpdf, pdftotext), failing clearly when it is missing.
+public func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw MissingTool(message: "\(path) is missing: apt-get install qpdf poppler-utils (scripts/peers.sh does)")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = Pipe()
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+public struct MissingTool: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -30,6 +30,7 @@ struct CollectionsArea: AreaModule {
 
     func registerAPI(_ api: APIRouter) {
         PaymentAPI.register(api)
+        StatementAPI.register(api)
     }
 
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] {

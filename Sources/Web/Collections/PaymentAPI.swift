@@ -34,6 +34,10 @@ enum PaymentAPI {
             let d = try await Payments.details(try req.ctx, req.parameters.get("id"), on: req.db)
             return try apiResponse(PaymentDTO(d.payment, shares: d.shares))
         }
+        api.add(APIOperation(method: .GET, path: "/payments/{id}/receipt.pdf", summary: "The payment's receipt as a PDF", tag: "payments",
+                             permission: .paymentsRead, responseType: "application/pdf")) { req in
+            try InvoiceAPI.pdfResponse(try await Receipts.pdf(try req.ctx, req.parameters.get("id"), on: req.db))
+        }
         api.add(APIOperation(method: .POST, path: "/payments/{id}/reverse",
                              summary: "Reverse a payment: its allocations come off the invoices and its ledger transfer is reversed",
                              tag: "payments", permission: .paymentsWrite, body: PaymentReverseRequest.schema, response: PaymentDTO.schema,
