@@ -47,7 +47,7 @@ public struct JobErrorEntry: Codable, Sendable, Equatable {
 }
 
 extension JSONDecoder {
-    static let jobs: JSONDecoder = {
+    public static let jobs: JSONDecoder = {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .iso8601
         return d
@@ -55,7 +55,7 @@ extension JSONDecoder {
 }
 
 extension JSONEncoder {
-    static let jobs: JSONEncoder = {
+    public static let jobs: JSONEncoder = {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .iso8601
         e.outputFormatting = .sortedKeys

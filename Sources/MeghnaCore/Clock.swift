@@ -22,5 +22,8 @@ public final class ManualClock: @unchecked Sendable {
 
     public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
 
+    /// Sets the time (a test that walks a billing month from its first day).
+    public func set(_ date: Date) { lock.withLock { current = date } }
+
     public var clock: Clock { Clock { [self] in date } }
 }

@@ -212,6 +212,12 @@ public enum Subscriptions {
         try await Activities.record(ctx, subject: .init("customer", s.customerID), kind: "subscription." + kind,
                                     summary: summary + (reason.map { " (\($0))" } ?? ""), related: .init("subscription", s.id!),
                                     at: services.clock.now(), on: tx)
+        // The routers follow every change of service (status, plan, add-ons); discounts change nothing there.
+        if !kind.hasPrefix("discount") {
+            try await services.jobs.enqueue(NetworkContracts.applySubscriptionState,
+                                            SubscriptionStatePayload(subscriptionID: s.id!, status: s.status.rawValue, reason: kind),
+                                            queue: NetworkContracts.queue, organizationID: ctx.organizationID, on: tx)
+        }
     }
 
     /// The customer's status follows its subscriptions: active if any is active, else suspended

@@ -18,6 +18,8 @@ public struct SettingField: Sendable {
         case cron
         /// Sealed at rest, never returned: reads as "set" or not.
         case secret
+        /// Whole numbers of days, comma-separated ("-3,0,3"), each in the range, at most `max`.
+        case dayOffsets(ClosedRange<Int>, max: Int)
     }
 
     public var name: String
@@ -91,6 +93,19 @@ public enum SettingsCatalog {
             SettingField("prices_include_tax", "Plan prices include tax", .boolean, default: .bool(true)),
             SettingField("invoice_run_schedule", "Invoice run schedule (cron)", .cron, default: .string("0 2 * * *"),
                          help: "When the billing run starts, in the organization's time zone; e.g. 0 2 * * * is 02:00 every day"),
+        ]),
+        SettingsSection(key: "dunning", title: "Dunning", fields: [
+            SettingField("reminder_days", "Reminders (days from the due date)", .dayOffsets(-30...90, max: 6), default: .string("-3,0,3"),
+                         help: "Comma-separated; negative is before the due date, e.g. -3,0,3. Empty: no reminders"),
+            SettingField("suspend", "Suspend unpaid service after the grace period", .boolean, default: .bool(true),
+                         help: "The grace period is Billing → Grace before suspension"),
+            SettingField("terminate_after_days", "Terminate after suspended for (days)", .integer(0...365), default: .int(0), help: "0: never"),
+            SettingField("late_fee", "Late fee (whole currency units)", .integer(0...100_000), default: .int(0),
+                         help: "Added to the next invoice once per unpaid invoice when its grace period ends; 0: none"),
+            SettingField("pass_hour", "Daily pass at (hour, organization time)", .integer(0...23), default: .int(9),
+                         help: "Reminders go out and unpaid service is suspended at this hour; payments restore service at once"),
+            SettingField("minimum_overdue", "Suspend only when the overdue amount is at least (whole currency units)", .integer(0...100_000),
+                         default: .int(1)),
         ]),
         SettingsSection(key: "network", title: "Network (MikroTik)", fields: [
             SettingField("api_port", "RouterOS API port", .integer(1...65_535), default: .int(8728), help: "8728 plain, 8729 with TLS"),
@@ -297,6 +312,15 @@ public enum Settings {
             let unknown = list.filter { !roleKeys.contains($0) }
             guard unknown.isEmpty else { v.add(path, "names unknown roles: \(unknown.joined(separator: ", "))"); return nil }
             return .list(Array(Set(list)).sorted())
+        case .dayOffsets(let range, let max):
+            guard let s = value.string ?? (value == .none ? "" : nil) else { v.add(path, "must be days such as -3,0,3"); return nil }
+            let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let days = parts.compactMap { Int($0) }
+            guard days.count == parts.count else { v.add(path, "must be whole numbers of days separated by commas, such as -3,0,3"); return nil }
+            guard days.allSatisfy(range.contains) else { v.add(path, "must be days between \(range.lowerBound) and \(range.upperBound)"); return nil }
+            let unique = Array(Set(days)).sorted()
+            guard unique.count <= max else { v.add(path, "must be at most \(max) days"); return nil }
+            return .string(unique.map(String.init).joined(separator: ","))
         case .secret:
             if value == .none { return .string("") }
             guard let s = value.string else { v.add(path, "must be text"); return nil }

@@ -95,7 +95,7 @@ public struct DirectRow: @unchecked Sendable {
         return try row.decode(column: names[i], as: T.self)
     }
 
-    private func isNull(_ i: Int) throws -> Bool {
+    public func isNull(_ i: Int) throws -> Bool {
         if let cell = try cell(i) { return cell == .null }
         guard case .sqlRow(let row, let names) = storage, i < names.count else { throw Mismatch(column: i, expected: "a column", found: "no column") }
         return try row.decodeNil(column: names[i])

@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 public enum CollectionsMigrations {
-    public static let all: [any Migration] = [CreatePayments()]
+    public static let all: [any Migration] = [CreatePayments(), CreateDunning()]
 }
 
 struct CreatePayments: AsyncMigration {
@@ -56,5 +56,81 @@ struct CreatePayments: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema("payment_allocations").delete()
         try await database.schema("payments").delete()
+    }
+}
+
+/// Dunning: each subscription's state, customers' exclusions, the notices decided on; and an
+/// index of open invoices by customer and due date, which the daily pass reads.
+struct CreateDunning: AsyncMigration {
+    var name: String { "Collections.CreateDunning" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("dunning_states")
+            .field("id", .uuid, .identifier(auto: false), .references("subscriptions", "id"))
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("stage", .string, .required)
+            .field("stage_since", .string, .required)
+            .field("due_on", .string)
+            .field("overdue", .int64, .required)
+            .field("late_fee_due_on", .string)
+            .field("updated_at", .datetime, .required)
+            .create()
+        try await database.schema("dunning_exclusions")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("kind", .string, .required)
+            .field("until", .string)
+            .field("reason", .string, .required)
+            .field("actor", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("ended_at", .datetime)
+            .field("ended_by", .string)
+            .create()
+        try await database.schema("dunning_notices")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("kind", .string, .required)
+            .field("due_on", .string, .required)
+            .field("step", .int, .required)
+            .field("on", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("sent_at", .datetime)
+            .unique(on: "organization_id", "subscription_id", "kind", "due_on", "step")
+            .create()
+        try await database.schema("dunning_passes")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("on", .string, .required)
+            .field("actor", .string, .required)
+            .field("started_at", .datetime, .required)
+            .field("finished_at", .datetime, .required)
+            .field("evaluated", .int, .required)
+            .field("reminders", .int, .required)
+            .field("suspended", .int, .required)
+            .field("restored", .int, .required)
+            .field("terminated", .int, .required)
+            .field("late_fees", .int, .required)
+            .unique(on: "organization_id", "on")
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX dunning_states_stage_idx ON dunning_states (organization_id, stage)").run()
+        try await sql.raw("CREATE INDEX dunning_exclusions_customer_idx ON dunning_exclusions (organization_id, customer_id)").run()
+        try await sql.raw("CREATE INDEX dunning_notices_unsent_idx ON dunning_notices (organization_id, sent_at)").run()
+        try await sql.raw("""
+            CREATE INDEX invoices_open_idx ON invoices (organization_id, customer_id, due_on) \
+            WHERE kind = 'invoice' AND status IN ('issued', 'partially_paid')
+            """).run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("DROP INDEX invoices_open_idx").run()
+        try await database.schema("dunning_passes").delete()
+        try await database.schema("dunning_notices").delete()
+        try await database.schema("dunning_exclusions").delete()
+        try await database.schema("dunning_states").delete()
     }
 }

@@ -25,7 +25,7 @@ extension Payments {
         let found = try await Payment.find(id, in: ctx, on: db)
         let (paymentID, customerID, org) = (found.id!, found.customerID, ctx.organizationID)
         let now = services.clock.now()
-        return try await db.writeTransaction { tx in
+        let reversed = try await db.writeTransaction { tx in
             try await lockCustomer(customerID, org, on: tx)
             guard let payment = try await Payment.inOrganization(org, on: tx).filter(\.$id == paymentID).first() else { throw DomainError.notFound("Payment") }
             guard payment.status == .posted else { throw DomainError.conflict("Payment \(payment.number) was reversed already.") }
@@ -59,5 +59,8 @@ extension Payments {
                                             related: .init("payment", paymentID), at: now, on: tx)
             return payment
         }
+        // Money taken back may leave an invoice past its grace again.
+        await Dunning.reevaluate(customerID: customerID, ctx, services: services, on: db)
+        return reversed
     }
 }

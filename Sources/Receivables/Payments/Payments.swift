@@ -124,6 +124,8 @@ public enum Payments {
                                             related: .init("payment", payment.id!), at: now, on: tx)
             return payment
         }
+        // Paying what is overdue restores service at once.
+        await Dunning.reevaluate(customerID: customerID, ctx, services: services, on: db)
         return payment
     }
 

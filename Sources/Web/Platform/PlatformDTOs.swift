@@ -295,6 +295,8 @@ func settingsSchema(forPatch: Bool) -> Schema {
             case .cron: .string(pattern: #"\S+( +\S+){4}"#, description: "Five-field cron expression: minute hour day month weekday",
                                 message: "must be a cron expression such as 0 2 * * *")
             case .secret: .string(maxLength: 500, description: "Write-only; null or empty clears it")
+            case .dayOffsets: .string(maxLength: 40, pattern: #" *(-?[0-9]{1,2} *(, *-?[0-9]{1,2} *)*)?"#, description: "Days, comma-separated, e.g. -3,0,3",
+                                      message: "must be whole numbers of days separated by commas, such as -3,0,3")
             }
             if !field.help.isEmpty || !field.label.isEmpty { schema = .described(schema, field.help.isEmpty ? field.label : "\(field.label): \(field.help)") }
             if field.isSecret { return forPatch ? (field.name, .nullable(schema)) : (field.name + "_set", .boolean) }

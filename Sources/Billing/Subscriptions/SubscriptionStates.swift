@@ -1,0 +1,112 @@
+import CRM
+import FluentKit
+import Foundation
+import Jobs
+import MeghnaCore
+import Platform
+import SQLKit
+
+/// What the network area is asked to do when a subscription changes: bring the customer's
+/// PPPoE or Hotspot account on the routers in line with the subscription as it is *now*
+/// (desired state: the handler reads the subscription, so jobs that run late or twice do no
+/// harm). Billing does not import Network; both import this.
+public struct SubscriptionStatePayload: Codable, Sendable, Equatable {
+    public var subscriptionID: UUID
+    /// The status when the job was queued: "active", "suspended", "terminated" …
+    public var status: String
+    /// Why: "staff", "non_payment", "payment", "prepaid_expired", "plan_changed" …
+    public var reason: String
+
+    public init(subscriptionID: UUID, status: String, reason: String) {
+        (self.subscriptionID, self.status, self.reason) = (subscriptionID, status, reason)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, reason
+        case subscriptionID = "subscription_id"
+    }
+}
+
+public enum NetworkContracts {
+    /// Queued on the "network" queue by every subscription change; handled by the network area.
+    public static let applySubscriptionState = JobKind<SubscriptionStatePayload>("network.apply_subscription_state")
+    public static let queue = "network"
+}
+
+extension Subscriptions {
+    /// One status change of many made at once by the system (the dunning pass).
+    public struct StateChange: Sendable {
+        public var subscriptionID: UUID
+        public var customerID: UUID
+        public var from: SubscriptionStatus
+        public var to: SubscriptionStatus
+        /// The history event: "suspended", "resumed" …
+        public var kind: String
+        /// Kept on the history event and shown on the customer's timeline.
+        public var reason: String
+        /// For the router job: "non_payment", "payment", "prepaid_expired" …
+        public var cause: String
+
+        public init(subscriptionID: UUID, customerID: UUID, from: SubscriptionStatus, to: SubscriptionStatus, kind: String, reason: String, cause: String) {
+            (self.subscriptionID, self.customerID, self.from, self.to, self.kind, self.reason, self.cause) = (subscriptionID, customerID, from, to, kind, reason, cause)
+        }
+    }
+
+    /// Suspends or restores many subscriptions inside the caller's transaction, in a few
+    /// statements: the status (only where it still is `from`), the history, the customer's
+    /// timeline, the customer's status (following their services) and one router job each.
+    /// Answers the changes made (a subscription changed meanwhile is left alone).
+    public static func applyStates(_ changes: [StateChange], ctx: TenantContext, on day: LocalDate, services: PlatformServices,
+                                   tx: any Database) async throws -> [StateChange] {
+        guard !changes.isEmpty else { return [] }
+        let now = services.clock.now()
+        let org = ctx.organizationID
+        var made: [StateChange] = []
+        for (key, group) in Dictionary(grouping: changes, by: { "\($0.from.rawValue)>\($0.to.rawValue)" }).sorted(by: { $0.key < $1.key }) {
+            _ = key
+            let (from, to) = (group[0].from, group[0].to)
+            for part in group.chunked(500) {
+                let changed = try await tx.rows("""
+                    UPDATE subscriptions SET status = \(bind: to.rawValue), updated_at = \(bind: now) WHERE \(TenantSQL.organization(org)) \
+                    AND status = \(bind: from.rawValue) AND id IN (\(SQLQueryString.binds(part.map(\.subscriptionID)))) RETURNING id
+                    """)
+                let ids = Set(try changed.map { try $0.uuid(0) })
+                made += part.filter { ids.contains($0.subscriptionID) }
+            }
+        }
+        guard !made.isEmpty else { return [] }
+        for part in made.chunked(400) {
+            try await part.map { c -> SubscriptionEvent in
+                let event = SubscriptionEvent()
+                event.organizationID = org
+                event.subscriptionID = c.subscriptionID
+                event.kind = c.kind
+                event.fromStatus = c.from.rawValue
+                event.toStatus = c.to.rawValue
+                event.reason = c.reason
+                event.actor = ctx.actor.label
+                event.effectiveOn = day.description
+                event.at = now
+                return event
+            }.create(on: tx)
+            try await part.map { c in
+                Activities.make(ctx, subject: .init("customer", c.customerID), kind: "subscription." + c.kind,
+                                summary: "Service \(c.kind) (\(c.reason))", related: .init("subscription", c.subscriptionID), at: now)
+            }.create(on: tx)
+        }
+        // The customer's status follows their services: active if any is, else suspended if any is.
+        for part in Array(Set(made.map(\.customerID))).sorted().chunked(500) {
+            try await (tx as! any SQLDatabase).raw("""
+                UPDATE customers SET status = CASE \
+                WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND \(TenantSQL.sameOrganization("s", "customers")) AND s.status = 'active') THEN 'active' \
+                WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND \(TenantSQL.sameOrganization("s", "customers")) AND s.status = 'suspended') THEN 'suspended' \
+                ELSE status END \
+                WHERE \(TenantSQL.organization(org)) AND id IN (\(SQLQueryString.binds(part)))
+                """).run()
+        }
+        try await services.jobs.enqueueMany(NetworkContracts.applySubscriptionState,
+                                            made.map { (SubscriptionStatePayload(subscriptionID: $0.subscriptionID, status: $0.to.rawValue, reason: $0.cause), org) },
+                                            queue: NetworkContracts.queue, on: tx)
+        return made
+    }
+}

@@ -1,0 +1,114 @@
+import Billing
+import FluentKit
+import Foundation
+import Jobs
+import MeghnaCore
+import Platform
+import SQLKit
+
+/// The pass's writes, in bulk: status changes (through `Subscriptions.applyStates`), states,
+/// notices, late fees, the pass record and its audit entry.
+enum DunningWrites {
+    static let stateUpsert = CellInsert("""
+        INSERT INTO dunning_states (id, organization_id, customer_id, stage, stage_since, due_on, overdue, late_fee_due_on, updated_at) 
+        """, [.uuid, .uuid, .uuid, .text, .text, .text, .int, .text, .date])
+    static let stateTail = """
+         ON CONFLICT (id) DO UPDATE SET stage = excluded.stage, stage_since = excluded.stage_since, due_on = excluded.due_on, \
+        overdue = excluded.overdue, late_fee_due_on = excluded.late_fee_due_on, updated_at = excluded.updated_at
+        """
+    static let noticeInsert = CellInsert("""
+        INSERT INTO dunning_notices (id, organization_id, subscription_id, customer_id, kind, due_on, step, "on", created_at) 
+        """, [.uuid, .uuid, .uuid, .uuid, .text, .text, .int, .text, .date])
+
+    public static let sendNoticesJob = "collections.send_notices"
+
+    /// Reminders are kept as "reminder" (one per due date and step, whatever the day calls it);
+    /// the message names it by the day it goes out on.
+    static func storedKind(_ kind: String) -> String {
+        ["due_soon", "due_today", "overdue"].contains(kind) ? "reminder" : kind
+    }
+
+    static func apply(_ plan: [Dunning.Planned], ctx: TenantContext, day: LocalDate, policy: DunningPolicy, currency: String,
+                      services: PlatformServices, tx: any Database) async throws -> Dunning.Outcome {
+        let now = services.clock.now()
+        let org = ctx.organizationID
+        var outcome = Dunning.Outcome()
+        outcome.evaluated = plan.count
+
+        // Suspensions and restorations, only where the status is still what was read.
+        var changes: [Subscriptions.StateChange] = []
+        for p in plan {
+            switch p.decision.action {
+            case .suspend:
+                let prepaid = p.facts.expiresOn != nil
+                changes.append(.init(subscriptionID: p.subscriptionID, customerID: p.customerID, from: .active, to: .suspended, kind: "suspended",
+                                     reason: prepaid ? "Prepaid validity ended" : "Unpaid: \(p.decision.reason)",
+                                     cause: prepaid ? "prepaid_expired" : "non_payment"))
+            case .restore:
+                changes.append(.init(subscriptionID: p.subscriptionID, customerID: p.customerID, from: .suspended, to: .active, kind: "resumed",
+                                     reason: "Restored: \(p.decision.reason)", cause: p.facts.expiresOn != nil ? "recharged" : "payment"))
+            case .none, .terminate: break
+            }
+        }
+        let made = Set(try await Subscriptions.applyStates(changes, ctx: ctx, on: day, services: services, tx: tx).map(\.subscriptionID))
+        outcome.suspended = changes.filter { $0.to == .suspended && made.contains($0.subscriptionID) }.count
+        outcome.restored = changes.filter { $0.to == .active && made.contains($0.subscriptionID) }.count
+
+        // States and notices.
+        var states: [[SQLCell]] = []
+        var notices: [[SQLCell]] = []
+        var fees: [BillingCharge] = []
+        for p in plan {
+            var stage = p.decision.stage
+            let acted = made.contains(p.subscriptionID)
+            if (p.decision.action == .suspend || p.decision.action == .restore), !acted { stage = p.facts.stage } // changed meanwhile
+            let since = stage == p.facts.stage ? (p.facts.stageSince ?? day) : day
+            var lateFeeDueOn = p.facts.lateFeeDueOn
+            if let due = p.decision.lateFeeFor {
+                lateFeeDueOn = due
+                let fee = BillingCharge()
+                fee.organizationID = org
+                fee.subscriptionID = p.subscriptionID
+                fee.customerID = p.customerID
+                fee.kind = "late_fee"
+                fee.text = "Late fee: invoice due \(due) unpaid after the grace period"
+                fee.amount = policy.lateFee
+                fee.currency = currency
+                fee.category = "late_fees"
+                fee.taxScope = TaxRule.Scope.fees.rawValue
+                fee.taxable = false
+                fee.on = day.description
+                fees.append(fee)
+            }
+            if stage != p.facts.stage || p.facts.stageSince == nil || lateFeeDueOn != p.facts.lateFeeDueOn || p.decision.lateFeeFor != nil
+                || p.storedDue != p.facts.oldestDue?.description || p.storedOverdue != p.facts.pastDue {
+                states.append([SQLCell(p.subscriptionID), SQLCell(org), SQLCell(p.customerID), .text(stage.rawValue), .text(since.description),
+                               SQLCell(p.facts.oldestDue?.description), .int(p.facts.pastDue), SQLCell(lateFeeDueOn?.description), .date(now)])
+            }
+            var notice = p.decision.notice.map { (storedKind($0.kind), $0.about.description, $0.step) }
+            if acted {
+                notice = p.decision.action == .suspend ? ("suspended", (p.facts.oldestDue ?? p.facts.expiresOn ?? day).description, 0)
+                    : ("restored", day.description, 0)
+            }
+            if let (kind, about, step) = notice {
+                notices.append([SQLCell(UUID.timeOrdered()), SQLCell(org), SQLCell(p.subscriptionID), SQLCell(p.customerID), .text(kind), .text(about),
+                                .int(Int64(step)), .text(day.description), .date(now)])
+            }
+        }
+        for statement in stateUpsert.batches(states, tail: stateTail, on: tx) { try await tx.run(statement) }
+        for statement in noticeInsert.batches(notices, tail: " ON CONFLICT DO NOTHING RETURNING id", on: tx) {
+            let inserted = try await tx.run(statement).count
+            outcome.notices += inserted
+        }
+        for part in fees.chunked(400) { try await part.create(on: tx) }
+        outcome.lateFees = fees.count
+        if outcome.notices > 0 {
+            try await services.jobs.enqueue(sendNoticesJob, payload: ["organization_id": org.uuidString], queue: "notifications", organizationID: org, on: tx)
+        }
+        if outcome.suspended + outcome.restored + outcome.lateFees > 0 {
+            try await Audit.record("dunning.applied", "Dunning: \(outcome.suspended) suspended, \(outcome.restored) restored, \(outcome.lateFees) late fees",
+                                   ctx: ctx, target: nil, metadata: ["day": day.description, "evaluated": String(outcome.evaluated)], at: now, on: tx)
+        }
+        return outcome
+    }
+}
