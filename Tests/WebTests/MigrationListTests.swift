@@ -22,7 +22,7 @@ struct MigrationListTests {
         "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps", "Ledger.LedgerTenantKeys",
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
         "Billing.InvoiceTenantKeys",
-        "Collections.CreatePayments",
+        "Collections.CreatePayments", "Collections.CreateDunning",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

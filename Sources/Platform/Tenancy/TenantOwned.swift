@@ -116,6 +116,15 @@ public enum TenantSQL {
         try await sql.raw("SELECT id FROM \(ident: table) WHERE id = \(bind: id) AND \(organization(organizationID)) \(mode)").run()
     }
 
+    /// Takes the organization's row lock (PostgreSQL; SQLite's writer lock covers it) without
+    /// blocking rows that only reference it: work that must run one at a time per organization
+    /// (the dunning pass and the re-evaluations after payments) queues here.
+    public static func lockOrganization(_ id: UUID, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT id FROM organizations WHERE id = \(bind: id) FOR NO KEY UPDATE").run()
+    }
+
     /// " FOR UPDATE" on PostgreSQL, nothing on SQLite: the tail of a SELECT whose rows a write
     /// transaction changes next.
     public static func forUpdate(on db: any Database) -> SQLQueryString {

@@ -46,7 +46,7 @@ public enum Dunning {
         let (outcome, plan) = try await db.writeTransaction { tx in
             // One pass at a time per organization: a payment's re-evaluation waits for a running
             // pass and then sees (and undoes) what it did.
-            try await TenantSQL.lockRow("organizations", id: organizationID, organizationID: organizationID, keysShared: true, on: tx)
+            try await TenantSQL.lockOrganization(organizationID, on: tx)
             let plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
             let outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
             return (outcome, plan)
