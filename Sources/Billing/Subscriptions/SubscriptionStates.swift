@@ -34,6 +34,23 @@ public enum NetworkContracts {
 }
 
 extension Subscriptions {
+    static let eventInsert = CellInsert("""
+        INSERT INTO subscription_events (id, organization_id, subscription_id, kind, from_status, to_status, reason, actor, effective_on, at) 
+        """, [.uuid, .uuid, .uuid, .text, .text, .text, .text, .text, .text, .date])
+    public static let chargeInsert = CellInsert("""
+        INSERT INTO billing_charges (id, organization_id, subscription_id, customer_id, kind, description, detail, amount, currency, category, tax_scope,         taxable, "on", invoice_id, created_at) 
+        """, [.uuid, .uuid, .uuid, .uuid, .text, .text, .text, .int, .text, .text, .text, .bool, .text, .uuid, .date])
+
+    /// Saves charges in a few statements (the dunning pass's late fees).
+    public static func insertCharges(_ charges: [BillingCharge], at now: Date, on db: any Database) async throws {
+        let rows: [[SQLCell]] = charges.map { c in
+            [SQLCell(c.id ?? UUID.timeOrdered()), SQLCell(c.organizationID), SQLCell(c.subscriptionID), SQLCell(c.customerID), .text(c.kind), .text(c.text),
+             SQLCell(c.detail), .int(c.amount), .text(c.currency), .text(c.category), .text(c.taxScope), .bool(c.taxable), .text(c.on), SQLCell(c.invoiceID),
+             .date(now)]
+        }
+        for statement in chargeInsert.batches(rows, on: db) { try await db.run(statement) }
+    }
+
     /// One status change of many made at once by the system (the dunning pass).
     public struct StateChange: Sendable {
         public var subscriptionID: UUID
@@ -75,25 +92,15 @@ extension Subscriptions {
             }
         }
         guard !made.isEmpty else { return [] }
-        for part in made.chunked(400) {
-            try await part.map { c -> SubscriptionEvent in
-                let event = SubscriptionEvent()
-                event.organizationID = org
-                event.subscriptionID = c.subscriptionID
-                event.kind = c.kind
-                event.fromStatus = c.from.rawValue
-                event.toStatus = c.to.rawValue
-                event.reason = c.reason
-                event.actor = ctx.actor.label
-                event.effectiveOn = day.description
-                event.at = now
-                return event
-            }.create(on: tx)
-            try await part.map { c in
-                Activities.make(ctx, subject: .init("customer", c.customerID), kind: "subscription." + c.kind,
-                                summary: "Service \(c.kind) (\(c.reason))", related: .init("subscription", c.subscriptionID), at: now)
-            }.create(on: tx)
+        let eventRows: [[SQLCell]] = made.map { c in
+            [SQLCell(UUID.timeOrdered()), SQLCell(org), SQLCell(c.subscriptionID), .text(c.kind), .text(c.from.rawValue), .text(c.to.rawValue),
+             .text(c.reason), .text(ctx.actor.label), .text(day.description), .date(now)]
         }
+        for statement in eventInsert.batches(eventRows, on: tx) { try await tx.run(statement) }
+        try await Activities.insert(made.map { c in
+            Activities.make(ctx, subject: .init("customer", c.customerID), kind: "subscription." + c.kind,
+                            summary: "Service \(c.kind) (\(c.reason))", related: .init("subscription", c.subscriptionID), at: now)
+        }, on: tx)
         // The customer's status follows their services: active if any is, else suspended if any is.
         for part in Array(Set(made.map(\.customerID))).sorted().chunked(500) {
             try await (tx as! any SQLDatabase).raw("""

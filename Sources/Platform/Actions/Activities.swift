@@ -154,3 +154,18 @@ public enum TimeOrderedID {
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }
+
+extension Activities {
+    static let insert = CellInsert("""
+        INSERT INTO activities (id, organization_id, subject_type, subject_id, kind, summary, body, changes, related_type, related_id, actor_user_id, actor_label, created_at) 
+        """, [.uuid, .uuid, .text, .uuid, .text, .text, .text, .text, .text, .uuid, .uuid, .text, .date])
+
+    /// Saves entries made by `make` in a few statements (bulk writers: thousands at once).
+    public static func insert(_ entries: [Activity], on db: any Database) async throws {
+        let rows: [[SQLCell]] = entries.map { a in
+            [SQLCell(a.id), SQLCell(a.organizationID), .text(a.subjectType), SQLCell(a.subjectID), .text(a.kind), .text(a.summary), SQLCell(a.body),
+             .text(a.changesJSON), SQLCell(a.relatedType), SQLCell(a.relatedID), SQLCell(a.actorUserID), .text(a.actorLabel), .date(a.createdAt)]
+        }
+        for statement in insert.batches(rows, on: db) { try await db.run(statement) }
+    }
+}

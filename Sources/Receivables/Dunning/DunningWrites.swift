@@ -100,7 +100,7 @@ enum DunningWrites {
             let inserted = try await tx.run(statement).count
             outcome.notices += inserted
         }
-        for part in fees.chunked(400) { try await part.create(on: tx) }
+        try await Subscriptions.insertCharges(fees, at: now, on: tx)
         outcome.lateFees = fees.count
         if outcome.notices > 0 {
             try await services.jobs.enqueue(sendNoticesJob, payload: ["organization_id": org.uuidString], queue: "notifications", organizationID: org, on: tx)

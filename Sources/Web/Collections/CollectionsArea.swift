@@ -33,6 +33,13 @@ struct CollectionsArea: AreaModule {
         StatementAPI.register(api)
     }
 
+    func registerCommands(_ commands: inout AsyncCommands) {
+        var dunning = AsyncCommands()
+        dunning.use(DunningRunCommand(), as: "run")
+        dunning.use(DunningBenchmarkCommand(), as: "benchmark")
+        commands.use(dunning.group(help: "Reminders, suspension and restoration of unpaid service"), as: "dunning")
+    }
+
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] {
         try await CollectionsChecks.ledgerProblems(organizationID: organizationID, on: db)
     }
