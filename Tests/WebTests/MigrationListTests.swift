@@ -21,8 +21,8 @@ struct MigrationListTests {
         "CRM.AddSearchSortName", "CRM.AddAreaAndResellerContextTriggers", "CRM.AddSearchWordLists",
         "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps", "Ledger.LedgerTenantKeys",
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
-        "Billing.InvoiceTenantKeys",
-        "Collections.CreatePayments", "Collections.CreateDunning",
+        "Billing.InvoiceTenantKeys", "Billing.AddCreditedInvoice",
+        "Collections.CreatePayments", "Collections.CreateDunning", "Collections.CreateRefundsAndWriteOffs",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

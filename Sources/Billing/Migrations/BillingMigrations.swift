@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 public enum BillingMigrations {
-    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions(), CreateInvoices(), CreateSubscriptionExtras(), AddRunProgress(), InvoiceTenantKeys()]
+    public static let all: [any Migration] = [CreateCatalog(), CreateSubscriptions(), CreateInvoices(), CreateSubscriptionExtras(), AddRunProgress(), InvoiceTenantKeys(), AddCreditedInvoice()]
 }
 
 struct CreateCatalog: AsyncMigration {
@@ -364,5 +364,21 @@ struct InvoiceTenantKeys: AsyncMigration {
         }
         try await sql.raw("DROP INDEX invoices_voids_idx").run()
         try await sql.raw("CREATE UNIQUE INDEX invoices_voids_idx ON invoices (voids_invoice_id)").run()
+    }
+}
+
+/// Credit notes on part of an invoice (Collections) name the invoice they reduce; the void's
+/// one-per-invoice key stays for whole voids.
+struct AddCreditedInvoice: AsyncMigration {
+    var name: String { "Billing.AddCreditedInvoice" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("invoices").field("credits_invoice_id", .uuid, .references("invoices", "id")).update()
+        try await (database as! any SQLDatabase).raw("CREATE INDEX invoices_credits_idx ON invoices (organization_id, credits_invoice_id)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("DROP INDEX invoices_credits_idx").run()
+        try await database.schema("invoices").deleteField("credits_invoice_id").update()
     }
 }

@@ -42,6 +42,8 @@ public final class Invoice: TenantOwned, @unchecked Sendable {
     /// A credit note that voids an invoice names it; the voided invoice keeps the reason.
     @OptionalField(key: "voids_invoice_id") public var voidsInvoiceID: UUID?
     @OptionalField(key: "void_reason") public var voidReason: String?
+    /// A credit note that reduces (part of) an invoice without voiding it names it.
+    @OptionalField(key: "credits_invoice_id") public var creditsInvoiceID: UUID?
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}

@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 public enum CollectionsMigrations {
-    public static let all: [any Migration] = [CreatePayments(), CreateDunning()]
+    public static let all: [any Migration] = [CreatePayments(), CreateDunning(), CreateRefundsAndWriteOffs()]
 }
 
 struct CreatePayments: AsyncMigration {
@@ -132,5 +132,49 @@ struct CreateDunning: AsyncMigration {
         try await database.schema("dunning_notices").delete()
         try await database.schema("dunning_exclusions").delete()
         try await database.schema("dunning_states").delete()
+    }
+}
+
+/// Refunds of customer credit and write-offs of bad debt.
+struct CreateRefundsAndWriteOffs: AsyncMigration {
+    var name: String { "Collections.CreateRefundsAndWriteOffs" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("refunds")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("branch_id", .uuid, .required, .references("branches", "id"))
+            .field("reseller_id", .uuid, .references("resellers", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("number", .string, .required)
+            .field("method", .string, .required)
+            .field("reference", .string)
+            .field("paid_on", .string, .required)
+            .field("amount", .int64, .required)
+            .field("currency", .string, .required)
+            .field("reason", .string, .required)
+            .field("actor", .string, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "organization_id", "number")
+            .create()
+        try await database.schema("write_offs")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("invoice_id", .uuid, .required, .references("invoices", "id"))
+            .field("amount", .int64, .required)
+            .field("currency", .string, .required)
+            .field("reason", .string, .required)
+            .field("actor", .string, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX refunds_customer_idx ON refunds (organization_id, customer_id)").run()
+        try await sql.raw("CREATE INDEX write_offs_customer_idx ON write_offs (organization_id, customer_id)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("write_offs").delete()
+        try await database.schema("refunds").delete()
     }
 }

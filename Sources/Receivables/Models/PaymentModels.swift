@@ -88,3 +88,52 @@ public final class PaymentAllocation: TenantOwned, @unchecked Sendable {
 
     public init() {}
 }
+
+/// Customer credit paid back out (cash, bank, mobile money): never more than the credit.
+public final class Refund: TenantOwned, @unchecked Sendable {
+    public static let schema = "refunds"
+    public static var organizationKey: KeyPath<Refund, FieldProperty<Refund, UUID>> { \Refund.$organizationID }
+    public static let displayName = "Refund"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "branch_id") public var branchID: UUID
+    @OptionalField(key: "reseller_id") public var resellerID: UUID?
+    @Field(key: "customer_id") public var customerID: UUID
+    /// Gapless per organization and year: `RFD-2026-000001`.
+    @Field(key: "number") public var number: String
+    @Field(key: "method") public var method: PaymentMethod
+    @OptionalField(key: "reference") public var reference: String?
+    @Field(key: "paid_on") public var paidOn: String
+    @Field(key: "amount") public var amount: Int64
+    @Field(key: "currency") public var currency: String
+    @Field(key: "reason") public var reason: String
+    @Field(key: "actor") public var actor: String
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+
+    public static func narrow(_ query: QueryBuilder<Refund>, to ctx: TenantContext) {
+        if let branches = ctx.branchIDs { query.filter(\.$branchID ~~ branches) }
+        if let resellers = ctx.resellerIDs { query.filter(\.$resellerID ~~ resellers.map(Optional.some)) }
+    }
+}
+
+/// What was left open on an invoice, written off as a bad debt.
+public final class WriteOff: TenantOwned, @unchecked Sendable {
+    public static let schema = "write_offs"
+    public static var organizationKey: KeyPath<WriteOff, FieldProperty<WriteOff, UUID>> { \WriteOff.$organizationID }
+    public static let displayName = "Write-off"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "customer_id") public var customerID: UUID
+    @Field(key: "invoice_id") public var invoiceID: UUID
+    @Field(key: "amount") public var amount: Int64
+    @Field(key: "currency") public var currency: String
+    @Field(key: "reason") public var reason: String
+    @Field(key: "actor") public var actor: String
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+}
