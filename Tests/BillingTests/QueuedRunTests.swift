@@ -32,7 +32,7 @@ struct QueuedRunTests {
             #expect(try await BillingRuns.followed([run], on: t.db) == [run.id!])
             #expect(try await AuditEvent.query(on: t.db).filter(\.$action == "billing.run_started").count() == 1)
 
-            #expect(try await t.drainJobs() == 1)
+            #expect(try await t.drainJobs(queues: ["default"]) == 1)
             let done = try #require(try await BillingRun.find(run.id, on: t.db))
             #expect(done.status == "finished" && done.finishedAt != nil)
             #expect(done.due == 3 && done.subscriptions == 3 && done.percent == 100)
@@ -42,7 +42,7 @@ struct QueuedRunTests {
 
             // A second run through the same day finds nothing due and writes nothing.
             let again = try await BillingRuns.start(w.ctx, on: "2026-03-15", services: t.services, on: t.db)
-            #expect(try await t.drainJobs() == 1)
+            #expect(try await t.drainJobs(queues: ["default"]) == 1)
             let second = try #require(try await BillingRun.find(again.id, on: t.db))
             #expect(second.status == "finished" && second.due == 0 && second.invoices == 0 && second.percent == 100)
             #expect(try await Invoice.scoped(to: w.ctx, on: t.db).count() == 9)

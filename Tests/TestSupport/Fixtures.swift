@@ -196,4 +196,10 @@ extension TestApp {
     public func drainJobs() async throws -> Int {
         try await JobWorker(db: db, registry: app.meghna.registry, clock: clock.clock).drain()
     }
+
+    /// Runs the jobs of some queues only (the router jobs every subscription change queues
+    /// stay for the tests that look at them).
+    public func drainJobs(queues: [String]) async throws -> Int {
+        try await JobWorker(db: db, registry: app.meghna.registry, configuration: .init(queues: queues), clock: clock.clock).drain()
+    }
 }

@@ -109,7 +109,7 @@ struct BillingAPITests {
             let started = try await t.api(.POST, "/api/v1/billing-runs", token: tenant.token, json: ["on": "2026-02-10"])
             #expect(started.status == .accepted && started.json["status"] as? String == "queued", "\(started.text)")
             let id = try #require(started.json["id"] as? String)
-            #expect(try await t.drainJobs() == 1)
+            #expect(try await t.drainJobs(queues: ["default"]) == 1)
             let run = try await t.api(.GET, "/api/v1/billing-runs/\(id)", token: tenant.token)
             #expect(run.status == .ok && run.json["status"] as? String == "finished", "\(run.text)")
             #expect(run.json["invoices"] as? Int == 2 && run.json["due"] as? Int == 1 && run.json["subscriptions"] as? Int == 1, "\(run.text)")

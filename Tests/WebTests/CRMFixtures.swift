@@ -27,6 +27,7 @@ struct CRMFixtures {
     let subscriptionDiscount: SubscriptionDiscount
     let billingRun: BillingRun
     let payment: Payment
+    let exclusion: DunningExclusion
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -60,9 +61,15 @@ struct CRMFixtures {
         // All to credit (no allocations), so the fixture invoice stays unpaid for the void walk.
         let payment = try await Payments.record(ctx, .init(customerID: customer.id!.uuidString, amount: "250", method: "cash", allocations: []),
                                                 services: t.services, on: t.db)
+        _ = try await Refunds.record(ctx, .init(customerID: customer.id!.uuidString, amount: "50", method: "cash", reason: "Fixture refund"),
+                                     services: t.services, on: t.db)
+        let until = LocalDate.today(t.clock.date, in: ctx.timeZone).adding(days: 5).description
+        let exclusion = try await Exclusions.add(ctx, .init(customerID: customer.id!.uuidString, kind: "promise_to_pay", until: until, reason: "Fixture promise"),
+                                                 services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
-                           subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment)
+                           subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment,
+                           exclusion: exclusion)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -88,6 +95,10 @@ struct CRMFixtures {
             "/subscriptions/{id}/discounts/{grant_id}/end": subscription.id!.uuidString + "|" + subscriptionDiscount.id!.uuidString,
             "/billing-runs/{id}": billingRun.id!.uuidString,
             "/payments/{id}": payment.id!.uuidString, "/payments/{id}/reverse": payment.id!.uuidString,
+            "/payments/{id}/receipt.pdf": payment.id!.uuidString,
+            "/customers/{id}/statement": c, "/customers/{id}/statement.csv": c, "/customers/{id}/statement.pdf": c,
+            "/customers/{id}/dunning-exclusions": c, "/dunning-exclusions/{id}/end": exclusion.id!.uuidString,
+            "/invoices/{id}/write-off": invoice.id!.uuidString,
         ]
     }
 

@@ -85,6 +85,8 @@ struct DTOSchemaTests {
             (InvoiceAPI.VoidRequest.self, [InvoiceAPI.VoidRequest.schema]),
             (InvoiceAPI.RunRequest.self, [InvoiceAPI.RunRequest.schema]),
             (PaymentRequest.self, [PaymentRequest.schema]), (PaymentReverseRequest.self, [PaymentReverseRequest.schema]),
+            (CreditNoteRequest.self, [CreditNoteRequest.schema]), (RefundRequest.self, [RefundRequest.schema]),
+            (WriteOffRequest.self, [WriteOffRequest.schema]), (ExclusionRequest.self, [ExclusionRequest.schema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {

@@ -15,6 +15,17 @@ public enum Refunds {
         }
     }
 
+    /// Refunds the viewer may see, newest first.
+    public static func list(_ ctx: TenantContext, customerID: String?, page: CursorRequest, on db: any Database) async throws -> CursorPage<Refund> {
+        try ctx.require(.paymentsRead)
+        let query = Refund.scoped(to: ctx, on: db)
+        if let raw = customerID.nonBlank {
+            guard let id = UUID(uuidString: raw) else { throw DomainError.invalid("customer_id", "is not an id") }
+            query.filter(\.$customerID == id)
+        }
+        return try await query.paginateNewestFirst(page, by: \.$createdAt)
+    }
+
     public static func series(year: Int) -> (name: String, prefix: String) { ("refund:\(year)", "RFD-\(year)-") }
 
     /// The customer's credit now (what the ISP owes them), positive; inside a transaction that

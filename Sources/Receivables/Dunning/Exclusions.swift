@@ -21,6 +21,7 @@ public enum Exclusions {
 
     public static func add(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> DunningExclusion {
         try ctx.require(.paymentsWrite)
+        let customer = try await Customer.find(input.customerID, in: ctx, on: db)
         let now = services.clock.now()
         let today = LocalDate.today(now, in: ctx.timeZone)
         var v = Validator()
@@ -37,7 +38,6 @@ public enum Exclusions {
         if kind == .vip { try ctx.require(.settingsManage) }
         guard let kind, let reason else { throw DomainError.invalid("kind", "is required") }
         let promisedUntil = until
-        let customer = try await Customer.find(input.customerID, in: ctx, on: db)
         let exclusion = try await db.writeTransaction { tx in
             let e = DunningExclusion()
             e.organizationID = ctx.organizationID

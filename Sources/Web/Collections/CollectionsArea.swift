@@ -31,6 +31,8 @@ struct CollectionsArea: AreaModule {
     func registerAPI(_ api: APIRouter) {
         PaymentAPI.register(api)
         StatementAPI.register(api)
+        AdjustmentAPI.register(api)
+        DunningAPI.register(api)
     }
 
     func registerCommands(_ commands: inout AsyncCommands) {
