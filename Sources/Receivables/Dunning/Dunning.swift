@@ -70,39 +70,41 @@ public enum Dunning {
 
     /// The facts of each subscription that dunning has to look at, and its decision.
     static func decide(_ org: UUID, day: LocalDate, customers: [UUID]?, policy: DunningPolicy, on db: any Database) async throws -> [Planned] {
-        let only: SQLQueryString = customers.map { " AND s.customer_id IN (\(SQLQueryString.binds($0)))" } ?? ""
-        let open: SQLQueryString = """
-            SELECT customer_id, subscription_id, MIN(due_on) AS oldest, \
-            SUM(CASE WHEN due_on < \(bind: day.description) THEN total - paid_total ELSE 0 END) AS past_due \
-            FROM invoices WHERE \(TenantSQL.organization(org)) AND kind = 'invoice' AND status IN ('issued', 'partially_paid') \
-            AND total > paid_total GROUP BY customer_id, subscription_id
-            """
+        let only: (String) -> SQLQueryString = { alias in customers.map { " AND \(ident: alias).customer_id IN (\(SQLQueryString.binds($0)))" } ?? "" }
+        let openInvoice: SQLQueryString = "i.kind = 'invoice' AND i.status IN ('issued', 'partially_paid') AND i.total > i.paid_total"
+        // What is open, per customer and subscription (nil: the customer's own invoices), from
+        // the partial index of open invoices.
+        var open: [UUID: [UUID?: (oldest: String, pastDue: Int64)]] = [:]
+        for row in try await db.rows("""
+            SELECT i.customer_id, i.subscription_id, MIN(i.due_on), SUM(CASE WHEN i.due_on < \(bind: day.description) THEN i.total - i.paid_total ELSE 0 END) \
+            FROM invoices i WHERE \(TenantSQL.organization(org, alias: "i")) AND \(openInvoice)\(only("i")) GROUP BY i.customer_id, i.subscription_id
+            """) {
+            let subscription: UUID? = try row.isNull(1) ? nil : try row.uuid(1)
+            open[try row.uuid(0), default: [:]][subscription] = (try row.string(2), try row.int64(3))
+        }
         let rows = try await db.rows("""
-            WITH o AS (\(open)) \
-            SELECT s.id, s.customer_id, s.status, s.expires_on, d.stage, d.stage_since, d.late_fee_due_on, \
-            own.oldest, own.past_due, shared.oldest, shared.past_due, d.due_on, d.overdue \
-            FROM subscriptions s \
-            LEFT JOIN dunning_states d ON d.id = s.id \
-            LEFT JOIN o own ON own.subscription_id = s.id \
-            LEFT JOIN o shared ON shared.customer_id = s.customer_id AND shared.subscription_id IS NULL \
-            WHERE \(TenantSQL.organization(org, alias: "s")) AND s.status IN ('active', 'suspended')\(only) \
-            AND (own.oldest IS NOT NULL OR shared.oldest IS NOT NULL OR s.expires_on IS NOT NULL OR (d.stage IS NOT NULL AND d.stage <> 'clear')) \
-            ORDER BY s.id
+            SELECT s.id, s.customer_id, s.status, s.expires_on, d.stage, d.stage_since, d.late_fee_due_on, d.due_on, d.overdue \
+            FROM subscriptions s LEFT JOIN dunning_states d ON d.id = s.id \
+            WHERE \(TenantSQL.organization(org, alias: "s")) AND s.status IN ('active', 'suspended')\(only("s")) \
+            AND (s.expires_on IS NOT NULL OR (d.stage IS NOT NULL AND d.stage <> 'clear') OR EXISTS (SELECT 1 FROM invoices i \
+            WHERE \(TenantSQL.sameOrganization("i", "s")) AND i.customer_id = s.customer_id AND \(openInvoice))) ORDER BY s.id
             """)
         let holds = try await activeHolds(org, day: day, customers: customers, on: db)
-        return try rows.map { row in
-            let customerID = try row.uuid(1)
-            let dues = [try row.optionalString(7), try row.optionalString(9)].compactMap { $0.flatMap(LocalDate.init) }
-            let past = (try row.isNull(8) ? 0 : try row.int64(8)) + (try row.isNull(10) ? 0 : try row.int64(10))
+        return try rows.compactMap { row in
+            let (subscriptionID, customerID) = (try row.uuid(0), try row.uuid(1))
+            let mine = open[customerID]
+            let parts = [mine?[subscriptionID], mine?[nil]].compactMap { $0 }
             let facts = DunningFacts(
                 status: SubscriptionStatus(rawValue: try row.string(2)) ?? .active,
                 stage: try row.optionalString(4).flatMap(DunningStage.init(rawValue:)) ?? .clear,
-                stageSince: try row.optionalString(5).flatMap(LocalDate.init), oldestDue: dues.min(), pastDue: past,
-                expiresOn: try row.optionalString(3).flatMap(LocalDate.init), hold: holds[customerID] ?? .none,
+                stageSince: try row.optionalString(5).flatMap(LocalDate.init), oldestDue: parts.compactMap { LocalDate($0.oldest) }.min(),
+                pastDue: parts.reduce(0) { $0 + $1.pastDue }, expiresOn: try row.optionalString(3).flatMap(LocalDate.init), hold: holds[customerID] ?? .none,
                 lateFeeDueOn: try row.optionalString(6).flatMap(LocalDate.init))
-            return Planned(subscriptionID: try row.uuid(0), customerID: customerID, facts: facts,
-                           decision: DunningRules.decide(facts, policy: policy, today: day), storedDue: try row.optionalString(11),
-                           storedOverdue: try row.isNull(12) ? nil : try row.int64(12))
+            // Another subscription's invoices brought it here, and it has nothing of its own.
+            if facts.oldestDue == nil, facts.expiresOn == nil, facts.stage == .clear { return nil }
+            return Planned(subscriptionID: subscriptionID, customerID: customerID, facts: facts,
+                           decision: DunningRules.decide(facts, policy: policy, today: day), storedDue: try row.optionalString(7),
+                           storedOverdue: try row.isNull(8) ? nil : try row.int64(8))
         }
     }
 
