@@ -116,6 +116,7 @@ let package = Package(
                 "MeghnaCore",
                 "Documents",
                 "Platform",
+                "Notifications",
                 "CRM",
                 "Ledger",
                 "Billing",

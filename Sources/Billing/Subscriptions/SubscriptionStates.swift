@@ -79,17 +79,22 @@ extension Subscriptions {
         let now = services.clock.now()
         let org = ctx.organizationID
         var made: [StateChange] = []
-        for (key, group) in Dictionary(grouping: changes, by: { "\($0.from.rawValue)>\($0.to.rawValue)" }).sorted(by: { $0.key < $1.key }) {
-            _ = key
+        for (_, group) in Dictionary(grouping: changes, by: { "\($0.from.rawValue)>\($0.to.rawValue)" }).sorted(by: { $0.key < $1.key }) {
             let (from, to) = (group[0].from, group[0].to)
-            for part in group.chunked(500) {
-                let changed = try await tx.rows("""
-                    UPDATE subscriptions SET status = \(bind: to.rawValue), updated_at = \(bind: now) WHERE \(TenantSQL.organization(org)) \
-                    AND status = \(bind: from.rawValue) AND id IN (\(SQLQueryString.binds(part.map(\.subscriptionID)))) RETURNING id
-                    """)
-                let ids = Set(try changed.map { try $0.uuid(0) })
-                made += part.filter { ids.contains($0.subscriptionID) }
+            var ids: Set<UUID> = []
+            for var statement in CellStatement.batches("WITH v (id) AS (", columns: [.uuid], rows: group.map { [SQLCell($0.subscriptionID)] }, on: tx) {
+                statement.append(") UPDATE subscriptions SET status = ")
+                statement.bind(.text(to.rawValue))
+                statement.append(", updated_at = ")
+                statement.bind(.date(now))
+                statement.append(" FROM v WHERE subscriptions.id = v.id AND subscriptions.status = ")
+                statement.bind(.text(from.rawValue))
+                statement.append(" AND ")
+                statement.organization(org, alias: "subscriptions")
+                statement.append(" RETURNING subscriptions.id")
+                for row in try await tx.run(statement) { ids.insert(try row.uuid(0)) }
             }
+            made += group.filter { ids.contains($0.subscriptionID) }
         }
         guard !made.isEmpty else { return [] }
         let eventRows: [[SQLCell]] = made.map { c in
@@ -101,15 +106,20 @@ extension Subscriptions {
             Activities.make(ctx, subject: .init("customer", c.customerID), kind: "subscription." + c.kind,
                             summary: "Service \(c.kind) (\(c.reason))", related: .init("subscription", c.subscriptionID), at: now)
         }, on: tx)
-        // The customer's status follows their services: active if any is, else suspended if any is.
-        for part in Array(Set(made.map(\.customerID))).sorted().chunked(500) {
-            try await (tx as! any SQLDatabase).raw("""
-                UPDATE customers SET status = CASE \
-                WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND \(TenantSQL.sameOrganization("s", "customers")) AND s.status = 'active') THEN 'active' \
-                WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND \(TenantSQL.sameOrganization("s", "customers")) AND s.status = 'suspended') THEN 'suspended' \
-                ELSE status END \
-                WHERE \(TenantSQL.organization(org)) AND id IN (\(SQLQueryString.binds(part)))
-                """).run()
+        // The customer's status follows their services: active if any is, else suspended if any
+        // is; only customers whose status changes are written.
+        let customers = Array(Set(made.map(\.customerID))).sorted().map { [SQLCell($0)] }
+        for var statement in CellStatement.batches("WITH v (id) AS (", columns: [.uuid], rows: customers, on: tx) {
+            statement.append("""
+                ), x AS (SELECT s.customer_id, CASE WHEN MAX(CASE WHEN s.status = 'active' THEN 1 ELSE 0 END) = 1 THEN 'active' \
+                WHEN MAX(CASE WHEN s.status = 'suspended' THEN 1 ELSE 0 END) = 1 THEN 'suspended' END AS status \
+                FROM subscriptions s JOIN v ON v.id = s.customer_id WHERE 
+                """)
+            statement.organization(org, alias: "s")
+            statement.append(" GROUP BY s.customer_id) UPDATE customers SET status = x.status FROM x WHERE customers.id = x.customer_id AND ")
+            statement.organization(org, alias: "customers")
+            statement.append(" AND x.status IS NOT NULL AND customers.status <> x.status")
+            try await tx.run(statement)
         }
         try await services.jobs.enqueueMany(NetworkContracts.applySubscriptionState,
                                             made.map { (SubscriptionStatePayload(subscriptionID: $0.subscriptionID, status: $0.to.rawValue, reason: $0.cause), org) },

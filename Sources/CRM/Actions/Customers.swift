@@ -273,6 +273,15 @@ public enum Customers {
         ]
     }
 
+    /// "C-000123 Rahim Uddin" for each of these customers the viewer may see.
+    public static func names(_ ctx: TenantContext, _ ids: [UUID], on db: any Database) async throws -> [UUID: String] {
+        var names: [UUID: String] = [:]
+        for part in ids.chunked(500) {
+            for c in try await Customer.scoped(to: ctx, on: db).filter(\.$id ~~ part).all() { names[c.id!] = "\(c.numberText) \(c.displayName)" }
+        }
+        return names
+    }
+
     public static func find(_ ctx: TenantContext, _ id: String?, on db: any Database) async throws -> Customer {
         try ctx.require(.customersRead)
         return try await Customer.find(id, in: ctx, on: db)

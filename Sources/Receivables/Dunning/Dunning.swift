@@ -47,8 +47,26 @@ public enum Dunning {
             // One pass at a time per organization: a payment's re-evaluation waits for a running
             // pass and then sees (and undoes) what it did.
             try await TenantSQL.lockOrganization(organizationID, on: tx)
+            let started = services.clock.now()
             let plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
             let outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
+            if customers == nil {
+                // The day's pass, once (a second run the same day adds to its counts).
+                let pass = try await DunningPass.inOrganization(organizationID, on: tx).filter(\.$on == day.description).first() ?? DunningPass()
+                if pass.id == nil {
+                    (pass.organizationID, pass.on, pass.startedAt) = (organizationID, day.description, started)
+                    (pass.evaluated, pass.reminders, pass.suspended, pass.restored, pass.terminated, pass.lateFees) = (0, 0, 0, 0, 0, 0)
+                }
+                pass.actor = actor
+                pass.finishedAt = services.clock.now()
+                pass.evaluated = outcome.evaluated
+                pass.reminders += outcome.notices
+                pass.suspended += outcome.suspended
+                pass.restored += outcome.restored
+                pass.lateFees += outcome.lateFees
+                pass.terminated += plan.filter { $0.decision.action == .terminate }.count
+                try await pass.save(on: tx)
+            }
             return (outcome, plan)
         }
         // Termination credits the rest of a period: the subscription action does it, one by one (rare).
@@ -59,6 +77,29 @@ public enum Dunning {
             final.terminated += 1
         }
         return (final, plan)
+    }
+
+    /// The scheduler's check (every ten minutes): each organization whose pass hour (Settings →
+    /// Dunning, in its time zone) has come today and that has no pass today is run through today.
+    @discardableResult
+    public static func runScheduled(now: Date, services: PlatformServices, on db: any Database) async throws -> [UUID] {
+        var ran: [UUID] = []
+        var failure: (any Error)?
+        for org in try await Organization.query(on: db).sort(\.$createdAt).all() {
+            let zone = org.timeZone
+            let today = LocalDate.today(now, in: zone)
+            let settings = try await Settings.load(organizationID: org.id!, services: services, on: db)
+            guard now >= today.start(in: zone).addingTimeInterval(Double(settings.int("dunning", "pass_hour")) * 3_600) else { continue }
+            guard try await DunningPass.inOrganization(org.id!, on: db).filter(\.$on == today.description).count() == 0 else { continue }
+            do {
+                _ = try await run(organizationID: org.id!, today: today, services: services, on: db)
+                ran.append(org.id!)
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+        return ran
     }
 
     /// Re-runs the pass for one customer after money moved (a payment, a credit note, credit
@@ -106,6 +147,12 @@ public enum Dunning {
                            decision: DunningRules.decide(facts, policy: policy, today: day), storedDue: try row.optionalString(7),
                            storedOverdue: try row.isNull(8) ? nil : try row.int64(8))
         }
+    }
+
+    /// The organization's last 30 daily passes, newest first.
+    public static func recentPasses(_ ctx: TenantContext, on db: any Database) async throws -> [DunningPass] {
+        try ctx.require(.invoicesRead)
+        return try await DunningPass.inOrganization(ctx.organizationID, on: db).sort(\.$on, .descending).limit(30).all()
     }
 
     /// Each customer's strongest hold today: VIP over a promise; the latest promise.

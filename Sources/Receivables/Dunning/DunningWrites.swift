@@ -80,8 +80,11 @@ enum DunningWrites {
                 fee.on = day.description
                 fees.append(fee)
             }
-            if stage != p.facts.stage || p.facts.stageSince == nil || lateFeeDueOn != p.facts.lateFeeDueOn || p.decision.lateFeeFor != nil
-                || p.storedDue != p.facts.oldestDue?.description || p.storedOverdue != p.facts.pastDue {
+            // A subscription that stays clear needs no row until something is past due.
+            let stored = p.facts.stageSince != nil
+            let changed = stage != p.facts.stage || lateFeeDueOn != p.facts.lateFeeDueOn
+                || (stored && (p.storedDue != p.facts.oldestDue?.description || p.storedOverdue != p.facts.pastDue))
+            if changed || (!stored && stage != .clear) {
                 states.append([SQLCell(p.subscriptionID), SQLCell(org), SQLCell(p.customerID), .text(stage.rawValue), .text(since.description),
                                SQLCell(p.facts.oldestDue?.description), .int(p.facts.pastDue), SQLCell(lateFeeDueOn?.description), .date(now)])
             }

@@ -92,7 +92,7 @@ struct CreateDunning: AsyncMigration {
             .id()
             .field("organization_id", .uuid, .required, .references("organizations", "id"))
             .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
-            .field("customer_id", .uuid, .required, .references("customers", "id"))
+            .field("customer_id", .uuid, .required)
             .field("kind", .string, .required)
             .field("due_on", .string, .required)
             .field("step", .int, .required)

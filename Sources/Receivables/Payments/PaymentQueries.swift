@@ -51,3 +51,24 @@ extension Payments {
         return Details(payment: payment, shares: shares.map { ($0, byID[$0.invoiceID] ?? "") })
     }
 }
+
+extension Payments {
+    /// What a customer owes now, for the collection screen and the customer page: the open
+    /// invoices oldest first (past due marked by their due date), their credit, and the balance
+    /// (what is owed less the credit; the ledger's).
+    public struct Due: Sendable {
+        public var invoices: [OpenInvoice]
+        public var credit: Int64
+        public var balance: Int64
+        public var open: Int64 { invoices.reduce(0) { $0 + $1.open } }
+        /// What to take to clear everything (nothing when the credit covers it).
+        public var toClear: Int64 { max(open - credit, 0) }
+    }
+
+    public static func due(_ ctx: TenantContext, customerID: UUID, on db: any Database) async throws -> Due {
+        try ctx.require(.paymentsRead)
+        let invoices = try await openInvoices(of: customerID, ctx.organizationID, lock: false, on: db).sorted { ($0.dueOn, $0.number) < ($1.dueOn, $1.number) }
+        return Due(invoices: invoices, credit: try await Refunds.credit(of: customerID, ctx.organizationID, on: db),
+                   balance: try await Statements.balance(of: customerID, ctx.organizationID, on: db))
+    }
+}

@@ -4,6 +4,7 @@ import Documents
 import FluentKit
 import Foundation
 import MeghnaCore
+import Notifications
 import Platform
 
 /// The receipt a customer is handed or sent for a payment, laid out by the invoice writer.
@@ -51,5 +52,21 @@ public enum Receipts {
             notes: notes, footer: "Thank you. Keep this receipt; quote its number \(p.number) with any question about this payment.",
             labels: labels)
         return ("\(p.number).pdf", InvoicePDF.render(document))
+    }
+
+    /// Texts the receipt to the customer's mobile number through the outbox; false when they
+    /// have none that parses.
+    public static func text(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> Bool {
+        let d = try await Payments.details(ctx, id, on: db)
+        let p = d.payment
+        guard let customer = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id == p.customerID).first(),
+              let raw = customer.primaryPhone, let number = try? PhoneNumber(parsing: raw) else { return false }
+        guard let org = try await Organization.find(ctx.organizationID, on: db) else { throw DomainError.notFound("Organization") }
+        let balance = try await Statements.balance(of: p.customerID, ctx.organizationID, on: db)
+        let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: p.currency)) }
+        let text = "\(org.name): received \(p.currency) \(money(p.amount)) on \(p.receivedOn), receipt \(p.number). "
+            + (balance > 0 ? "Still due: \(money(balance))." : balance < 0 ? "Credit: \(money(-balance))." : "Nothing is due.") + " Thank you."
+        _ = try await Outbox.queueSMS(organizationID: ctx.organizationID, to: number, text: text, purpose: "receipt", jobs: services.jobs, on: db)
+        return true
     }
 }
