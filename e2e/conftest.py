@@ -34,11 +34,12 @@ BIN = os.environ.get("MEGHNA_BIN", os.path.join(ROOT, ".build/debug/meghna"))
 class Meghna:
     """A `meghna serve …` process on a free port with its own data folder; waits until it answers."""
 
-    def __init__(self, *args, **env):
-        self.data = tempfile.mkdtemp(prefix="meghna-e2e-")
+    def __init__(self, *args, data=None, **env):
+        # `data`: start again on an earlier server's folder (its database), e.g. at a later MEGHNA_CLOCK.
+        self.data = data or tempfile.mkdtemp(prefix="meghna-e2e-")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = os.path.join(self.data, "server.log")
+        self.log = os.path.join(self.data, f"server-{self.port}.log")
         full = dict(os.environ, MEGHNA_DATA_DIR=self.data, DATABASE_URL=f"sqlite://{self.data}/e2e.sqlite", PORT=str(self.port))
         full.pop("MEGHNA_MASTER_KEY", None)
         full.update(env)

@@ -31,14 +31,16 @@ public enum Dunning {
     /// nothing is written and the plan is answered.
     @discardableResult
     public static func run(organizationID: UUID, today: LocalDate? = nil, customers: [UUID]? = nil, dryRun: Bool = false, actor: String = "system:dunning",
-                           services: PlatformServices, on db: any Database) async throws -> (outcome: Outcome, plan: [Planned]) {
+                           by: TenantContext? = nil, services: PlatformServices, on db: any Database) async throws -> (outcome: Outcome, plan: [Planned]) {
         guard let org = try await Organization.find(organizationID, on: db) else { throw DomainError.notFound("Organization") }
         let zone = org.timeZone
         let day = today ?? LocalDate.today(services.clock.now(), in: zone)
         let settings = try await Settings.load(organizationID: organizationID, services: services, on: db)
         let currency = settings.string("billing", "currency")
         let policy = DunningPolicy(settings, currency: currency)
-        let ctx = TenantContext.system(actor.hasPrefix("system:") ? String(actor.dropFirst(7)) : actor, organizationID: organizationID, timeZone: zone)
+        // The pass acts for the organization; its history names who started it (staff, or the schedule).
+        let ctx = by.map { TenantContext(organizationID: organizationID, actor: $0.actor, permissions: Set(Permission.allCases), timeZone: zone) }
+            ?? TenantContext.system(actor.hasPrefix("system:") ? String(actor.dropFirst(7)) : actor, organizationID: organizationID, timeZone: zone)
         if dryRun {
             let plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: db)
             return (Outcome(), plan)
@@ -106,7 +108,7 @@ public enum Dunning {
     /// applied, a reversal) or an exclusion changed. A failure here never undoes the payment
     /// that caused it; the daily pass catches up.
     public static func reevaluate(customerID: UUID, _ ctx: TenantContext, services: PlatformServices, on db: any Database) async {
-        _ = try? await run(organizationID: ctx.organizationID, customers: [customerID], actor: ctx.actor.label, services: services, on: db)
+        _ = try? await run(organizationID: ctx.organizationID, customers: [customerID], actor: ctx.actor.label, by: ctx, services: services, on: db)
     }
 
     /// The facts of each subscription that dunning has to look at, and its decision.

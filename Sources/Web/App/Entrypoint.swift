@@ -1,6 +1,7 @@
 import FluentPostgresDriver
 import Foundation
 import Logging
+import MeghnaCore
 import Vapor
 
 extension Meghna {
@@ -25,7 +26,7 @@ extension Meghna {
         // argument back made `meghna serve --env production` fail with "Input not recognized".)
         let app = try await Application.make(env)
         do {
-            try await configure(app, ConfigureOptions(configuration: configuration))
+            try await configure(app, ConfigureOptions(configuration: configuration, clock: try startClock(configuration.environment["MEGHNA_CLOCK"])))
             try await app.execute()
             try await app.asyncShutdown()
         } catch {
@@ -33,6 +34,17 @@ extension Meghna {
             throw StartupFailure.explaining(error)
         }
     }
+}
+
+/// `MEGHNA_CLOCK=2026-03-12T04:00:00Z` starts the process's clock at that instant (it runs on
+/// from there): for walking a billing month in a test or a training session. Unset: real time.
+func startClock(_ raw: String?) throws -> MeghnaCore.Clock {
+    guard let raw, !raw.isEmpty else { return .system }
+    guard let start = ISO8601DateFormatter().date(from: raw) else {
+        throw StartupFailure(description: "MEGHNA_CLOCK must be a time such as 2026-03-12T04:00:00Z, not \"\(raw)\".")
+    }
+    let began = Date()
+    return MeghnaCore.Clock { start.addingTimeInterval(Date().timeIntervalSince(began)) }
 }
 
 /// Turns low-level start-up errors into one sentence for the operator.

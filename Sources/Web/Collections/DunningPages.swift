@@ -95,7 +95,7 @@ enum DunningPages {
         let ctx = try req.ctx
         try ctx.require(.invoicesWrite)
         try ctx.requireWholeOrganization("The dunning pass")
-        let (o, _) = try await Dunning.run(organizationID: ctx.organizationID, actor: ctx.actor.label, services: req.services, on: req.db)
+        let (o, _) = try await Dunning.run(organizationID: ctx.organizationID, actor: ctx.actor.label, by: ctx, services: req.services, on: req.db)
         return redirect(req, to: CollectionsRoutes.dunning.link,
                         flash: "Pass run: \(o.notices) notices, \(o.suspended) suspended, \(o.restored) restored, \(o.lateFees) late fees.")
     }
