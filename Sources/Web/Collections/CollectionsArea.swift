@@ -71,6 +71,10 @@ struct CollectionsArea: AreaModule {
         DunningAPI.register(api)
     }
 
+    func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {
+        try await CollectionsDemo.seed(demo.organization, services: demo.services, on: db)
+    }
+
     func registerCommands(_ commands: inout AsyncCommands) {
         var dunning = AsyncCommands()
         dunning.use(DunningRunCommand(), as: "run")

@@ -9,16 +9,18 @@ enum StatementAPI {
     static let range: [(String, Schema, String)] = [("from", .date, "First day (default: 90 days before \"to\")"),
                                                               ("to", .date, "Last day (default today)")]
 
+    static let rules = [APIRule("from", "must not be after \"to\", and at most ten years before it")]
+
     static func register(_ api: APIRouter) {
         api.add(APIOperation(method: .GET, path: "/customers/{id}/statement",
                              summary: "Every invoice, payment, credit note, refund and write-off with a running balance; the closing balance is the ledger's",
-                             tag: "statements", permission: .invoicesRead, query: range, response: StatementDTO.schema)) { req in
+                             tag: "statements", permission: .invoicesRead, query: range, response: StatementDTO.schema, rules: rules)) { req in
             try apiResponse(StatementDTO(try await statement(req)))
         }
         api.add(APIOperation(method: .GET, path: "/customers/{id}/statement.csv", summary: "The statement as CSV", tag: "statements",
                              permission: .invoicesRead, query: range,
                              response: .string(description: "CSV: date, type, document, charges, payments_and_credits, balance; opening and closing rows"),
-                             responseType: "text/csv")) { req in
+                             responseType: "text/csv", rules: rules)) { req in
             let s = try await statement(req)
             var headers = HTTPHeaders()
             headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
@@ -26,7 +28,7 @@ enum StatementAPI {
             return Response(status: .ok, headers: headers, body: .init(string: Statements.csv(s, zone: try req.ctx.timeZone)))
         }
         api.add(APIOperation(method: .GET, path: "/customers/{id}/statement.pdf", summary: "The statement as a PDF", tag: "statements",
-                             permission: .invoicesRead, query: range, responseType: "application/pdf")) { req in
+                             permission: .invoicesRead, query: range, responseType: "application/pdf", rules: rules)) { req in
             try InvoiceAPI.pdfResponse(try await Statements.pdf(try await statement(req), try req.ctx, on: req.db))
         }
     }
