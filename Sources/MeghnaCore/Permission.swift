@@ -131,8 +131,9 @@ public enum SystemRole: String, Sendable, CaseIterable, Codable {
             return [.branchesRead, .customersRead, .customersWrite, .leadsRead, .leadsWrite, .subscriptionsRead,
                     .plansRead, .invoicesRead, .paymentsRead, .routersRead, .outboxRead]
         case .reseller:
+            // payments.write: through their wallet only (Wallets.collect).
             return [.customersRead, .customersWrite, .leadsRead, .leadsWrite, .resellersRead, .plansRead, .subscriptionsRead,
-                    .invoicesRead, .paymentsRead]
+                    .invoicesRead, .paymentsRead, .paymentsWrite]
         }
     }
 }

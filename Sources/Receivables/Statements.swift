@@ -58,7 +58,8 @@ public enum Statements {
         var v = Validator()
         let today = LocalDate.today(now, in: ctx.timeZone)
         let last = v.localDate("to", to) ?? today
-        let first = v.localDate("from", from) ?? last.adding(days: -90)
+        // Ninety days back, but never before the first day dates may name (1900-01-01).
+        let first = v.localDate("from", from) ?? max(last.adding(days: -90), LocalDate(year: 1900, month: 1, day: 1)!)
         if first > last { v.add("from", "must not be after \"to\" (\(last))") }
         if first.days(to: last) > 3_700 { v.add("from", "must be at most ten years before \"to\"") }
         try v.check()

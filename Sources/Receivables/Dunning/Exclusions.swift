@@ -21,6 +21,7 @@ public enum Exclusions {
 
     public static func add(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> DunningExclusion {
         try ctx.require(.paymentsWrite)
+        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Holds on suspension are the ISP's to give.") }
         let customer = try await Customer.find(input.customerID, in: ctx, on: db)
         let now = services.clock.now()
         let today = LocalDate.today(now, in: ctx.timeZone)
@@ -60,6 +61,7 @@ public enum Exclusions {
 
     public static func end(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> DunningExclusion {
         try ctx.require(.paymentsWrite)
+        guard !ctx.isResellerScoped else { throw DomainError.forbidden("Holds on suspension are the ISP's to give.") }
         let e = try await DunningExclusion.find(id, in: ctx, on: db)
         // The customer must be one the viewer may see.
         _ = try await Customer.find(e.customerID.uuidString, in: ctx, on: db)

@@ -1,9 +1,11 @@
 import FluentKit
+import MeghnaCore
+import Platform
 import Foundation
 import SQLKit
 
 public enum CollectionsMigrations {
-    public static let all: [any Migration] = [CreatePayments(), CreateDunning(), CreateRefundsAndWriteOffs()]
+    public static let all: [any Migration] = [CreatePayments(), CreateDunning(), CreateRefundsAndWriteOffs(), CreateWalletTopUps()]
 }
 
 struct CreatePayments: AsyncMigration {
@@ -176,5 +178,37 @@ struct CreateRefundsAndWriteOffs: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema("write_offs").delete()
         try await database.schema("refunds").delete()
+    }
+}
+
+/// Reseller wallet top-ups; reseller staff may now take payments (through their wallet only).
+struct CreateWalletTopUps: AsyncMigration {
+    var name: String { "Collections.CreateWalletTopUps" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("wallet_top_ups")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("reseller_id", .uuid, .required, .references("resellers", "id"))
+            .field("number", .string, .required)
+            .field("method", .string, .required)
+            .field("reference", .string)
+            .field("received_on", .string, .required)
+            .field("amount", .int64, .required)
+            .field("currency", .string, .required)
+            .field("note", .string)
+            .field("actor", .string, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "organization_id", "number")
+            .create()
+        try await (database as! any SQLDatabase).raw("CREATE INDEX wallet_top_ups_reseller_idx ON wallet_top_ups (organization_id, reseller_id)").run()
+        for role in try await Role.query(on: database).filter(\.$key == SystemRole.reseller.rawValue).filter(\.$isSystem == true).all() {
+            role.permissions.insert(.paymentsWrite)
+            try await role.save(on: database)
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("wallet_top_ups").delete()
     }
 }

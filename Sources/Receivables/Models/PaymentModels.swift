@@ -8,6 +8,8 @@ import Platform
 public enum PaymentMethod: String, Codable, Sendable, CaseIterable {
     case cash, bank, cheque
     case mobileMoney = "mobile_money"
+    /// Taken by a reseller's staff: the ISP is paid from the reseller's wallet.
+    case resellerWallet = "reseller_wallet"
 
     public var label: String {
         switch self {
@@ -15,11 +17,15 @@ public enum PaymentMethod: String, Codable, Sendable, CaseIterable {
         case .bank: "Bank transfer"
         case .cheque: "Cheque"
         case .mobileMoney: "Mobile money (bKash, Nagad, Rocket)"
+        case .resellerWallet: "Reseller wallet"
         }
     }
 
     /// Cash needs no reference; the others are traced by one (transaction id, cheque number).
-    public var needsReference: Bool { self != .cash }
+    public var needsReference: Bool { self != .cash && self != .resellerWallet }
+
+    /// What staff choose from when they take money themselves.
+    public static let received: [PaymentMethod] = [.cash, .bank, .cheque, .mobileMoney]
 }
 
 public enum PaymentStatus: String, Codable, Sendable, CaseIterable {
@@ -136,4 +142,30 @@ public final class WriteOff: TenantOwned, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}
+}
+
+/// Money a reseller paid the ISP into its wallet (`WTU-2026-000001`, gapless per year).
+public final class WalletTopUp: TenantOwned, @unchecked Sendable {
+    public static let schema = "wallet_top_ups"
+    public static var organizationKey: KeyPath<WalletTopUp, FieldProperty<WalletTopUp, UUID>> { \WalletTopUp.$organizationID }
+    public static let displayName = "Top-up"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "reseller_id") public var resellerID: UUID
+    @Field(key: "number") public var number: String
+    @Field(key: "method") public var method: PaymentMethod
+    @OptionalField(key: "reference") public var reference: String?
+    @Field(key: "received_on") public var receivedOn: String
+    @Field(key: "amount") public var amount: Int64
+    @Field(key: "currency") public var currency: String
+    @OptionalField(key: "note") public var note: String?
+    @Field(key: "actor") public var actor: String
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+
+    public static func narrow(_ query: QueryBuilder<WalletTopUp>, to ctx: TenantContext) {
+        if let resellers = ctx.resellerIDs { query.filter(\.$resellerID ~~ resellers) }
+    }
 }

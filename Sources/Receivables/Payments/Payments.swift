@@ -44,6 +44,8 @@ public enum Payments {
         case .cash: Chart.cash
         case .bank, .cheque: Chart.bank
         case .mobileMoney: Chart.mobileMoney
+        // Not money received: `Wallets.fund` debits the wallet and the commission instead.
+        case .resellerWallet: Chart.commissionExpense
         }
     }
 
@@ -53,6 +55,15 @@ public enum Payments {
     public static func record(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> Payment {
         try ctx.require(.paymentsWrite)
         guard !ctx.isResellerScoped else { throw DomainError.forbidden("Reseller staff take payments through their reseller wallet.") }
+        return try await record(ctx, input, wallet: false, services: services, on: db)
+    }
+
+    /// The payment itself. From a reseller's wallet (`wallet`), the method is the wallet and the
+    /// money comes off the wallet of the customer's reseller at the reseller's price, with the
+    /// commission, checked under the reseller's lock inside the same transaction.
+    static func record(_ ctx: TenantContext, _ input: Input, wallet: Bool, services: PlatformServices, on db: any Database) async throws -> Payment {
+        var input = input
+        if wallet { input.method = PaymentMethod.resellerWallet.rawValue }
         let now = services.clock.now()
         let today = LocalDate.today(now, in: ctx.timeZone)
         var v = Validator()
@@ -75,9 +86,11 @@ public enum Payments {
                 if let id, let part { requested?.append(AllocationShare(invoiceID: id, amount: part)) }
             }
         }
+        if method == .resellerWallet, !wallet { v.add("method", "reseller_wallet is for reseller staff, who collect through their wallet") }
         try v.check()
         guard let amount, let method else { throw DomainError.invalid("amount", "is required") }
         let customer = try await Customer.find(input.customerID, in: ctx, on: db)
+        if wallet, customer.resellerID == nil { throw DomainError.conflict("\(customer.displayName) is not a reseller's customer; the ISP's own staff take this payment.") }
         let customerID = customer.id!
         let org = ctx.organizationID
         let chosen = requested
@@ -111,6 +124,9 @@ public enum Payments {
             try await allocate(shares, source: "payment", paymentID: payment.id!, customerID: customerID, org, at: now, on: tx)
             let money = { (minor: Int64) in Money(minorUnits: minor, currency: ctx.currency) }
             var lines: [TransferLine] = [.debit(account(of: method), money(amount))]
+            if wallet, let resellerID = customer.resellerID {
+                lines = try await Wallets.fund(amount, resellerID: resellerID, ctx, on: tx)
+            }
             if payment.allocated > 0 { lines.append(.credit(Chart.receivable(customerID: customerID, label: customer.numberText), money(payment.allocated))) }
             if payment.credited > 0 { lines.append(.credit(Chart.customerCredit(customerID: customerID, label: customer.numberText), money(payment.credited))) }
             _ = try await Ledger.post(TransferDraft(idempotencyKey: "payment:\(payment.id!.lowercasedText)", kind: "payment", referenceType: "payment",

@@ -81,7 +81,7 @@ struct RefundRequest: Decodable {
     enum CodingKeys: String, CodingKey { case method, reference, reason, amount, customerID = "customer_id", paidOn = "paid_on" }
 
     static let schema = Schema.named("RefundInput", .input([
-        ("customer_id", .reference("customer")), ("amount", MoneyInput.schema), ("method", .choice(PaymentMethod.allCases.map(\.rawValue))),
+        ("customer_id", .reference("customer")), ("amount", MoneyInput.schema), ("method", .choice(PaymentMethod.received.map(\.rawValue))),
         ("reference", .text(max: 100, description: "Transaction id or cheque number; required except for cash")), ("paid_on", .date),
         ("reason", .text(max: 300)),
     ], required: ["customer_id", "amount", "method", "reason"]))

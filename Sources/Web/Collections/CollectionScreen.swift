@@ -128,7 +128,7 @@ enum CollectionScreen {
                 h.el("div", [.class("grid")]) { h in
                     h.field("Amount", "amount", form: state, id: "amount", hint: ctx.currency,
                             [.attr("inputmode", literal: "decimal"), .flag("required"), .flag("autofocus"), .attr("autocomplete", literal: "off")])
-                    h.selectField("Method", "method", PaymentMethod.allCases.map { Choice(value: $0.rawValue, label: $0.label, checked: state.values["method"] == $0.rawValue) },
+                    h.selectField("Method", "method", PaymentMethod.received.map { Choice(value: $0.rawValue, label: $0.label, checked: state.values["method"] == $0.rawValue) },
                                   form: state, id: "method")
                     h.field("Reference", "reference", form: state, id: "reference", hint: "Transaction id, cheque or slip number; not for cash",
                             [.attr("maxlength", literal: "100")])

@@ -81,7 +81,7 @@ struct PaymentRequest: Decodable {
     }
 
     static let schema = Schema.named("PaymentInput", .input([
-        ("customer_id", .reference("customer")), ("amount", MoneyInput.schema), ("method", .choice(PaymentMethod.allCases.map(\.rawValue))),
+        ("customer_id", .reference("customer")), ("amount", MoneyInput.schema), ("method", .choice(PaymentMethod.received.map(\.rawValue))),
         ("reference", .text(max: 100, description: "Transaction id, cheque or slip number; required except for cash")),
         ("received_on", .date), ("note", .text(max: 500)),
         ("allocations", .described(.array(.object([("invoice_id", .reference("invoice")), ("amount", MoneyInput.schema)], required: ["invoice_id", "amount"])),
