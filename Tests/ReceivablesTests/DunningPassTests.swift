@@ -123,6 +123,17 @@ struct DunningPassTests {
         }
     }
 
+    @Test func aPartPaymentNeverSuspendsTheDailyPassDoes() async throws {
+        try await withApp { t in
+            let d = try await DunningWorld.make(t)
+            t.clock.set(LocalDate("2026-03-12")!.start(in: d.w.ctx.timeZone).addingTimeInterval(3_600 * 8))
+            _ = try await d.w.pay("500", on: "2026-03-12")
+            #expect(try await d.status() == "active/overdue", "past its grace, but nobody is cut off in the minute they pay part")
+            #expect(try await d.pass("2026-03-12").suspended == 1)
+            #expect(try await d.w.booksAreClean())
+        }
+    }
+
     @Test func thePreviewNamesWhoWillBeSuspendedAndWritesNothing() async throws {
         try await withApp { t in
             let d = try await DunningWorld.make(t)

@@ -99,6 +99,7 @@ struct CRMFixtures {
             "/customers/{id}/statement": c, "/customers/{id}/statement.csv": c, "/customers/{id}/statement.pdf": c,
             "/customers/{id}/dunning-exclusions": c, "/dunning-exclusions/{id}/end": exclusion.id!.uuidString,
             "/invoices/{id}/write-off": invoice.id!.uuidString,
+            "/resellers/{id}/wallet": reseller.id!.uuidString, "/resellers/{id}/wallet/top-ups": reseller.id!.uuidString,
         ]
     }
 

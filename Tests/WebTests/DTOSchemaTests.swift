@@ -87,6 +87,7 @@ struct DTOSchemaTests {
             (PaymentRequest.self, [PaymentRequest.schema]), (PaymentReverseRequest.self, [PaymentReverseRequest.schema]),
             (CreditNoteRequest.self, [CreditNoteRequest.schema]), (RefundRequest.self, [RefundRequest.schema]),
             (WriteOffRequest.self, [WriteOffRequest.schema]), (ExclusionRequest.self, [ExclusionRequest.schema]),
+            (TopUpRequest.self, [TopUpRequest.schema]),
     ] }
 
     func check<T: Encodable>(_ full: T, _ minimal: T?, _ schema: Schema) throws {

@@ -42,7 +42,8 @@ struct TenantIsolationTests {
             fixtures.merge(crm.fixtures) { a, _ in a }
             let bodies: [String: Any] = ["name": "Taken over", "permissions": ["customers.read"], "status": "disabled",
                                          "display_name": "Taken over", "line1": "Taken over", "body": "Taken over", "reason": "Taken over",
-                                         "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip"]
+                                         "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip",
+                                         "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash"]
             let bIDs = Set(fixtures.values.flatMap { $0.split(separator: "/").map { $0.lowercased() } }.filter { $0.count == 36 })
 
             var walked = 0
@@ -93,7 +94,8 @@ struct TenantIsolationTests {
             try await staff.save(on: t.db)
             let token = try await t.makeToken(email: "franchise@alpha.test", abilities: ["*"])
             let bodies: [String: Any] = ["name": "Taken over", "display_name": "Taken over", "line1": "Taken over", "body": "Taken over",
-                                         "reason": "Taken over", "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip"]
+                                         "reason": "Taken over", "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip",
+                                         "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash"]
             var walked = 0
             for op in t.app.apiOperations where op.authenticated && op.path.contains("{") {
                 guard let id = crm.resellerScopedFixtures[op.path] else { continue }

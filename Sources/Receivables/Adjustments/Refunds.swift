@@ -48,8 +48,7 @@ public enum Refunds {
         var v = Validator()
         let amount = v.money("amount", input.amount, currency: ctx.currency)
         if let amount, amount <= 0 { v.add("amount", "must be more than zero") }
-        let method = v.choice("method", input.method, as: PaymentMethod.self, required: true)
-        if method == .resellerWallet { v.add("method", "must be how the money is paid out: cash, bank, cheque or mobile_money") }
+        let method = v.receivedMethod("method", input.method)
         let reference = v.text("reference", input.reference, required: method?.needsReference ?? false, max: 100)
         let paidOn = v.localDate("paid_on", input.paidOn) ?? today
         if paidOn > today { v.add("paid_on", "must not be later than today (\(today))") }

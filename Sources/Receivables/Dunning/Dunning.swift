@@ -50,7 +50,17 @@ public enum Dunning {
             // pass and then sees (and undoes) what it did.
             try await TenantSQL.lockOrganization(organizationID, on: tx)
             let started = services.clock.now()
-            let plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
+            var plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
+            if customers != nil {
+                // After a payment or a hold: restore at once, but suspend, charge and remind only
+                // at the daily pass (nobody is cut off in the minute they pay part of what they owe).
+                for i in plan.indices where plan[i].decision.action != .restore {
+                    plan[i].decision.action = .none
+                    plan[i].decision.lateFeeFor = nil
+                    plan[i].decision.notice = nil
+                    if plan[i].decision.stage != plan[i].facts.stage { plan[i].decision.stage = min(plan[i].decision.stage, .overdue) }
+                }
+            }
             let outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
             if customers == nil {
                 // The day's pass, once (a second run the same day adds to its counts).
@@ -104,9 +114,10 @@ public enum Dunning {
         return ran
     }
 
-    /// Re-runs the pass for one customer after money moved (a payment, a credit note, credit
-    /// applied, a reversal) or an exclusion changed. A failure here never undoes the payment
-    /// that caused it; the daily pass catches up.
+    /// Re-runs the pass for one customer after money moved (a payment, a credit note, a
+    /// write-off, a reversal) or an exclusion changed: what is no longer owed past its grace is
+    /// restored at once; suspensions, late fees and reminders wait for the daily pass. A failure
+    /// here never undoes the payment that caused it; the daily pass catches up.
     public static func reevaluate(customerID: UUID, _ ctx: TenantContext, services: PlatformServices, on db: any Database) async {
         _ = try? await run(organizationID: ctx.organizationID, customers: [customerID], actor: ctx.actor.label, by: ctx, services: services, on: db)
     }

@@ -5,7 +5,9 @@ import Platform
 
 /// Where a subscription stands with what it owes. Only dunning moves a subscription into and
 /// out of `suspended` here: a suspension staff made by hand is theirs to lift.
-public enum DunningStage: String, Codable, Sendable, CaseIterable {
+public enum DunningStage: String, Codable, Sendable, CaseIterable, Comparable {
+    public static func < (a: DunningStage, b: DunningStage) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+
     /// Nothing past due.
     case clear
     /// Past due, within the grace period (or held off by an exclusion).

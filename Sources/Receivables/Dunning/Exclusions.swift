@@ -7,7 +7,7 @@ import Platform
 /// Holding suspension off for a customer: a promise to pay by a day (collectors and clerks,
 /// `payments.write`), or VIP (never suspended automatically: `settings.manage`). Each has a
 /// reason and its actor; ending one is recorded too. The customer is re-evaluated at once
-/// (a promise lifts a dunning suspension; ending one may suspend).
+/// (a promise lifts a dunning suspension at once; ending one lets the next daily pass suspend).
 public enum Exclusions {
     public struct Input: Sendable {
         public var customerID, kind, until, reason: String?

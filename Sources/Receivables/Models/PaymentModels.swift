@@ -1,3 +1,4 @@
+import Billing
 import FluentKit
 import Foundation
 import MeghnaCore
@@ -24,8 +25,21 @@ public enum PaymentMethod: String, Codable, Sendable, CaseIterable {
     /// Cash needs no reference; the others are traced by one (transaction id, cheque number).
     public var needsReference: Bool { self != .cash && self != .resellerWallet }
 
-    /// What staff choose from when they take money themselves.
+    /// What staff choose from when they take or pay out money themselves.
     public static let received: [PaymentMethod] = [.cash, .bank, .cheque, .mobileMoney]
+}
+
+extension Validator {
+    /// A method money is received or paid out by (not the reseller wallet, which is no money
+    /// changing hands at the ISP).
+    public mutating func receivedMethod(_ field: String, _ value: String?) -> PaymentMethod? {
+        guard let text = text(field, value, required: true, max: 40) else { return nil }
+        guard let method = PaymentMethod(rawValue: text), PaymentMethod.received.contains(method) else {
+            add(field, "must be one of \(PaymentMethod.received.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return method
+    }
 }
 
 public enum PaymentStatus: String, Codable, Sendable, CaseIterable {

@@ -59,7 +59,7 @@ extension Payments {
                                             related: .init("payment", paymentID), at: now, on: tx)
             return payment
         }
-        // Money taken back may leave an invoice past its grace again.
+        // Money taken back may leave an invoice past its grace: the next daily pass suspends.
         await Dunning.reevaluate(customerID: customerID, ctx, services: services, on: db)
         return reversed
     }

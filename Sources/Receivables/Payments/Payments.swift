@@ -69,7 +69,7 @@ public enum Payments {
         var v = Validator()
         let amount = v.money("amount", input.amount, currency: ctx.currency)
         if let amount, amount == 0 { v.add("amount", "must be more than zero") }
-        let method = v.choice("method", input.method, as: PaymentMethod.self, required: true)
+        let method = wallet ? PaymentMethod.resellerWallet : v.receivedMethod("method", input.method)
         let reference = v.text("reference", input.reference, required: method?.needsReference ?? false, max: 100)
         let receivedOn = v.localDate("received_on", input.receivedOn) ?? today
         if receivedOn > today { v.add("received_on", "must not be later than today (\(today))") }
@@ -86,7 +86,6 @@ public enum Payments {
                 if let id, let part { requested?.append(AllocationShare(invoiceID: id, amount: part)) }
             }
         }
-        if method == .resellerWallet, !wallet { v.add("method", "reseller_wallet is for reseller staff, who collect through their wallet") }
         try v.check()
         guard let amount, let method else { throw DomainError.invalid("amount", "is required") }
         let customer = try await Customer.find(input.customerID, in: ctx, on: db)

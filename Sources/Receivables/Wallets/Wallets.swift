@@ -71,8 +71,7 @@ public enum Wallets {
         var v = Validator()
         let amount = v.money("amount", input.amount, currency: ctx.currency)
         if let amount, amount <= 0 { v.add("amount", "must be more than zero") }
-        let method = v.choice("method", input.method, as: PaymentMethod.self, required: true)
-        if method == .resellerWallet { v.add("method", "must be how the money came: cash, bank, cheque or mobile_money") }
+        let method = v.receivedMethod("method", input.method)
         let reference = v.text("reference", input.reference, required: method?.needsReference ?? false, max: 100)
         let receivedOn = v.localDate("received_on", input.receivedOn) ?? today
         if receivedOn > today { v.add("received_on", "must not be later than today (\(today))") }
@@ -150,5 +149,18 @@ public enum Wallets {
             running -= amount
         }
         return (reseller, balance, movements)
+    }
+}
+
+extension Wallets {
+    /// Every reseller the viewer may see with its wallet's balance, by name.
+    public static func list(_ ctx: TenantContext, on db: any Database) async throws -> [(reseller: Reseller, balance: Int64)] {
+        try ctx.require(.paymentsRead)
+        let resellers = try await Reseller.scoped(to: ctx, on: db).filter(\.$archivedAt == nil).sort(\.$sortName).limit(1_000).all()
+        var balances: [String: Int64] = [:]
+        for row in try await db.rows("""
+            SELECT key, balance FROM ledger_accounts WHERE \(TenantSQL.organization(ctx.organizationID)) AND key LIKE 'reseller_wallet:%'
+            """) { balances[try row.string(0)] = -(try row.int64(1)) }
+        return resellers.map { ($0, balances[Chart.resellerWallet(resellerID: $0.id!, label: "").key] ?? 0) }
     }
 }

@@ -23,9 +23,11 @@ enum CollectionScreen {
         let values = req.formValues()
         let ctx = try req.ctx
         do {
-            let payment = try await Payments.record(ctx, .init(customerID: values["customer_id"], amount: values["amount"], method: values["method"],
-                                                               reference: values["reference"], receivedOn: values["received_on"], note: values["note"]),
-                                                    services: req.services, on: req.db)
+            let input = Payments.Input(customerID: values["customer_id"], amount: values["amount"], method: values["method"], reference: values["reference"],
+                                       receivedOn: values["received_on"], note: values["note"])
+            // A reseller's staff are paid from the reseller's wallet.
+            let payment = ctx.isResellerScoped ? try await Wallets.collect(ctx, input, services: req.services, on: req.db)
+                : try await Payments.record(ctx, input, services: req.services, on: req.db)
             var flash = "Payment \(payment.number) recorded: \(payment.amountMoney)."
             if values["sms_receipt"] == "on" {
                 flash += (try? await Receipts.text(ctx, payment.id!.uuidString, services: req.services, on: req.db)) == true
@@ -128,15 +130,19 @@ enum CollectionScreen {
                 h.el("div", [.class("grid")]) { h in
                     h.field("Amount", "amount", form: state, id: "amount", hint: ctx.currency,
                             [.attr("inputmode", literal: "decimal"), .flag("required"), .flag("autofocus"), .attr("autocomplete", literal: "off")])
-                    h.selectField("Method", "method", PaymentMethod.received.map { Choice(value: $0.rawValue, label: $0.label, checked: state.values["method"] == $0.rawValue) },
-                                  form: state, id: "method")
-                    h.field("Reference", "reference", form: state, id: "reference", hint: "Transaction id, cheque or slip number; not for cash",
-                            [.attr("maxlength", literal: "100")])
+                    if !ctx.isResellerScoped {
+                        h.selectField("Method", "method", PaymentMethod.received.map { Choice(value: $0.rawValue, label: $0.label, checked: state.values["method"] == $0.rawValue) },
+                                      form: state, id: "method")
+                        h.field("Reference", "reference", form: state, id: "reference", hint: "Transaction id, cheque or slip number; not for cash",
+                                [.attr("maxlength", literal: "100")])
+                    }
                     h.field("Received on", "received_on", form: state, type: "date", id: "received_on", [.attr("max", today.description)])
                 }
                 h.field("Note", "note", form: state, id: "note", [.attr("maxlength", literal: "500")])
                 if customer.primaryPhone != nil { h.checkbox("Text the receipt to \(customer.primaryPhone ?? "")", "sms_receipt", checked: state.values["sms_receipt"] == "on") }
-                h.el("p", [.class("muted")], text: "Paid to the oldest invoices first; anything over becomes credit for the next ones.")
+                h.el("p", [.class("muted")], text: ctx.isResellerScoped
+                    ? "Paid to the ISP from your wallet at your price; your commission is kept. Oldest invoices first; anything over becomes credit."
+                    : "Paid to the oldest invoices first; anything over becomes credit for the next ones.")
                 h.raw(#"<div class="form-actions"><button class="btn primary" type="submit">Take payment</button></div>"#)
             }
         }

@@ -24,6 +24,7 @@ struct CollectionsArea: AreaModule {
             .init(group: .billing, label: "Take a payment", link: CollectionsRoutes.collect.link, permission: .paymentsWrite),
             .init(group: .billing, label: "Payments", link: CollectionsRoutes.payments.link, permission: .paymentsRead),
             .init(group: .billing, label: "Dunning", link: CollectionsRoutes.dunning.link, permission: .invoicesRead),
+            .init(group: .billing, label: "Reseller wallets", link: WalletPages.wallets.link, permission: .paymentsRead),
         ]
     }
 
@@ -36,6 +37,7 @@ struct CollectionsArea: AreaModule {
         PaymentPages.register(signedIn)
         StatementPage.register(signedIn)
         DunningPages.register(signedIn)
+        WalletPages.register(signedIn)
     }
 
     func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] {
@@ -69,6 +71,7 @@ struct CollectionsArea: AreaModule {
         StatementAPI.register(api)
         AdjustmentAPI.register(api)
         DunningAPI.register(api)
+        WalletAPI.register(api)
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {

@@ -15,13 +15,14 @@ enum CollectionsDemo {
         let orgID = org.id!
         let system = TenantContext.system("demo", organizationID: orgID, timeZone: org.timeZone)
         guard try await Payment.scoped(to: system, on: db).count() == 0 else { return }
-        let collectors = try await User.query(on: db).filter(\.$organizationID == orgID).filter(\.$email ~~ ["billing@demo.test", "branch@demo.test"])
+        let collectors = try await User.inOrganization(orgID, on: db).filter(\.$email ~~ ["billing@demo.test", "branch@demo.test"])
             .sort(\.$email).all()
         let contexts = collectors.isEmpty ? [system] : collectors.map {
             TenantContext(organizationID: orgID, actor: .user(id: $0.id!, email: $0.email), permissions: Set(Permission.allCases), timeZone: org.timeZone)
         }
         _ = try await Settings.update(system, ["dunning": ["late_fee": .int(50)]], services: services, on: db)
         let today = LocalDate.today(services.clock.now(), in: org.timeZone)
+        try await resellerWallets(org, system: system, staff: contexts[0], today: today, services: services, on: db)
         let customers = try await Customer.scoped(to: system, on: db).sort(\.$number).all()
         let methods: [(String, String?)] = [("cash", nil), ("mobile_money", "BK"), ("cash", nil), ("bank", "DBBL"), ("mobile_money", "NG")]
         var creditNoteDone = false
@@ -68,5 +69,33 @@ enum CollectionsDemo {
         }
         // Today's pass: reminders, and suspension of what is unpaid past its grace.
         _ = try await Dunning.run(organizationID: orgID, today: today, actor: "system:demo", services: services, on: db)
+    }
+
+    /// Each reseller with customers gets a top-up; the one with demo staff (reseller@demo.test)
+    /// collects from up to four of its customers through its wallet, earning its commission.
+    static func resellerWallets(_ org: Organization, system: TenantContext, staff: TenantContext, today: LocalDate, services: PlatformServices,
+                                on db: any Database) async throws {
+        let orgID = org.id!
+        guard let user = try await User.inOrganization(orgID, on: db).filter(\.$email == "reseller@demo.test").first(), let resellerID = user.resellerID else { return }
+        let resellerStaff = TenantContext(organizationID: orgID, actor: .user(id: user.id!, email: user.email), permissions: SystemRole.reseller.permissions,
+                                          resellerIDs: [resellerID], timeZone: org.timeZone, currency: org.currency)
+        _ = try await Wallets.topUp(staff, resellerID: resellerID.uuidString, .init(amount: "5000", method: "mobile_money", reference: "BK-WALLET-1",
+                                                                                  receivedOn: today.adding(days: -20).description, note: "Opening float"),
+                                    services: services, on: db)
+        var collected = 0
+        for customer in try await Customer.scoped(to: resellerStaff, on: db).sort(\.$number).all() where collected < 4 {
+            let due = try await Payments.due(system, customerID: customer.id!, on: db)
+            guard let oldest = due.invoices.first else { continue }
+            let cost = oldest.open - (oldest.open * 1_000 + 5_000) / 10_000
+            if try await Wallets.balance(of: resellerID, orgID, on: db) < oldest.open { // keep the float ahead of the collections
+                _ = try await Wallets.topUp(staff, resellerID: resellerID.uuidString, .init(amount: Money(minorUnits: max(cost, 100_000) * 2, currency: org.currency).decimalString,
+                                                                                          method: "cash", receivedOn: today.adding(days: -10).description),
+                                            services: services, on: db)
+            }
+            _ = try await Wallets.collect(resellerStaff, .init(customerID: customer.id!.uuidString, amount: Money(minorUnits: oldest.open, currency: org.currency).decimalString,
+                                                               receivedOn: (LocalDate(oldest.issueOn).map { min($0.adding(days: 3), today) } ?? today).description),
+                                          services: services, on: db)
+            collected += 1
+        }
     }
 }

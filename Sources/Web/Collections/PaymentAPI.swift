@@ -25,7 +25,9 @@ enum PaymentAPI {
                              rules: PaymentRequest.rules, idempotent: true)) { req in
             let ctx = try req.ctx
             let input = try req.json(PaymentRequest.self).input(currency: ctx.currency)
-            let payment = try await Payments.record(ctx, input, services: req.services, on: req.db)
+            // Reseller staff are paid from their reseller's wallet (the method they send is not used).
+            let payment = ctx.isResellerScoped ? try await Wallets.collect(ctx, input, services: req.services, on: req.db)
+                : try await Payments.record(ctx, input, services: req.services, on: req.db)
             let d = try await Payments.details(ctx, payment.id!.uuidString, on: req.db)
             return try apiResponse(PaymentDTO(d.payment, shares: d.shares), status: .created)
         }

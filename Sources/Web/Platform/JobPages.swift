@@ -133,13 +133,6 @@ extension Request {
 }
 
 private extension HTML {
-    mutating func figure(_ label: StaticString, _ value: String) {
-        el("div", [.class("card")]) { h in
-            h.el("span", [.class("card-label")]) { h in h.raw(label) }
-            h.el("strong", [.class("card-value")], text: value)
-        }
-    }
-
     /// A panel with a titled table; `rows` writes the body's rows.
     mutating func table(_ title: StaticString, header: StaticString, _ rows: (inout HTML) -> Void) {
         el("div", [.class("panel table-wrap")]) { h in

@@ -193,3 +193,13 @@ extension HTML {
         el("dd", [], content)
     }
 }
+
+extension HTML {
+    /// One figure card (a label over a large value), inside a `.cards` row.
+    mutating func figure(_ label: StaticString, _ value: String) {
+        el("div", [.class("card")]) { h in
+            h.el("span", [.class("card-label")]) { h in h.raw(label) }
+            h.el("strong", [.class("card-value")], text: value)
+        }
+    }
+}
