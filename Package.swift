@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CRMTests", dependencies: ["CRM", "Notifications", "TestSupport", .product(name: "SQLKit", package: "sql-kit")], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReceivablesTests", dependencies: ["Receivables", "Billing", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReceivablesTests", dependencies: ["Receivables", "Billing", "Notifications", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

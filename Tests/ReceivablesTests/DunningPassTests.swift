@@ -5,6 +5,7 @@ import Foundation
 import Jobs
 import Ledger
 import MeghnaCore
+import Notifications
 import Platform
 import Testing
 import TestSupport
@@ -131,6 +132,22 @@ struct DunningPassTests {
             #expect(try await d.status() == "active/overdue", "past its grace, but nobody is cut off in the minute they pay part")
             #expect(try await d.pass("2026-03-12").suspended == 1)
             #expect(try await d.w.booksAreClean())
+        }
+    }
+
+    @Test func noticesAreTextedOnceThroughTheOutbox() async throws {
+        try await withApp { t in
+            let d = try await DunningWorld.make(t)
+            _ = try await d.pass("2026-03-05")
+            _ = try await d.pass("2026-03-12")
+            #expect(try await NoticeSender.send(organizationID: d.w.tenant.id, services: t.services, on: t.db) == 2)
+            #expect(try await NoticeSender.send(organizationID: d.w.tenant.id, services: t.services, on: t.db) == 0, "each notice goes once")
+            let texts = try await OutboxMessage.query(on: t.db).filter(\.$organizationID == d.w.tenant.id).filter(\.$channel == .sms).all()
+                .map { "\($0.purpose): \($0.body)" }.sorted()
+            #expect(texts.count == 2)
+            #expect(texts[0].hasPrefix("dunning.reminder: Alpha Net: Dear Rahim Uddin, your bill of BDT") && texts[0].contains("is due on 2026-03-08"), "\(texts)")
+            #expect(texts[1].hasPrefix("dunning.suspended: Alpha Net: Your internet service is suspended"), "\(texts)")
+            #expect(texts.allSatisfy { SMSSegments(String($0.drop { $0 != ":" }.dropFirst(2))).parts == 1 }, "each fits one SMS")
         }
     }
 
