@@ -61,6 +61,18 @@ extension Ledger {
         return problems
     }
 
+    /// The cached balances of accounts by key (debits positive; an account never posted to is
+    /// absent): the cheap read behind a customer's balance, credit and a reseller's wallet.
+    public static func cachedBalances(keys: [String], organizationID: UUID, on db: any Database) async throws -> [String: Int64] {
+        var balances: [String: Int64] = [:]
+        for part in keys.chunked(500) where !part.isEmpty {
+            for row in try await db.rows("""
+                SELECT key, balance FROM ledger_accounts WHERE \(TenantSQL.organization(organizationID)) AND key IN (\(SQLQueryString.binds(part)))
+                """) { balances[try row.string(0)] = try row.int64(1) }
+        }
+        return balances
+    }
+
     /// An account's balance from its entries up to (not including) `before`, debits positive.
     public static func balance(ofKey key: String, before: Date? = nil, _ ctx: TenantContext, on db: any Database) async throws -> Money {
         let cutoff: SQLQueryString = before.map { " AND e.event_at < \(bind: $0)" } ?? ""

@@ -93,11 +93,15 @@ public enum Statements {
 
     /// What the customer owes now by the ledger's cached balances (negative: their credit).
     public static func balance(of customerID: UUID, _ org: UUID, on db: any Database) async throws -> Int64 {
-        let keys = accountKeys(customerID)
-        return try await db.rows("""
-            SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE \(TenantSQL.organization(org)) \
-            AND key IN (\(bind: keys.receivable), \(bind: keys.credit))
-            """).first.map { try $0.int64(0) } ?? 0
+        try await balances(of: [customerID], org, on: db)[customerID] ?? 0
+    }
+
+    /// `balance(of:)` for many customers in one read.
+    public static func balances(of customerIDs: [UUID], _ org: UUID, on db: any Database) async throws -> [UUID: Int64] {
+        let cached = try await Ledger.cachedBalances(keys: customerIDs.flatMap { [accountKeys($0).receivable, accountKeys($0).credit] },
+                                                     organizationID: org, on: db)
+        return Dictionary(customerIDs.map { id in (id, (cached[accountKeys(id).receivable] ?? 0) + (cached[accountKeys(id).credit] ?? 0)) },
+                          uniquingKeysWith: { a, _ in a })
     }
 
     static func accountKeys(_ customerID: UUID) -> (receivable: String, credit: String) {

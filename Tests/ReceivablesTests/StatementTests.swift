@@ -18,6 +18,9 @@ struct StatementTests {
             let w = try await CollectionsWorld.make(t)
             _ = try await w.pay("2500")
             _ = try await w.pay("800.50", method: "mobile_money", reference: "8N7A6B5C", on: "2026-03-06")
+            // The day sheet sums every payment of the filter by collector and method.
+            let sheet = try await Payments.totals(w.ctx, .init(from: "2026-03-01", to: "2026-03-31"), on: t.db)
+            #expect(sheet.map { "\($0.method.rawValue) \($0.count) \($0.amount)" } == ["cash 1 250000", "mobile_money 1 80050"])
             // Moving credit onto an invoice changes nothing the customer owes: not a row.
             let s = try await Statements.build(w.ctx, customerID: w.customer.id!.uuidString, from: "2026-01-01", to: "2026-03-31", now: Self.april, on: t.db)
             #expect(s.opening == 0)

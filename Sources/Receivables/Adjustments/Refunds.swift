@@ -31,11 +31,8 @@ public enum Refunds {
     /// The customer's credit now (what the ISP owes them), positive; inside a transaction that
     /// holds the customer's lock it cannot change underneath.
     public static func credit(of customerID: UUID, _ org: UUID, on db: any Database) async throws -> Int64 {
-        let rows = try await db.rows("""
-            SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE \(TenantSQL.organization(org)) \
-            AND key = \(bind: Chart.customerCredit(customerID: customerID, label: "").key)
-            """)
-        return -(try rows.first?.int64(0) ?? 0)
+        let key = Chart.customerCredit(customerID: customerID, label: "").key
+        return -(try await Ledger.cachedBalances(keys: [key], organizationID: org, on: db)[key] ?? 0)
     }
 
     /// Pays back part or all of the customer's credit; refused beyond it (checked under the

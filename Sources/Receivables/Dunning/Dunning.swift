@@ -162,6 +162,22 @@ public enum Dunning {
         }
     }
 
+    /// What the pass would do on a day (default tomorrow), cut to the subscriptions the viewer
+    /// may see (their branches, their reseller subtree).
+    public static func preview(_ ctx: TenantContext, on raw: String?, services: PlatformServices, db: any Database) async throws -> [Planned] {
+        try ctx.require(.invoicesRead)
+        var v = Validator()
+        let day = v.localDate("on", raw) ?? LocalDate.today(services.clock.now(), in: ctx.timeZone).adding(days: 1)
+        try v.check()
+        let plan = try await run(organizationID: ctx.organizationID, today: day, dryRun: true, services: services, on: db).plan
+        guard ctx.branchIDs != nil || ctx.resellerIDs != nil else { return plan }
+        var visible: Set<UUID> = []
+        for part in plan.map(\.subscriptionID).chunked(500) {
+            visible.formUnion(try await Subscription.scoped(to: ctx, on: db).filter(\.$id ~~ part).all().map { $0.id! })
+        }
+        return plan.filter { visible.contains($0.subscriptionID) }
+    }
+
     /// The organization's last 30 daily passes, newest first.
     public static func recentPasses(_ ctx: TenantContext, on db: any Database) async throws -> [DunningPass] {
         try ctx.require(.invoicesRead)

@@ -21,13 +21,14 @@ public enum NoticeSender {
             let customers = try await Customer.inOrganization(org, on: db).filter(\.$id ~~ Array(Set(notices.map(\.customerID)))).all()
             let byID = Dictionary(customers.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
             let now = services.clock.now()
+            let balances = try await Statements.balances(of: Array(byID.keys), org, on: db)
             sent += try await db.writeTransaction { tx in
                 var queued = 0
                 for notice in notices {
                     notice.sentAt = now
                     try await notice.save(on: tx)
                     guard let customer = byID[notice.customerID], let raw = customer.primaryPhone, let number = try? PhoneNumber(parsing: raw) else { continue }
-                    let balance = try await Statements.balance(of: customer.id!, org, on: tx)
+                    let balance = balances[customer.id!] ?? 0
                     let text = message(notice, org: organization.name, customer: customer.displayName,
                                        due: Invoices.amountText(Money(minorUnits: max(balance, 0), currency: organization.currency)), currency: organization.currency,
                                        graceDays: grace)

@@ -15,6 +15,30 @@ extension Payments {
 
     /// Payments the viewer may see (their branches; a reseller's staff their subtree), newest first.
     public static func list(_ ctx: TenantContext, _ filter: Filter, page: CursorRequest, on db: any Database) async throws -> CursorPage<Payment> {
+        try await filtered(ctx, filter, on: db).paginateNewestFirst(page, by: \.$createdAt)
+    }
+
+    /// One line of the day sheet: what a collector took by one method.
+    public struct Total: Sendable, Equatable {
+        public var collector: String
+        public var method: PaymentMethod
+        public var count: Int
+        public var amount: Int64
+    }
+
+    /// The day sheet of the filter (every page of it, not one): posted payments summed by
+    /// collector and method, for the branch to hand over the cash.
+    public static func totals(_ ctx: TenantContext, _ filter: Filter, on db: any Database) async throws -> [Total] {
+        let rows = try await filtered(ctx, filter, on: db).filter(\.$status == .posted).field(\.$collectorName).field(\.$method).field(\.$amount).all()
+        var totals: [String: Total] = [:]
+        for p in rows {
+            totals["\(p.collectorName)\u{1}\(p.method.rawValue)", default: Total(collector: p.collectorName, method: p.method, count: 0, amount: 0)].count += 1
+            totals["\(p.collectorName)\u{1}\(p.method.rawValue)"]!.amount += p.amount
+        }
+        return totals.sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    static func filtered(_ ctx: TenantContext, _ filter: Filter, on db: any Database) throws -> QueryBuilder<Payment> {
         try ctx.require(.paymentsRead)
         var v = Validator()
         let method = v.choice("method", filter.method, as: PaymentMethod.self)
@@ -30,7 +54,7 @@ extension Payments {
         if let customer { query.filter(\.$customerID == customer) }
         if let from { query.filter(\.$receivedOn >= from.description) }
         if let to { query.filter(\.$receivedOn <= to.description) }
-        return try await query.paginateNewestFirst(page, by: \.$createdAt)
+        return query
     }
 
     public struct Details: Sendable {

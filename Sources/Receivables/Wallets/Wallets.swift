@@ -24,11 +24,8 @@ public enum Wallets {
 
     /// What the wallet holds (positive), from the ledger's cached balance.
     public static func balance(of resellerID: UUID, _ org: UUID, on db: any Database) async throws -> Int64 {
-        let rows = try await db.rows("""
-            SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE \(TenantSQL.organization(org)) \
-            AND key = \(bind: Chart.resellerWallet(resellerID: resellerID, label: "").key)
-            """)
-        return -(try rows.first?.int64(0) ?? 0)
+        let key = Chart.resellerWallet(resellerID: resellerID, label: "").key
+        return -(try await Ledger.cachedBalances(keys: [key], organizationID: org, on: db)[key] ?? 0)
     }
 
     /// The reseller's commission on `amount`, rounded half up.
@@ -157,10 +154,8 @@ extension Wallets {
     public static func list(_ ctx: TenantContext, on db: any Database) async throws -> [(reseller: Reseller, balance: Int64)] {
         try ctx.require(.paymentsRead)
         let resellers = try await Reseller.scoped(to: ctx, on: db).filter(\.$archivedAt == nil).sort(\.$sortName).limit(1_000).all()
-        var balances: [String: Int64] = [:]
-        for row in try await db.rows("""
-            SELECT key, balance FROM ledger_accounts WHERE \(TenantSQL.organization(ctx.organizationID)) AND key LIKE 'reseller_wallet:%'
-            """) { balances[try row.string(0)] = -(try row.int64(1)) }
-        return resellers.map { ($0, balances[Chart.resellerWallet(resellerID: $0.id!, label: "").key] ?? 0) }
+        let key = { (r: Reseller) in Chart.resellerWallet(resellerID: r.id!, label: "").key }
+        let balances = try await Ledger.cachedBalances(keys: resellers.map(key), organizationID: ctx.organizationID, on: db)
+        return resellers.map { ($0, -(balances[key($0)] ?? 0)) }
     }
 }

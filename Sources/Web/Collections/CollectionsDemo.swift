@@ -86,9 +86,9 @@ enum CollectionsDemo {
         for customer in try await Customer.scoped(to: resellerStaff, on: db).sort(\.$number).all() where collected < 4 {
             let due = try await Payments.due(system, customerID: customer.id!, on: db)
             guard let oldest = due.invoices.first else { continue }
-            let cost = oldest.open - (oldest.open * 1_000 + 5_000) / 10_000
-            if try await Wallets.balance(of: resellerID, orgID, on: db) < oldest.open { // keep the float ahead of the collections
-                _ = try await Wallets.topUp(staff, resellerID: resellerID.uuidString, .init(amount: Money(minorUnits: max(cost, 100_000) * 2, currency: org.currency).decimalString,
+            // Keep the float ahead of the collections (the reseller's price is at most the amount).
+            if try await Wallets.balance(of: resellerID, orgID, on: db) < oldest.open {
+                _ = try await Wallets.topUp(staff, resellerID: resellerID.uuidString, .init(amount: Money(minorUnits: max(oldest.open, 100_000) * 2, currency: org.currency).decimalString,
                                                                                           method: "cash", receivedOn: today.adding(days: -10).description),
                                             services: services, on: db)
             }

@@ -15,7 +15,7 @@ enum DunningAPI {
                              tag: "dunning", permission: .invoicesRead, query: [("on", .date, "The day to judge (default tomorrow)")],
                              response: .list(DunningPlanDTO.schema))) { req in
             let ctx = try req.ctx
-            let planned = try await DunningPreview.plan(ctx, on: req.query[String.self, at: "on"], services: req.services, db: req.db)
+            let planned = try await Dunning.preview(ctx, on: req.query[String.self, at: "on"], services: req.services, db: req.db)
             return try apiResponse(ListBody(data: planned.map { DunningPlanDTO($0, currency: ctx.currency) }, nextCursor: nil))
         }
         api.add(APIOperation(method: .GET, path: "/customers/{id}/dunning-exclusions", summary: "The customer's exclusions from suspension, newest first",
@@ -38,23 +38,6 @@ enum DunningAPI {
                              tag: "dunning", permission: .paymentsWrite, response: ExclusionDTO.schema)) { req in
             try apiResponse(ExclusionDTO(try await Exclusions.end(try req.ctx, req.parameters.get("id"), services: req.services, on: req.db)))
         }
-    }
-}
-
-/// The pass's plan for a day, cut to what the viewer may see.
-enum DunningPreview {
-    static func plan(_ ctx: TenantContext, on raw: String?, services: PlatformServices, db: any Database) async throws -> [Dunning.Planned] {
-        try ctx.require(.invoicesRead)
-        var v = Validator()
-        let day = v.localDate("on", raw) ?? LocalDate.today(services.clock.now(), in: ctx.timeZone).adding(days: 1)
-        try v.check()
-        let plan = try await Dunning.run(organizationID: ctx.organizationID, today: day, dryRun: true, services: services, on: db).plan
-        guard ctx.branchIDs != nil || ctx.resellerIDs != nil else { return plan }
-        var visible: Set<UUID> = []
-        for part in plan.map(\.subscriptionID).chunked(500) {
-            visible.formUnion(try await Subscription.scoped(to: ctx, on: db).filter(\.$id ~~ part).all().map { $0.id! })
-        }
-        return plan.filter { visible.contains($0.subscriptionID) }
     }
 }
 

@@ -22,10 +22,10 @@ enum DunningPages {
         let planned: [Dunning.Planned]
         var problem: FormState?
         do {
-            planned = try await DunningPreview.plan(ctx, on: raw, services: req.services, db: req.db)
+            planned = try await Dunning.preview(ctx, on: raw, services: req.services, db: req.db)
         } catch let error as DomainError where error.showsOnForm {
             problem = CRMForms.formState(["on": raw ?? ""], error)
-            planned = try await DunningPreview.plan(ctx, on: nil, services: req.services, db: req.db)
+            planned = try await Dunning.preview(ctx, on: nil, services: req.services, db: req.db)
         }
         let acting = planned.filter { $0.decision.action != .none }
         let names = try await Customers.names(ctx, Array(Set(acting.map(\.customerID))), on: req.db)

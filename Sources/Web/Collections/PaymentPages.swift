@@ -22,6 +22,7 @@ enum PaymentPages {
         let filter = Payments.Filter(customerID: req.queryValue("customer_id"), method: req.queryValue("method"), status: req.queryValue("status"),
                                      from: req.queryValue("from"), to: req.queryValue("to"))
         let page = try await Payments.list(ctx, filter, page: try req.pageRequest(), on: req.db)
+        let totals = try await Payments.totals(ctx, filter, on: req.db)
         let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: ctx.currency)) }
         var html = HTML()
         html.appLayout(try req.page("Payments")) { h in
@@ -65,28 +66,25 @@ enum PaymentPages {
                     h.raw("</tbody>")
                 }
             }
-            // The day sheet: what each collector took, by method (posted payments on this page).
-            let posted = page.items.filter { $0.status == .posted }
-            if !posted.isEmpty {
+            // The day sheet: what each collector took, by method, over the whole filter.
+            if !totals.isEmpty {
                 h.el("section", [.class("panel"), .attr("id", literal: "day-sheet")]) { h in
                     h.raw("<h2>Totals by collector and method</h2>")
                     h.el("table", [.class("data")]) { h in
                         h.raw(#"<thead><tr><th>Collector</th><th>Method</th><th class="num">Payments</th><th class="num">Amount</th></tr></thead><tbody>"#)
-                        let groups = Dictionary(grouping: posted) { "\($0.collectorName)\u{1}\($0.method.rawValue)" }
-                        for key in groups.keys.sorted() {
-                            let rows = groups[key]!
+                        for row in totals {
                             h.raw("<tr><td>")
-                            h.text(rows[0].collectorName)
+                            h.text(row.collector)
                             h.raw("</td><td>")
-                            h.text(rows[0].method.label)
+                            h.text(row.method.label)
                             h.raw(#"</td><td class="num">"#)
-                            h.text(String(rows.count))
+                            h.text(String(row.count))
                             h.raw(#"</td><td class="num">"#)
-                            h.text(money(rows.reduce(0) { $0 + $1.amount }))
+                            h.text(money(row.amount))
                             h.raw("</td></tr>")
                         }
                         h.raw(#"</tbody><tfoot><tr><th colspan="3">Total</th><th class="num">"#)
-                        h.text("\(ctx.currency) \(money(posted.reduce(0) { $0 + $1.amount }))")
+                        h.text("\(ctx.currency) \(money(totals.reduce(0) { $0 + $1.amount }))")
                         h.raw("</th></tr></tfoot>")
                     }
                 }

@@ -21,16 +21,20 @@ enum StatementAPI {
                              permission: .invoicesRead, query: range,
                              response: .string(description: "CSV: date, type, document, charges, payments_and_credits, balance; opening and closing rows"),
                              responseType: "text/csv", rules: rules)) { req in
-            let s = try await statement(req)
-            var headers = HTTPHeaders()
-            headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-            headers.contentDisposition = .init(.attachment, filename: "statement-\(s.customer.numberText)-\(s.to).csv")
-            return Response(status: .ok, headers: headers, body: .init(string: Statements.csv(s, zone: try req.ctx.timeZone)))
+            try csvResponse(try await statement(req), zone: try req.ctx.timeZone)
         }
         api.add(APIOperation(method: .GET, path: "/customers/{id}/statement.pdf", summary: "The statement as a PDF", tag: "statements",
                              permission: .invoicesRead, query: range, responseType: "application/pdf", rules: rules)) { req in
             try InvoiceAPI.pdfResponse(try await Statements.pdf(try await statement(req), try req.ctx, on: req.db))
         }
+    }
+
+    /// The statement as a CSV download (the API's and the page's).
+    static func csvResponse(_ s: Statements.Statement, zone: TimeZone) throws -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        headers.contentDisposition = .init(.attachment, filename: "statement-\(s.customer.numberText)-\(s.to).csv")
+        return Response(status: .ok, headers: headers, body: .init(string: Statements.csv(s, zone: zone)))
     }
 
     static func statement(_ req: Request) async throws -> Statements.Statement {

@@ -84,11 +84,7 @@ enum StatementPage {
     }
 
     static func csv(_ req: Request, _ id: UUID) async throws -> Response {
-        let s = try await build(req, id)
-        var headers = HTTPHeaders()
-        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        headers.contentDisposition = .init(.attachment, filename: "statement-\(s.customer.numberText)-\(s.to).csv")
-        return Response(status: .ok, headers: headers, body: .init(string: Statements.csv(s, zone: try req.ctx.timeZone)))
+        try StatementAPI.csvResponse(try await build(req, id), zone: try req.ctx.timeZone)
     }
 
     static func pdf(_ req: Request, _ id: UUID) async throws -> Response {
