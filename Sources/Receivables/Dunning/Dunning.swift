@@ -45,22 +45,20 @@ public enum Dunning {
             let plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: db)
             return (Outcome(), plan)
         }
+        if customers != nil {
+            // A re-evaluation that would change nothing (the usual payment: nothing suspended, the
+            // stage already right) writes nothing and so takes no lock: collectors taking money at
+            // once do not queue behind each other for the organization's pass lock.
+            let read = afterMoneyMoved(try await decide(organizationID, day: day, customers: customers, policy: policy, on: db))
+            if !read.contains(where: { $0.decision.action == .restore || DunningWrites.changesState($0, acted: false) }) { return (Outcome(), read) }
+        }
         let (outcome, plan) = try await db.writeTransaction { tx in
             // One pass at a time per organization: a payment's re-evaluation waits for a running
             // pass and then sees (and undoes) what it did.
             try await TenantSQL.lockOrganization(organizationID, on: tx)
             let started = services.clock.now()
             var plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
-            if customers != nil {
-                // After a payment or a hold: restore at once, but suspend, charge and remind only
-                // at the daily pass (nobody is cut off in the minute they pay part of what they owe).
-                for i in plan.indices where plan[i].decision.action != .restore {
-                    plan[i].decision.action = .none
-                    plan[i].decision.lateFeeFor = nil
-                    plan[i].decision.notice = nil
-                    if plan[i].decision.stage != plan[i].facts.stage { plan[i].decision.stage = min(plan[i].decision.stage, .overdue) }
-                }
-            }
+            if customers != nil { plan = afterMoneyMoved(plan) }
             let outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
             if customers == nil {
                 // The day's pass, once (a second run the same day adds to its counts).
@@ -120,6 +118,19 @@ public enum Dunning {
     /// here never undoes the payment that caused it; the daily pass catches up.
     public static func reevaluate(customerID: UUID, _ ctx: TenantContext, services: PlatformServices, on db: any Database) async {
         _ = try? await run(organizationID: ctx.organizationID, customers: [customerID], actor: ctx.actor.label, by: ctx, services: services, on: db)
+    }
+
+    /// After a payment or a hold: restore at once, but suspend, charge and remind only at the
+    /// daily pass (nobody is cut off in the minute they pay part of what they owe).
+    static func afterMoneyMoved(_ plan: [Planned]) -> [Planned] {
+        var plan = plan
+        for i in plan.indices where plan[i].decision.action != .restore {
+            plan[i].decision.action = .none
+            plan[i].decision.lateFeeFor = nil
+            plan[i].decision.notice = nil
+            if plan[i].decision.stage != plan[i].facts.stage { plan[i].decision.stage = min(plan[i].decision.stage, .overdue) }
+        }
+        return plan
     }
 
     /// The facts of each subscription that dunning has to look at, and its decision.

@@ -28,6 +28,22 @@ enum DunningWrites {
         ["due_soon", "due_today", "overdue"].contains(kind) ? "reminder" : kind
     }
 
+    /// The stage a subscription is left in: a suspension or restoration that did not happen
+    /// (the status changed meanwhile) leaves the stage it had.
+    static func stage(of p: Dunning.Planned, acted: Bool) -> DunningStage {
+        (p.decision.action == .suspend || p.decision.action == .restore) && !acted ? p.facts.stage : p.decision.stage
+    }
+
+    /// Whether the subscription's state row is written: its stage, late fee or amounts changed.
+    /// A subscription that stays clear needs no row until something is past due.
+    static func changesState(_ p: Dunning.Planned, acted: Bool) -> Bool {
+        let stage = stage(of: p, acted: acted)
+        let stored = p.facts.stageSince != nil
+        let changed = stage != p.facts.stage || (p.decision.lateFeeFor ?? p.facts.lateFeeDueOn) != p.facts.lateFeeDueOn
+            || (stored && (p.storedDue != p.facts.oldestDue?.description || p.storedOverdue != p.facts.pastDue))
+        return changed || (!stored && stage != .clear)
+    }
+
     static func apply(_ plan: [Dunning.Planned], ctx: TenantContext, day: LocalDate, policy: DunningPolicy, currency: String,
                       services: PlatformServices, tx: any Database) async throws -> Dunning.Outcome {
         let now = services.clock.now()
@@ -59,13 +75,11 @@ enum DunningWrites {
         var notices: [[SQLCell]] = []
         var fees: [BillingCharge] = []
         for p in plan {
-            var stage = p.decision.stage
             let acted = made.contains(p.subscriptionID)
-            if (p.decision.action == .suspend || p.decision.action == .restore), !acted { stage = p.facts.stage } // changed meanwhile
+            let stage = stage(of: p, acted: acted)
             let since = stage == p.facts.stage ? (p.facts.stageSince ?? day) : day
-            var lateFeeDueOn = p.facts.lateFeeDueOn
+            let lateFeeDueOn = p.decision.lateFeeFor ?? p.facts.lateFeeDueOn
             if let due = p.decision.lateFeeFor {
-                lateFeeDueOn = due
                 let fee = BillingCharge()
                 fee.organizationID = org
                 fee.subscriptionID = p.subscriptionID
@@ -80,11 +94,7 @@ enum DunningWrites {
                 fee.on = day.description
                 fees.append(fee)
             }
-            // A subscription that stays clear needs no row until something is past due.
-            let stored = p.facts.stageSince != nil
-            let changed = stage != p.facts.stage || lateFeeDueOn != p.facts.lateFeeDueOn
-                || (stored && (p.storedDue != p.facts.oldestDue?.description || p.storedOverdue != p.facts.pastDue))
-            if changed || (!stored && stage != .clear) {
+            if changesState(p, acted: acted) {
                 states.append([SQLCell(p.subscriptionID), SQLCell(org), SQLCell(p.customerID), .text(stage.rawValue), .text(since.description),
                                SQLCell(p.facts.oldestDue?.description), .int(p.facts.pastDue), SQLCell(lateFeeDueOn?.description), .date(now)])
             }

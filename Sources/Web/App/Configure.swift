@@ -78,7 +78,10 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         app.databases.use(CountingDatabaseConfiguration.wrapping(.sqlite(.file(path), maxConnectionsPerEventLoop: 1), sqliteFile: path), as: .sqlite)
     case .postgres(let url):
-        app.databases.use(CountingDatabaseConfiguration.wrapping(try .postgres(url: url, maxConnectionsPerEventLoop: 4)), as: .psql)
+        // A request waits up to 30 s for a free connection (Vapor's 10 s failed a burst of
+        // collectors on a loaded two-core machine while each waited its turn on one customer).
+        app.databases.use(CountingDatabaseConfiguration.wrapping(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30))),
+                          as: .psql)
     }
     // One list: what Fluent runs is what /readyz checks.
     let migrations = AreaModules.all.flatMap(\.migrations)
