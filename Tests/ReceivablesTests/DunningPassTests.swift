@@ -145,8 +145,8 @@ struct DunningPassTests {
             let texts = try await OutboxMessage.query(on: t.db).filter(\.$organizationID == d.w.tenant.id).filter(\.$channel == .sms).all()
                 .map { "\($0.purpose): \($0.body)" }.sorted()
             #expect(texts.count == 2)
-            #expect(texts[0].hasPrefix("dunning.reminder: Alpha Net: Dear Rahim Uddin, your bill of BDT") && texts[0].contains("is due on 2026-03-08"), "\(texts)")
-            #expect(texts[1].hasPrefix("dunning.suspended: Alpha Net: Your internet service is suspended"), "\(texts)")
+            #expect(texts[0] == "notice.due_soon: Alpha Net: Dear Rahim Uddin, your bill of BDT 1,000.00 is due on 8 Mar 2026. Please pay on time.", "\(texts)")
+            #expect(texts[1].hasPrefix("notice.suspended: Alpha Net: Your internet service is suspended for an unpaid bill of BDT 1,0"), "\(texts)")
             #expect(texts.allSatisfy { SMSSegments(String($0.drop { $0 != ":" }.dropFirst(2))).parts == 1 }, "each fits one SMS")
         }
     }

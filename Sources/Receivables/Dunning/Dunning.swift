@@ -59,8 +59,12 @@ public enum Dunning {
             let started = services.clock.now()
             var plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
             if customers != nil { plan = afterMoneyMoved(plan) }
-            let outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
+            var outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
             if customers == nil {
+                // "Invoice issued" goes out with the day's reminders.
+                let issued = try await InvoiceNotices.add(organizationID, day: day, at: services.clock.now(), on: tx)
+                if issued > 0, outcome.notices == 0 { try await DunningWrites.enqueueSending(organizationID, services: services, on: tx) }
+                outcome.notices += issued
                 // The day's pass, once (a second run the same day adds to its counts).
                 let pass = try await DunningPass.inOrganization(organizationID, on: tx).filter(\.$on == day.description).first() ?? DunningPass()
                 if pass.id == nil {

@@ -44,6 +44,10 @@ enum DunningWrites {
         return changed || (!stored && stage != .clear)
     }
 
+    static func enqueueSending(_ org: UUID, services: PlatformServices, on tx: any Database) async throws {
+        try await services.jobs.enqueue(sendNoticesJob, payload: ["organization_id": org.uuidString], queue: "notifications", organizationID: org, on: tx)
+    }
+
     static func apply(_ plan: [Dunning.Planned], ctx: TenantContext, day: LocalDate, policy: DunningPolicy, currency: String,
                       services: PlatformServices, tx: any Database) async throws -> Dunning.Outcome {
         let now = services.clock.now()
@@ -115,9 +119,7 @@ enum DunningWrites {
         }
         try await Subscriptions.insertCharges(fees, at: now, on: tx)
         outcome.lateFees = fees.count
-        if outcome.notices > 0 {
-            try await services.jobs.enqueue(sendNoticesJob, payload: ["organization_id": org.uuidString], queue: "notifications", organizationID: org, on: tx)
-        }
+        if outcome.notices > 0 { try await enqueueSending(org, services: services, on: tx) }
         if outcome.suspended + outcome.restored + outcome.lateFees > 0 {
             try await Audit.record("dunning.applied", "Dunning: \(outcome.suspended) suspended, \(outcome.restored) restored, \(outcome.lateFees) late fees",
                                    ctx: ctx, target: nil, metadata: ["day": day.description, "evaluated": String(outcome.evaluated)], at: now, on: tx)

@@ -5,7 +5,8 @@ import Foundation
 import SQLKit
 
 public enum CollectionsMigrations {
-    public static let all: [any Migration] = [CreatePayments(), CreateDunning(), CreateRefundsAndWriteOffs(), CreateWalletTopUps()]
+    public static let all: [any Migration] = [CreatePayments(), CreateDunning(), CreateRefundsAndWriteOffs(), CreateWalletTopUps(),
+                                                CreateMessageTemplates()]
 }
 
 struct CreatePayments: AsyncMigration {

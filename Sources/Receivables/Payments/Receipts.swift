@@ -54,18 +54,23 @@ public enum Receipts {
         return ("\(p.number).pdf", InvoicePDF.render(document))
     }
 
-    /// Texts the receipt to the customer's mobile number through the outbox; false when they
-    /// have none that parses.
+    /// Texts the receipt to the customer's mobile number through the outbox, in the
+    /// organization's "payment received" message; false when they have no number that parses.
     public static func text(_ ctx: TenantContext, _ id: String?, services: PlatformServices, on db: any Database) async throws -> Bool {
         let d = try await Payments.details(ctx, id, on: db)
         let p = d.payment
         guard let customer = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id == p.customerID).first(),
               let raw = customer.primaryPhone, let number = try? PhoneNumber(parsing: raw) else { return false }
-        guard let org = try await Organization.find(ctx.organizationID, on: db) else { throw DomainError.notFound("Organization") }
+        let composer = try await ReminderComposer.load(organizationID: ctx.organizationID, services: services, on: db)
+        guard composer.isOn(.paymentReceived, .sms) else {
+            throw DomainError.conflict("The \"payment received\" SMS is turned off in Settings → Messages.")
+        }
         let balance = try await Statements.balance(of: p.customerID, ctx.organizationID, on: db)
-        let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: p.currency)) }
-        let text = "\(org.name): received \(p.currency) \(money(p.amount)) on \(p.receivedOn), receipt \(p.number). "
-            + (balance > 0 ? "Still due: \(money(balance))." : balance < 0 ? "Credit: \(money(-balance))." : "Nothing is due.") + " Thank you."
+        let values = composer.values(for: customer).merging([
+            "receipt_number": p.number, "payment_amount": composer.amount(p.amount), "paid_on": LocalDate(p.receivedOn)?.readable ?? p.receivedOn,
+            "amount_due": composer.amount(balance), "credit": composer.amount(-balance),
+        ]) { _, new in new }
+        guard let text = composer.render(.paymentReceived, .sms, values)?.text else { return false }
         _ = try await Outbox.queueSMS(organizationID: ctx.organizationID, to: number, text: text, purpose: "receipt", jobs: services.jobs, on: db)
         return true
     }
