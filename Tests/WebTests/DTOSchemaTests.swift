@@ -87,6 +87,7 @@ struct DTOSchemaTests {
             (PaymentRequest.self, [PaymentRequest.schema]), (PaymentReverseRequest.self, [PaymentReverseRequest.schema]),
             (CreditNoteRequest.self, [CreditNoteRequest.schema]), (RefundRequest.self, [RefundRequest.schema]),
             (WriteOffRequest.self, [WriteOffRequest.schema]), (ExclusionRequest.self, [ExclusionRequest.schema]),
+            (MessageTemplateRequest.self, [MessageTemplateRequest.schema]), (MessageTemplateKey.self, [MessageTemplateKey.schema]),
             (TopUpRequest.self, [TopUpRequest.schema]),
     ] }
 

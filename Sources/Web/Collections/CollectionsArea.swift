@@ -25,6 +25,7 @@ struct CollectionsArea: AreaModule {
             .init(group: .billing, label: "Payments", link: CollectionsRoutes.payments.link, permission: .paymentsRead),
             .init(group: .billing, label: "Dunning", link: CollectionsRoutes.dunning.link, permission: .invoicesRead),
             .init(group: .billing, label: "Reseller wallets", link: WalletPages.wallets.link, permission: .paymentsRead),
+            .init(group: .settings, label: "Messages", link: MessagePages.messages.link, permission: .settingsRead),
         ]
     }
 
@@ -38,6 +39,7 @@ struct CollectionsArea: AreaModule {
         StatementPage.register(signedIn)
         DunningPages.register(signedIn)
         WalletPages.register(signedIn)
+        MessagePages.register(signedIn)
     }
 
     func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] {
@@ -72,6 +74,7 @@ struct CollectionsArea: AreaModule {
         AdjustmentAPI.register(api)
         DunningAPI.register(api)
         WalletAPI.register(api)
+        MessageTemplateAPI.register(api)
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {
