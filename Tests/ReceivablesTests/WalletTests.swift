@@ -118,4 +118,62 @@ struct WalletTests {
             #expect(try await w.clean())
         }
     }
+
+    /// Reseller staff sell prepaid packages from their wallet: the recharge's invoice is paid at
+    /// the reseller's price in the same transaction. Two at once that the wallet covers only one
+    /// of: one is sold, the other leaves no invoice and no new validity. A package that ran out
+    /// (suspended by dunning) comes back when recharged.
+    @Test func rechargesFromTheWalletPayTheirPackageAndTwoAtOnceCannotOverdrawIt() async throws {
+        try await withApp { t in
+            let w = try await WalletWorld.make(t)
+            t.clock.set(LocalDate("2026-03-05")!.start(in: w.ctx.timeZone).addingTimeInterval(3_600 * 10))
+            var input = Plans.Input()
+            (input.code, input.name, input.serviceType, input.downloadSpeed, input.uploadSpeed) = ("HS-30", "Hotspot 30 days", "hotspot", "5M", "2M")
+            (input.price, input.billingKind, input.validityDays) = ("500", "prepaid", "30")
+            let plan = try await Plans.create(w.ctx, input, services: t.services, on: t.db)
+            var subscriptions: [Subscription] = []
+            for i in [1, 2] {
+                subscriptions.append(try await Subscriptions.create(w.ctx, .init(customerID: w.customers[i].id!.uuidString, planID: plan.id!.uuidString,
+                                                                                 startsOn: "2026-03-01", activate: "true"), services: t.services, on: t.db))
+            }
+            _ = try await Wallets.topUp(w.ctx, resellerID: w.reseller.id!.uuidString, .init(amount: "500", method: "cash"), services: t.services, on: t.db)
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for s in subscriptions {
+                    group.addTask {
+                        do { return try await Wallets.recharge(w.staff, subscriptionID: s.id!.uuidString, services: t.services, on: t.db).invoice.status.rawValue }
+                        catch { return "\(error)" }
+                    }
+                }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(outcomes) == ["paid", "The package needs 450.00 from Mirpur Franchise's wallet, which holds 50.00; top it up first"], "\(outcomes)")
+            #expect(try await w.balance() == 5_000)
+            let expiries = try await Subscription.query(on: t.db).filter(\.$id ~~ subscriptions.map { $0.id! }).all().compactMap(\.expiresOn).sorted()
+            #expect(expiries == ["2026-03-30", "2026-04-29"], "one package added, the other untouched")
+            let rechargeInvoices = try await Invoice.scoped(to: w.ctx, on: t.db).filter(\.$subscriptionID ~~ subscriptions.map { $0.id! }).count()
+            #expect(rechargeInvoices == 3, "two activations and the one recharge sold")
+
+            // Who may: reseller staff through the wallet; the ISP's staff recharge from the
+            // subscription; reseller staff cannot recharge outside the wallet, nor a monthly plan.
+            await #expect(throws: DomainError.self) { _ = try await Wallets.recharge(w.ctx, subscriptionID: subscriptions[0].id!.uuidString, services: t.services, on: t.db) }
+            await #expect(throws: DomainError.self) { _ = try await Subscriptions.recharge(w.staff, subscriptions[0].id!.uuidString, on: nil, services: t.services, on: t.db) }
+            let monthly = try #require(try await Subscription.query(on: t.db).filter(\.$customerID == w.customers[0].id!).first())
+            await #expect(throws: DomainError.conflict("Home 20 is a monthly plan; monthly subscriptions are billed by the invoice run.")) {
+                _ = try await Wallets.recharge(w.staff, subscriptionID: monthly.id!.uuidString, services: t.services, on: t.db)
+            }
+
+            // Run out, suspended by the daily pass, and back at once when recharged.
+            let lapsedID = try #require(try await Subscription.query(on: t.db).filter(\.$id ~~ subscriptions.map { $0.id! })
+                .filter(\.$expiresOn == "2026-03-30").first()?.id)
+            t.clock.set(LocalDate("2026-04-02")!.start(in: w.ctx.timeZone).addingTimeInterval(3_600 * 10))
+            _ = try await Dunning.run(organizationID: w.tenant.id, today: LocalDate("2026-04-02"), services: t.services, on: t.db)
+            #expect(try await Subscription.find(lapsedID, on: t.db)?.status == .suspended)
+            _ = try await Wallets.topUp(w.ctx, resellerID: w.reseller.id!.uuidString, .init(amount: "1000", method: "cash"), services: t.services, on: t.db)
+            let sold = try await Wallets.recharge(w.staff, subscriptionID: lapsedID.uuidString, services: t.services, on: t.db)
+            #expect(sold.invoice.status == .paid && sold.invoice.periodStart == "2026-04-02" && sold.payment.method == .resellerWallet)
+            #expect(try await Subscription.find(lapsedID, on: t.db)?.status == .active, "restored at once")
+            #expect(try await w.balance() == 5_000 + 100_000 - 45_000)
+            #expect(try await w.clean())
+        }
+    }
 }

@@ -89,6 +89,7 @@ struct CRMFixtures {
             "/subscriptions/{id}/suspend": subscription.id!.uuidString, "/subscriptions/{id}/resume": subscription.id!.uuidString,
             "/subscriptions/{id}/terminate": subscription.id!.uuidString, "/subscriptions/{id}/change-plan": subscription.id!.uuidString,
             "/subscriptions/{id}/schedule": subscription.id!.uuidString, "/subscriptions/{id}/recharge": subscription.id!.uuidString,
+            "/subscriptions/{id}/wallet-recharge": subscription.id!.uuidString,
             "/invoices/{id}": invoice.id!.uuidString, "/invoices/{id}/pdf": invoice.id!.uuidString, "/invoices/{id}/void": invoice.id!.uuidString,
             "/subscriptions/{id}/addons": subscription.id!.uuidString, "/subscriptions/{id}/discounts": subscription.id!.uuidString,
             "/subscriptions/{id}/addons/{item_id}/remove": subscription.id!.uuidString + "|" + subscriptionAddon.id!.uuidString,

@@ -12,6 +12,14 @@ extension Subscriptions {
     public static func recharge(_ ctx: TenantContext, _ id: String?, on raw: String?, services: PlatformServices,
                                 on db: any Database) async throws -> Invoice {
         try ctx.require(.subscriptionsWrite)
+        return try await recharge(paidBy: ctx, id, on: raw, services: services, on: db)
+    }
+
+    /// The recharge for a caller that has checked who may sell it and pays its invoice in the
+    /// same transaction (a reseller's wallet: `payments.write`). The subscription is still found
+    /// within what `ctx` may see.
+    public static func recharge(paidBy ctx: TenantContext, _ id: String?, on raw: String?, services: PlatformServices,
+                                on db: any Database) async throws -> Invoice {
         let invoiceID = try await changing(ctx, id, on: db) { s, tx -> UUID in
             guard s.status == .active || s.status == .suspended else {
                 throw DomainError.conflict("Only an active or suspended subscription can be recharged; this one is \(s.status.rawValue).")

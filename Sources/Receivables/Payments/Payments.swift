@@ -61,7 +61,10 @@ public enum Payments {
     /// The payment itself. From a reseller's wallet (`wallet`), the method is the wallet and the
     /// money comes off the wallet of the customer's reseller at the reseller's price, with the
     /// commission, checked under the reseller's lock inside the same transaction.
-    static func record(_ ctx: TenantContext, _ input: Input, wallet: Bool, services: PlatformServices, on db: any Database) async throws -> Payment {
+    /// `reevaluate: false` inside a caller's transaction (a wallet recharge), which re-evaluates
+    /// dunning itself after its commit.
+    static func record(_ ctx: TenantContext, _ input: Input, wallet: Bool, reevaluate: Bool = true, services: PlatformServices,
+                       on db: any Database) async throws -> Payment {
         var input = input
         if wallet { input.method = PaymentMethod.resellerWallet.rawValue }
         let now = services.clock.now()
@@ -140,7 +143,7 @@ public enum Payments {
             return payment
         }
         // Paying what is overdue restores service at once.
-        await Dunning.reevaluate(customerID: customerID, ctx, services: services, on: db)
+        if reevaluate { await Dunning.reevaluate(customerID: customerID, ctx, services: services, on: db) }
         return payment
     }
 

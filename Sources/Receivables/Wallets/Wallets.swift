@@ -1,3 +1,4 @@
+import Billing
 import CRM
 import FluentKit
 import Foundation
@@ -56,6 +57,63 @@ public enum Wallets {
     public static func collect(_ ctx: TenantContext, _ input: Payments.Input, services: PlatformServices, on db: any Database) async throws -> Payment {
         try ctx.require(.paymentsWrite)
         return try await Payments.record(ctx, input, wallet: true, services: services, on: db)
+    }
+
+    /// A prepaid package sold by a reseller's staff: the recharge's invoice is paid at once from
+    /// the reseller's wallet (at its price, with its commission), in one transaction: a wallet
+    /// that cannot cover it leaves no invoice and no new validity behind. A suspended prepaid
+    /// subscription comes back at once. `payments.write` is what reseller staff need for it
+    /// (they cannot otherwise change subscriptions).
+    public static func recharge(_ ctx: TenantContext, subscriptionID: String?, services: PlatformServices,
+                                on db: any Database) async throws -> (invoice: Invoice, payment: Payment) {
+        try ctx.require(.paymentsWrite)
+        let subscription = try await Subscription.find(subscriptionID, in: ctx, on: db)
+        guard ctx.isResellerScoped else {
+            throw DomainError.forbidden("Recharges through a wallet are for reseller staff; the ISP's staff recharge from the subscription.")
+        }
+        let customer = try await Customer.find(subscription.customerID.uuidString, in: ctx, on: db)
+        guard customer.resellerID != nil else { throw DomainError.conflict("\(customer.displayName) is not a reseller's customer.") }
+        let sold = try await db.writeTransaction { tx -> (invoice: Invoice, payment: Payment) in
+            // Sold now: today's package, paid today.
+            let invoice = try await Subscriptions.recharge(paidBy: ctx, subscription.id!.uuidString, on: nil, services: services, on: tx)
+            let amount = Money(minorUnits: invoice.total - invoice.paidTotal, currency: invoice.currency).decimalString
+            do {
+                let payment = try await Payments.record(ctx, .init(customerID: customer.id!.uuidString, amount: amount, receivedOn: invoice.issueOn,
+                                                                   note: "Recharge \(invoice.number)",
+                                                                   allocations: [.init(invoiceID: invoice.id!.uuidString, amount: amount)]),
+                                                        wallet: true, reevaluate: false, services: services, on: tx)
+                return (invoice, payment)
+            } catch DomainError.validation(let problems) where problems.map(\.field) == ["amount"] {
+                throw DomainError.conflict("The package " + problems[0].message)
+            }
+        }
+        await Dunning.reevaluate(customerID: customer.id!, ctx, services: services, on: db)
+        let invoice = try await Invoice.inOrganization(ctx.organizationID, on: db).filter(\.$id == sold.invoice.id!).first() ?? sold.invoice
+        return (invoice, sold.payment)
+    }
+
+    /// A prepaid package reseller staff can sell a customer: its list price (what the customer
+    /// pays, before tax) and what comes off the wallet for it.
+    public struct Rechargeable: Sendable {
+        public var subscription: Subscription
+        public var plan: Plan
+        public var price: Int64
+        public var cost: Int64
+    }
+
+    /// The customer's active or suspended prepaid subscriptions, for reseller staff (empty for
+    /// anyone else, and for a customer who is not theirs).
+    public static func rechargeable(_ ctx: TenantContext, customerID: UUID, on db: any Database) async throws -> [Rechargeable] {
+        guard ctx.isResellerScoped, ctx.can(.paymentsWrite),
+              let customer = try? await Customer.find(customerID.uuidString, in: ctx, on: db), let resellerID = customer.resellerID,
+              let reseller = try await Reseller.inOrganization(ctx.organizationID, on: db).filter(\.$id == resellerID).first() else { return [] }
+        let subscriptions = try await Subscription.inOrganization(ctx.organizationID, on: db).filter(\.$customerID == customerID)
+            .filter(\.$status ~~ [.active, .suspended]).all()
+        let plans = try await Plan.inOrganization(ctx.organizationID, on: db).filter(\.$id ~~ subscriptions.map(\.planID)).all()
+        return subscriptions.compactMap { s in
+            guard let plan = plans.first(where: { $0.id == s.planID }), plan.billingKind == .prepaid else { return nil }
+            return Rechargeable(subscription: s, plan: plan, price: plan.price, cost: plan.price - commission(plan.price, basisPoints: reseller.commissionBasisPoints))
+        }
     }
 
     /// Money the reseller paid the ISP, into its wallet. ISP staff only (not the reseller's own).

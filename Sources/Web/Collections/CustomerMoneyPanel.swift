@@ -19,7 +19,9 @@ enum CustomerMoneyPanel {
         let holds = try await Exclusions.list(ctx, customerID: id, on: req.db)
         let today = LocalDate.today(req.services.clock.now(), in: ctx.timeZone)
         let money = { (minor: Int64) in Invoices.amountText(Money(minorUnits: minor, currency: ctx.currency)) }
-        let takes = ctx.can(.paymentsWrite) && !ctx.isResellerScoped
+        // Reseller staff take money on the collection screen too: through their wallet.
+        let takes = ctx.can(.paymentsWrite)
+        let packages = try await Wallets.rechargeable(ctx, customerID: id, on: req.db)
         var h = HTML(capacity: 4096)
         h.el("section", [.class("panel"), .attr("id", literal: "money")]) { h in
             h.raw("<h2>Money</h2>")
@@ -53,6 +55,16 @@ enum CustomerMoneyPanel {
                     h.raw("</tbody>")
                 }
             }
+            if !packages.isEmpty {
+                h.raw("<h3>Prepaid packages</h3>")
+                for p in packages {
+                    h.postForm(WalletPages.recharge.link(p.subscription.id!), csrf: csrf, class: "inline",
+                               confirm: "Recharge \(p.plan.name) for \(ctx.currency) \(money(p.price))? \(ctx.currency) \(money(p.cost)) comes off your wallet.") { h in
+                        h.text("\(p.plan.name): runs through \(p.subscription.expiresOn ?? "—"). ")
+                        h.el("button", [.class("btn small primary"), .type("submit")], text: "Recharge from wallet")
+                    }
+                }
+            }
             h.raw("<h3>Holds on suspension</h3>")
             let live = holds.filter { $0.endedAt == nil }
             if live.isEmpty { h.el("p", [.class("muted")], text: "None: unpaid service is suspended after the grace period.") }
@@ -60,12 +72,13 @@ enum CustomerMoneyPanel {
                 h.el("p", [.class("hold")]) { h in
                     h.text(e.kind == .vip ? "VIP (\(e.reason)), by \(e.actor)" : "Promise to pay by \(e.until ?? "") (\(e.reason)), by \(e.actor)")
                     h.raw(" ")
-                    if ctx.can(.paymentsWrite), e.kind != .vip || ctx.can(.settingsManage) {
+                    if ctx.can(.paymentsWrite), !ctx.isResellerScoped, e.kind != .vip || ctx.can(.settingsManage) {
                         h.postButton("End", to: CollectionsRoutes.endExclusion.link(e.id!), csrf: csrf, confirm: "End this hold? Unpaid service may be suspended at once.")
                     }
                 }
             }
-            guard ctx.can(.paymentsWrite) else { return }
+            // Holds are the ISP's to give (Exclusions.add refuses reseller staff).
+            guard ctx.can(.paymentsWrite), !ctx.isResellerScoped else { return }
             h.postForm(CollectionsRoutes.exclusions.link(id), csrf: csrf, class: "form", id: "promise-form") { h in
                 h.void("input", [.type("hidden"), .name("kind"), .value("promise_to_pay")])
                 let form = FormState(values: ["until": today.adding(days: 7).description])

@@ -1,3 +1,4 @@
+import Billing
 import CRM
 import Foundation
 import MeghnaCore
@@ -24,6 +25,12 @@ enum WalletAPI {
                                                   reference: body.reference, receivedOn: body.receivedOn, note: body.note),
                                             services: req.services, on: req.db)
             return try apiResponse(TopUpDTO(t), status: .created)
+        }
+        api.add(APIOperation(method: .POST, path: "/subscriptions/{id}/wallet-recharge",
+                             summary: "Reseller staff: sell one prepaid package, paid at once from the reseller's wallet at its price; answers the invoice and payment",
+                             tag: "wallets", permission: .paymentsWrite, success: 201, response: WalletRechargeDTO.schema, idempotent: true)) { req in
+            let sold = try await Wallets.recharge(try req.ctx, subscriptionID: req.parameters.get("id"), services: req.services, on: req.db)
+            return try apiResponse(WalletRechargeDTO(invoice: sold.invoice, payment: sold.payment), status: .created)
         }
     }
 }
@@ -108,4 +115,26 @@ struct WalletDTO: Encodable {
             ("amount", .described(MoneyDTO.schema, "Into the wallet (positive) or out of it")), ("commission", MoneyDTO.schema), ("balance", MoneyDTO.schema),
         ], required: ["at", "kind", "document", "amount", "commission", "balance"])), "Newest first, at most 100")),
     ], required: ["reseller_id", "commission_rate", "balance", "movements"]))
+}
+
+struct WalletRechargeDTO: Encodable {
+    var invoiceID: UUID
+    var invoiceNumber: String
+    var periodStart, periodEnd: String?
+    var payment: PaymentDTO
+
+    enum CodingKeys: String, CodingKey {
+        case payment
+        case invoiceID = "invoice_id", invoiceNumber = "invoice_number", periodStart = "period_start", periodEnd = "period_end"
+    }
+
+    init(invoice: Invoice, payment: Payment) {
+        (invoiceID, invoiceNumber, periodStart, periodEnd) = (invoice.id!, invoice.number, invoice.periodStart, invoice.periodEnd)
+        self.payment = PaymentDTO(payment)
+    }
+
+    static let schema = Schema.named("WalletRecharge", .object([
+        ("invoice_id", .uuid), ("invoice_number", .string()), ("period_start", .nullable(.date)),
+        ("period_end", .nullable(.described(.date, "The package's last day: the subscription's new expiry"))), ("payment", PaymentDTO.schema),
+    ], required: ["invoice_id", "invoice_number", "payment"]))
 }

@@ -16,6 +16,22 @@ enum WalletPages {
         routes.get(wallets, use: list)
         routes.get(wallet, use: show)
         routes.post(wallet, use: topUp)
+        routes.post(recharge, use: rechargeSubscription)
+    }
+
+    static let recharge = Route1<UUID>("subscriptions", .id, "wallet-recharge")
+
+    /// Reseller staff sell a prepaid package from the customer page.
+    static func rechargeSubscription(_ req: Request, _ id: UUID) async throws -> Response {
+        let ctx = try req.ctx
+        let subscription = try await Subscription.find(id.uuidString, in: ctx, on: req.db)
+        do {
+            let sold = try await Wallets.recharge(ctx, subscriptionID: id.uuidString, services: req.services, on: req.db)
+            return redirect(req, to: CRMRoutes.customer.link(subscription.customerID),
+                            flash: "Recharged: service through \(sold.invoice.periodEnd ?? ""); paid from the wallet, receipt \(sold.payment.number).")
+        } catch let error as DomainError where error.showsOnForm {
+            return redirect(req, to: CRMRoutes.customer.link(subscription.customerID), flash: "Not recharged: \(error)")
+        }
     }
 
     static func list(_ req: Request) async throws -> Response {
