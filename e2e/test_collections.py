@@ -176,3 +176,33 @@ def test_april_unpaid_past_grace_is_suspended_and_a_payment_restores_it(server, 
     page.get(base + state["customer"].rstrip("/") + "/statement?from=2026-03-01")
     assert page.find_element(By.ID, "closing").text == "BDT 0.00", text(page)
     shot(page, "collections-05-restored")
+
+
+def test_messages_in_the_organizations_own_words_are_previewed_with_their_sms_count(server, browser):
+    """Settings → Messages: the demo's "due soon" SMS is in Bangla; the preview fills sample
+    values and counts it as Unicode; a variable the message does not have is refused beside the
+    text, which keeps what was typed; a fixed text saves and previews as one GSM-7 SMS."""
+    page = browser
+    base = server["meghna"].base
+    page.get(base + "/messages")
+    assert "Your text" in page.find_element(By.ID, "messages").text, text(page)
+    page.get(base + "/messages/edit?event=due_soon&channel=sms")
+    assert "প্রিয়" in page.find_element(By.ID, "body").get_attribute("value")
+    assert "Unicode (UCS-2): 2 SMS" in page.find_element(By.ID, "segments").text, text(page)
+    shot(page, "collections-06-message-bangla")
+    typed = "{{organization_name}}: please pay {{amount_due}} by {{due_date}} ({{invoice_total}})"
+    body = page.find_element(By.ID, "body")
+    body.clear()
+    body.send_keys(typed)
+    submit(page, "#template-form button[value=save]")
+    assert "Text uses {{invoice_total}}, which is not a variable of this message" in text(page), text(page)
+    assert page.find_element(By.ID, "body").get_attribute("value") == typed
+    body = page.find_element(By.ID, "body")
+    body.clear()
+    body.send_keys("{{organization_name}}: please pay {{currency}} {{amount_due}} by {{due_date}}.")
+    submit(page, "#template-form button[value=preview]")
+    assert "please pay BDT 1,500.00 by 8 Mar 2026." in page.find_element(By.ID, "preview").text, text(page)
+    assert "GSM-7: 1 SMS" in page.find_element(By.ID, "segments").text
+    submit(page, "#template-form button[value=save]")
+    assert "Due soon (SMS) saved." in text(page), text(page)
+    shot(page, "collections-07-messages")

@@ -22,7 +22,7 @@ struct MigrationListTests {
         "Ledger.CreateLedgerTables", "Ledger.GrantLedgerReadToBillingOps", "Ledger.LedgerTenantKeys",
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
         "Billing.InvoiceTenantKeys", "Billing.AddCreditedInvoice",
-        "Collections.CreatePayments", "Collections.CreateDunning", "Collections.CreateRefundsAndWriteOffs", "Collections.CreateWalletTopUps", "Collections.CreateMessageTemplates",
+        "Collections.CreatePayments", "Collections.CreateDunning", "Collections.CreateRefundsAndWriteOffs", "Collections.CreateWalletTopUps", "Collections.CreateMessageTemplates", "Collections.RoomForStatusChanges",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

@@ -6,7 +6,7 @@ import SQLKit
 
 public enum CollectionsMigrations {
     public static let all: [any Migration] = [CreatePayments(), CreateDunning(), CreateRefundsAndWriteOffs(), CreateWalletTopUps(),
-                                                CreateMessageTemplates()]
+                                                CreateMessageTemplates(), RoomForStatusChanges()]
 }
 
 struct CreatePayments: AsyncMigration {

@@ -39,3 +39,23 @@ struct CreateMessageTemplates: AsyncMigration {
         try await database.schema("message_templates").delete()
     }
 }
+
+/// Room on each PostgreSQL page for the dunning pass's status changes: with full pages every
+/// change of a customer's or a subscription's status wrote a new row version into every index
+/// of the table (a customer has ten), and suspending 10,000 customers took 0.6 s in that one
+/// statement. With a fifth of each page free the change stays on its page and touches no index
+/// (a "HOT" update). Rows written before this fill pages as they were; they gain the room as
+/// they are next rewritten. SQLite has no such setting.
+struct RoomForStatusChanges: AsyncMigration {
+    var name: String { "Collections.RoomForStatusChanges" }
+
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        for table in ["customers", "subscriptions"] { try await sql.raw("ALTER TABLE \(ident: table) SET (fillfactor = 80)").run() }
+    }
+
+    func revert(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        for table in ["customers", "subscriptions"] { try await sql.raw("ALTER TABLE \(ident: table) RESET (fillfactor)").run() }
+    }
+}

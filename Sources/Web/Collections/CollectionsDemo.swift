@@ -67,6 +67,11 @@ enum CollectionsDemo {
                 for (k, inv) in open.enumerated() { try await pay(inv, inv.open, k: k) }
             }
         }
+        // The "due soon" SMS in the organization's own words, in Bangla (Settings → Messages).
+        try await ReminderTemplates.save(system, event: ReminderEvent.dueSoon.rawValue, channel: ReminderChannel.sms.rawValue,
+                                         .init(body: "{{organization_name}}: প্রিয় {{customer_name}}, আপনার বিল {{currency}} {{amount_due}} "
+                                                   + "{{due_date}} তারিখের মধ্যে পরিশোধ করুন। ধন্যবাদ।"),
+                                         services: services, on: db)
         // Today's pass: reminders, and suspension of what is unpaid past its grace.
         _ = try await Dunning.run(organizationID: orgID, today: today, actor: "system:demo", services: services, on: db)
     }

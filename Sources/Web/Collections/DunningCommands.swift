@@ -96,7 +96,7 @@ struct DunningBenchmarkCommand: AsyncCommand {
     func reset(_ org: UUID, on db: any Database) async throws {
         try await db.writeTransaction { tx in
             let sql = tx as! any SQLDatabase
-            for table in ["dunning_notices", "dunning_states", "dunning_passes"] {
+            for table in ["dunning_notices", "dunning_states", "dunning_passes", "invoice_notices"] {
                 try await sql.raw("DELETE FROM \(ident: table) WHERE \(TenantSQL.organization(org))").run()
             }
             try await sql.raw("DELETE FROM billing_charges WHERE \(TenantSQL.organization(org)) AND kind = 'late_fee'").run()

@@ -123,7 +123,7 @@ enum MessagePages {
                     h.el("pre", [.class("message-preview")], text: preview.text)
                     if let s = preview.segments {
                         h.el("p", [.attr("id", literal: "segments")],
-                             text: "\(preview.text.count) characters, \(s.encoding.rawValue): \(s.parts) SMS "
+                             text: "\(s.units) characters as the SMS counts them, \(s.encoding.rawValue): \(s.parts) SMS "
                                 + "(\(s.parts <= 1 ? "up to \(s.singleLimit) in one" : "\(s.partLimit) per part")). Bangla or other non-GSM characters use Unicode.")
                     }
                 }

@@ -101,12 +101,12 @@ struct MessagePreviewDTO: Encodable {
     var segments: Int?
 
     init(_ p: ReminderTemplates.Preview) {
-        (subject, text, characters) = (p.subject, p.text, p.text.count)
+        (subject, text, characters) = (p.subject, p.text, p.segments?.units ?? p.text.count)
         (encoding, segments) = (p.segments?.encoding.rawValue, p.segments?.parts)
     }
 
     static let schema = Schema.named("MessagePreview", .object([
-        ("subject", .nullable(.string())), ("text", .string()), ("characters", .integer(minimum: 0)),
+        ("subject", .nullable(.string())), ("text", .string()), ("characters", .described(.integer(minimum: 0), "For an SMS as the provider counts them (GSM-7 septets or UTF-16 units)")),
         ("encoding", .nullable(.choice(["GSM-7", "Unicode (UCS-2)"], description: "SMS only"))),
         ("segments", .nullable(.described(.integer(minimum: 0), "SMS only: how many messages the provider bills"))),
     ], required: ["text", "characters"]))
