@@ -27,6 +27,12 @@ public struct SubscriptionStatePayload: Codable, Sendable, Equatable {
     }
 }
 
+extension SubscriptionStatePayload: JobPayloadJSON {
+    public var jobJSON: String {
+        "{\"reason\":\(Self.jsonString(reason)),\"status\":\(Self.jsonString(status)),\"subscription_id\":\"\(subscriptionID.uuidString)\"}"
+    }
+}
+
 public enum NetworkContracts {
     /// Queued on the "network" queue by every subscription change; handled by the network area.
     public static let applySubscriptionState = JobKind<SubscriptionStatePayload>("network.apply_subscription_state")

@@ -84,7 +84,7 @@ public enum Activities {
         entry.kind = kind
         entry.summary = String(summary.prefix(500))
         entry.body = body
-        entry.changesJSON = String(decoding: (try? JSONEncoder().encode(changes)) ?? Data("[]".utf8), as: UTF8.self)
+        entry.changesJSON = changes.isEmpty ? "[]" : String(decoding: (try? JSONEncoder().encode(changes)) ?? Data("[]".utf8), as: UTF8.self)
         entry.relatedType = related?.type
         entry.relatedID = related?.id
         entry.actorUserID = ctx.actor.userID
