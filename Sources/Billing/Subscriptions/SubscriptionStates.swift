@@ -47,12 +47,27 @@ extension Subscriptions {
         INSERT INTO billing_charges (id, organization_id, subscription_id, customer_id, kind, description, detail, amount, currency, category, tax_scope,         taxable, "on", invoice_id, created_at) 
         """, [.uuid, .uuid, .uuid, .uuid, .text, .text, .text, .int, .text, .text, .text, .bool, .text, .uuid, .date])
 
-    /// Saves charges in a few statements (the dunning pass's late fees).
-    public static func insertCharges(_ charges: [BillingCharge], at now: Date, on db: any Database) async throws {
+    /// A charge for the next invoice, written in bulk (the dunning pass's late fees): a plain
+    /// value, not a model, so ten thousand cost no more than their rows.
+    public struct NewCharge: Sendable {
+        public var subscriptionID, customerID: UUID
+        public var kind, text, category, taxScope, on: String
+        public var amount: Int64
+        public var taxable: Bool
+
+        public init(subscriptionID: UUID, customerID: UUID, kind: String, text: String, amount: Int64, category: String, taxScope: String,
+                    taxable: Bool, on: String) {
+            (self.subscriptionID, self.customerID, self.kind, self.text, self.amount) = (subscriptionID, customerID, kind, text, amount)
+            (self.category, self.taxScope, self.taxable, self.on) = (category, taxScope, taxable, on)
+        }
+    }
+
+    /// Saves charges in a few statements.
+    public static func insertCharges(_ charges: [NewCharge], organizationID org: UUID, currency: String, at now: Date, on db: any Database) async throws {
+        let (orgCell, currencyCell) = (SQLCell(org), SQLCell.text(currency))
         let rows: [[SQLCell]] = charges.map { c in
-            [SQLCell(c.id ?? UUID.timeOrdered()), SQLCell(c.organizationID), SQLCell(c.subscriptionID), SQLCell(c.customerID), .text(c.kind), .text(c.text),
-             SQLCell(c.detail), .int(c.amount), .text(c.currency), .text(c.category), .text(c.taxScope), .bool(c.taxable), .text(c.on), SQLCell(c.invoiceID),
-             .date(now)]
+            [SQLCell(UUID.timeOrdered()), orgCell, SQLCell(c.subscriptionID), SQLCell(c.customerID), .text(c.kind), .text(c.text),
+             .null, .int(c.amount), currencyCell, .text(c.category), .text(c.taxScope), .bool(c.taxable), .text(c.on), .null, .date(now)]
         }
         for statement in chargeInsert.batches(rows, on: db) { try await db.run(statement) }
     }
@@ -108,10 +123,10 @@ extension Subscriptions {
              .text(c.reason), .text(ctx.actor.label), .text(day.description), .date(now)]
         }
         for statement in eventInsert.batches(eventRows, on: tx) { try await tx.run(statement) }
-        try await Activities.insert(made.map { c in
-            Activities.make(ctx, subject: .init("customer", c.customerID), kind: "subscription." + c.kind,
-                            summary: "Service \(c.kind) (\(c.reason))", related: .init("subscription", c.subscriptionID), at: now)
-        }, on: tx)
+        try await Activities.insert(ctx, made.map { c in
+            (subject: .init("customer", c.customerID), kind: "subscription." + c.kind, summary: "Service \(c.kind) (\(c.reason))",
+             related: .init("subscription", c.subscriptionID))
+        }, at: now, on: tx)
         // The customer's status follows their services: active if any is, else suspended if any
         // is; only customers whose status changes are written.
         let customers = Array(Set(made.map(\.customerID))).sorted().map { [SQLCell($0)] }

@@ -161,6 +161,18 @@ extension Activities {
         """, [.uuid, .uuid, .text, .uuid, .text, .text, .text, .text, .text, .uuid, .uuid, .text, .date])
 
     /// Saves entries made by `make` in a few statements (bulk writers: thousands at once).
+    /// Many entries of one actor at one instant without a change list, straight to rows (no
+    /// model per entry): the dunning pass's ten thousand "service suspended".
+    public static func insert(_ ctx: TenantContext, _ entries: [(subject: Subject, kind: String, summary: String, related: Subject?)], at date: Date,
+                              on db: any Database) async throws {
+        let (org, user, label) = (SQLCell(ctx.organizationID), SQLCell(ctx.actor.userID), SQLCell.text(String(ctx.actor.label.prefix(254))))
+        let rows: [[SQLCell]] = entries.map { e in
+            [SQLCell(TimeOrderedID.next(at: date)), org, .text(e.subject.type), SQLCell(e.subject.id), .text(e.kind), .text(String(e.summary.prefix(500))),
+             .null, .text("[]"), SQLCell(e.related?.type), SQLCell(e.related?.id), user, label, .date(date)]
+        }
+        for statement in insert.batches(rows, on: db) { try await db.run(statement) }
+    }
+
     public static func insert(_ entries: [Activity], on db: any Database) async throws {
         let rows: [[SQLCell]] = entries.map { a in
             [SQLCell(a.id), SQLCell(a.organizationID), .text(a.subjectType), SQLCell(a.subjectID), .text(a.kind), .text(a.summary), SQLCell(a.body),

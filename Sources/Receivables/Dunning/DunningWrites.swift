@@ -77,26 +77,17 @@ enum DunningWrites {
         // States and notices.
         var states: [[SQLCell]] = []
         var notices: [[SQLCell]] = []
-        var fees: [BillingCharge] = []
+        var fees: [Subscriptions.NewCharge] = []
+        let dayText = day.description
         for p in plan {
             let acted = made.contains(p.subscriptionID)
             let stage = stage(of: p, acted: acted)
             let since = stage == p.facts.stage ? (p.facts.stageSince ?? day) : day
             let lateFeeDueOn = p.decision.lateFeeFor ?? p.facts.lateFeeDueOn
             if let due = p.decision.lateFeeFor {
-                let fee = BillingCharge()
-                fee.organizationID = org
-                fee.subscriptionID = p.subscriptionID
-                fee.customerID = p.customerID
-                fee.kind = "late_fee"
-                fee.text = "Late fee: invoice due \(due) unpaid after the grace period"
-                fee.amount = policy.lateFee
-                fee.currency = currency
-                fee.category = "late_fees"
-                fee.taxScope = TaxRule.Scope.fees.rawValue
-                fee.taxable = false
-                fee.on = day.description
-                fees.append(fee)
+                fees.append(.init(subscriptionID: p.subscriptionID, customerID: p.customerID, kind: "late_fee",
+                                  text: "Late fee: invoice due \(due) unpaid after the grace period", amount: policy.lateFee, category: "late_fees",
+                                  taxScope: TaxRule.Scope.fees.rawValue, taxable: false, on: dayText))
             }
             if changesState(p, acted: acted) {
                 states.append([SQLCell(p.subscriptionID), SQLCell(org), SQLCell(p.customerID), .text(stage.rawValue), .text(since.description),
@@ -105,11 +96,11 @@ enum DunningWrites {
             var notice = p.decision.notice.map { (storedKind($0.kind), $0.about.description, $0.step) }
             if acted {
                 notice = p.decision.action == .suspend ? ("suspended", (p.facts.oldestDue ?? p.facts.expiresOn ?? day).description, 0)
-                    : ("restored", day.description, 0)
+                    : ("restored", dayText, 0)
             }
             if let (kind, about, step) = notice {
                 notices.append([SQLCell(UUID.timeOrdered()), SQLCell(org), SQLCell(p.subscriptionID), SQLCell(p.customerID), .text(kind), .text(about),
-                                .int(Int64(step)), .text(day.description), .date(now)])
+                                .int(Int64(step)), .text(dayText), .date(now)])
             }
         }
         for statement in stateUpsert.batches(states, tail: stateTail, on: tx) { try await tx.run(statement) }
@@ -117,7 +108,7 @@ enum DunningWrites {
             let inserted = try await tx.run(statement).count
             outcome.notices += inserted
         }
-        try await Subscriptions.insertCharges(fees, at: now, on: tx)
+        try await Subscriptions.insertCharges(fees, organizationID: org, currency: currency, at: now, on: tx)
         outcome.lateFees = fees.count
         if outcome.notices > 0 { try await enqueueSending(org, services: services, on: tx) }
         if outcome.suspended + outcome.restored + outcome.lateFees > 0 {
