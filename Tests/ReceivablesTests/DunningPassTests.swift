@@ -160,4 +160,38 @@ struct DunningPassTests {
             #expect(try await d.notices().isEmpty)
         }
     }
+
+    /// A large pass on PostgreSQL writes half its customers over a second connection: the result
+    /// is the single transaction's (every customer suspended once, with a notice, a late fee and
+    /// a router job), with one audit entry and one sender job. (SQLite writes it in one.)
+    @Test func aPassWrittenInTwoHalvesAtOnceDoesWhatOneTransactionDoes() async throws {
+        try await withApp { t in
+            let d = try await DunningWorld.make(t)
+            let ctx = d.w.ctx
+            let plan = try #require(try await Plan.scoped(to: ctx, on: t.db).first())
+            for i in 0..<9 {
+                let c = try await Customers.create(ctx, .init(displayName: "Split Customer \(i)", phones: ["0171200000\(i)"]), services: t.services, on: t.db)
+                _ = try await Subscriptions.create(ctx, .init(customerID: c.id!.uuidString, planID: plan.id!.uuidString, billingDay: "1", startsOn: "2026-03-01",
+                                                              activate: "true"), services: t.services, on: t.db)
+            }
+            _ = try await InvoiceRuns.run(organizationID: d.w.tenant.id, through: try #require(LocalDate("2026-03-01")), dryRun: false, actor: "test",
+                                          services: t.services, on: t.db)
+            let o = try await Dunning.run(organizationID: d.w.tenant.id, today: LocalDate("2026-03-12"), splitAbove: 1, services: t.services, on: t.db).outcome
+            #expect(o.evaluated == 10 && o.suspended == 10 && o.notices == 10 && o.lateFees == 10, "\(o)")
+            let suspended = try await Subscription.scoped(to: ctx, on: t.db).filter(\.$status == .suspended).count()
+            #expect(suspended == 10)
+            #expect(try await DunningState.inOrganization(d.w.tenant.id, on: t.db).filter(\.$stage == .suspended).count() == 10)
+            #expect(try await BillingCharge.scoped(to: ctx, on: t.db).filter(\.$kind == "late_fee").count() == 10)
+            let jobs = try await JobRecord.query(on: t.db).filter(\.$organizationID == d.w.tenant.id).all()
+            #expect(jobs.filter { $0.kind == NetworkContracts.applySubscriptionState.name }.count >= 10)
+            #expect(jobs.filter { $0.kind == DunningWrites.sendNoticesJob }.count == 1)
+            #expect(try await AuditEvent.query(on: t.db).filter(\.$organizationID == d.w.tenant.id).filter(\.$action == "dunning.applied").count() == 1)
+            let pass = try #require(try await DunningPass.inOrganization(d.w.tenant.id, on: t.db).first())
+            #expect(pass.suspended == 10 && pass.lateFees == 10 && pass.reminders == 10)
+            // Again the same day: nothing more.
+            let again = try await Dunning.run(organizationID: d.w.tenant.id, today: LocalDate("2026-03-12"), splitAbove: 1, services: t.services, on: t.db).outcome
+            #expect(again.suspended == 0 && again.notices == 0 && again.lateFees == 0)
+            #expect(try await d.w.booksAreClean())
+        }
+    }
 }

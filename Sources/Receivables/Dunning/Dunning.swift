@@ -13,6 +13,17 @@ public enum Dunning {
     public struct Outcome: Sendable, Equatable {
         public var evaluated = 0, notices = 0, suspended = 0, restored = 0, terminated = 0, lateFees = 0
         public init() {}
+
+        static func + (a: Outcome, b: Outcome) -> Outcome {
+            var sum = a
+            sum.evaluated += b.evaluated
+            sum.notices += b.notices
+            sum.suspended += b.suspended
+            sum.restored += b.restored
+            sum.terminated += b.terminated
+            sum.lateFees += b.lateFees
+            return sum
+        }
     }
 
     /// One subscription's decision, for previews ("who will be suspended tomorrow").
@@ -31,7 +42,8 @@ public enum Dunning {
     /// nothing is written and the plan is answered.
     @discardableResult
     public static func run(organizationID: UUID, today: LocalDate? = nil, customers: [UUID]? = nil, dryRun: Bool = false, actor: String = "system:dunning",
-                           by: TenantContext? = nil, services: PlatformServices, on db: any Database) async throws -> (outcome: Outcome, plan: [Planned]) {
+                           by: TenantContext? = nil, splitAbove: Int = 2_000, services: PlatformServices,
+                           on db: any Database) async throws -> (outcome: Outcome, plan: [Planned]) {
         guard let org = try await Organization.find(organizationID, on: db) else { throw DomainError.notFound("Organization") }
         let zone = org.timeZone
         let day = today ?? LocalDate.today(services.clock.now(), in: zone)
@@ -59,7 +71,25 @@ public enum Dunning {
             let started = services.clock.now()
             var plan = try await decide(organizationID, day: day, customers: customers, policy: policy, on: tx)
             if customers != nil { plan = afterMoneyMoved(plan) }
-            var outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
+            var outcome: Outcome
+            let writes = plan.filter { $0.decision.action != .none || $0.decision.notice != nil || $0.decision.lateFeeFor != nil }.count
+            if customers == nil, writes >= splitAbove, (db as? any SQLDatabase)?.dialect.name == "postgresql", !db.inTransaction {
+                // A large pass on PostgreSQL writes half its customers over a second connection at
+                // the same time (each customer's subscriptions, states, notices and fees stay in one
+                // transaction; this one, holding the organization's lock, commits last). A half that
+                // fails leaves the other written: the next run decides again from what is there.
+                let (mine, theirs) = plan.reduce(into: ([Planned](), [Planned]())) { halves, p in
+                    if p.customerID.uuid.15 & 1 == 0 { halves.0.append(p) } else { halves.1.append(p) }
+                }
+                async let other = db.writeTransaction { second in
+                    try await DunningWrites.apply(theirs, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: second, part: true)
+                }
+                let first = try await DunningWrites.apply(mine, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx, part: true)
+                outcome = first + (try await other)
+                try await DunningWrites.finish(outcome, ctx: ctx, day: day, services: services, tx: tx)
+            } else {
+                outcome = try await DunningWrites.apply(plan, ctx: ctx, day: day, policy: policy, currency: currency, services: services, tx: tx)
+            }
             if customers == nil {
                 // "Invoice issued" goes out with the day's reminders.
                 let issued = try await InvoiceNotices.add(organizationID, day: day, at: services.clock.now(), on: tx)

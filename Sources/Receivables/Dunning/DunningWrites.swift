@@ -48,8 +48,10 @@ enum DunningWrites {
         try await services.jobs.enqueue(sendNoticesJob, payload: ["organization_id": org.uuidString], queue: "notifications", organizationID: org, on: tx)
     }
 
+    /// The writes of `plan` in `tx`. A `part` of a pass written in several transactions at once
+    /// leaves the audit entry and the sender's job to `finish`, once for the whole pass.
     static func apply(_ plan: [Dunning.Planned], ctx: TenantContext, day: LocalDate, policy: DunningPolicy, currency: String,
-                      services: PlatformServices, tx: any Database) async throws -> Dunning.Outcome {
+                      services: PlatformServices, tx: any Database, part: Bool = false) async throws -> Dunning.Outcome {
         let now = services.clock.now()
         let org = ctx.organizationID
         var outcome = Dunning.Outcome()
@@ -110,11 +112,17 @@ enum DunningWrites {
         }
         try await Subscriptions.insertCharges(fees, organizationID: org, currency: currency, at: now, on: tx)
         outcome.lateFees = fees.count
-        if outcome.notices > 0 { try await enqueueSending(org, services: services, on: tx) }
+        if !part { try await finish(outcome, ctx: ctx, day: day, services: services, tx: tx) }
+        return outcome
+    }
+
+    /// The pass's audit entry and the notice sender's job.
+    static func finish(_ outcome: Dunning.Outcome, ctx: TenantContext, day: LocalDate, services: PlatformServices, tx: any Database) async throws {
+        if outcome.notices > 0 { try await enqueueSending(ctx.organizationID, services: services, on: tx) }
         if outcome.suspended + outcome.restored + outcome.lateFees > 0 {
             try await Audit.record("dunning.applied", "Dunning: \(outcome.suspended) suspended, \(outcome.restored) restored, \(outcome.lateFees) late fees",
-                                   ctx: ctx, target: nil, metadata: ["day": day.description, "evaluated": String(outcome.evaluated)], at: now, on: tx)
+                                   ctx: ctx, target: nil, metadata: ["day": day.description, "evaluated": String(outcome.evaluated)],
+                                   at: services.clock.now(), on: tx)
         }
-        return outcome
     }
 }

@@ -47,7 +47,9 @@ public struct ReminderComposer: Sendable {
     /// The message's text on a channel, when that channel is on for it.
     public func render(_ event: ReminderEvent, _ channel: ReminderChannel, _ values: [String: String]) -> (subject: String?, text: String)? {
         guard let t = templates[channel]?[event] else { return nil }
-        return (t.subject?.render(values).replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces), t.body.render(values))
+        // A subject is one header line: any line break a value brings becomes a space (SMTP refuses CR and LF there).
+        let subject = t.subject.map { $0.render(values).components(separatedBy: .newlines).joined(separator: " ").trimmingCharacters(in: .whitespaces) }
+        return (subject, t.body.render(values))
     }
 
     /// Queues `event` to the customer by SMS (their mobile number) and by email (their address,
