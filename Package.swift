@@ -196,7 +196,8 @@ let package = Package(
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables", "Billing", "Notifications", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
-        .testTarget(name: "RouterOSTests", dependencies: ["RouterOS", "RouterOSSim"], swiftSettings: swiftSettings),
+        .testTarget(name: "RouterOSTests", dependencies: ["RouterOS"], swiftSettings: swiftSettings),
+        .testTarget(name: "RouterOSSimTests", dependencies: ["RouterOS", "RouterOSSim"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ]
 )
