@@ -1,4 +1,0 @@
-import RouterOS
-
-/// A simulated RouterOS router (built in issue 13).
-public enum RouterOSSimPlaceholder {}
