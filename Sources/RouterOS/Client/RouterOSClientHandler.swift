@@ -168,7 +168,7 @@ final class RouterOSClientHandler: ChannelInboundHandler {
     private func finish(_ error: RouterOSError) {
         if failure == nil {
             failure = error
-            state.markClosed()
+            state.markClosed(error)
         }
         let reason = failure ?? error
         let ended = pending

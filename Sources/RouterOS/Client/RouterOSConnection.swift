@@ -66,9 +66,12 @@ public final class RouterOSConnection: Sendable {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RouterOSClientHandler.self), eventLoop: channel.eventLoop)
             }.get()
         } catch {
-            // The channel closed before the pipeline could be read: the router hung up at once.
+            // The channel closed before the pipeline could be read: the TLS handshake failed or
+            // the router hung up at once; the handler recorded which.
             try? await channel.close()
-            throw RouterOSError.connectionLost
+            let failure = state.failure ?? .connectionLost
+            logger.info("cannot connect", metadata: ["error": "\(failure)"])
+            throw failure
         }
         let connection = RouterOSConnection(endpoint: endpoint, channel: channel, handler: handler, state: state, logger: logger)
         do {

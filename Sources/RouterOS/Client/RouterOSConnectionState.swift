@@ -1,23 +1,26 @@
 import Foundation
 
-/// Whether a connection is still usable, readable from any thread (the pool asks from its actor,
-/// the handler answers from the event loop).
+/// Why a connection ended (nil while it is usable), readable from any thread: the pool asks
+/// from its actor, the handler answers from the event loop.
 ///
 /// `@unchecked Sendable`: the only stored state is guarded by the lock. The target has no
 /// NIOConcurrencyHelpers dependency, and `Synchronization.Mutex` needs macOS 15.
 final class RouterOSConnectionState: @unchecked Sendable {
     private let lock = NSLock()
-    private var closed = false
+    private var reason: RouterOSError?
 
-    var isClosed: Bool {
+    var failure: RouterOSError? {
         lock.lock()
         defer { lock.unlock() }
-        return closed
+        return reason
     }
 
-    func markClosed() {
+    var isClosed: Bool { failure != nil }
+
+    /// Keeps the first reason only.
+    func markClosed(_ error: RouterOSError) {
         lock.lock()
-        closed = true
+        if reason == nil { reason = error }
         lock.unlock()
     }
 }
