@@ -19,6 +19,11 @@ public actor RouterOSPool {
         var generation: Int
         /// The wait after the next failed connect.
         var backoff: Duration
+
+        var openConnection: RouterOSConnection? {
+            if case .open(let connection) = state { return connection }
+            return nil
+        }
     }
 
     private let group: any EventLoopGroup
@@ -60,21 +65,18 @@ public actor RouterOSPool {
     /// Closes every session; later calls fail with `.closed`.
     public func shutdown() async {
         isShutDown = true
-        let all = sessions.values
+        let connections = sessions.values.compactMap(\.openConnection)
         sessions = [:]
-        for session in all { await close(session) }
+        // In parallel: a TLS close waits for the router's close_notify, and dead routers never send one.
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.close() } }
+        }
     }
 
+    /// An attempt still connecting finishes on its own: `connect(key:)` then finds its session
+    /// gone and closes what it got.
     private func close(_ session: Session) async {
-        switch session.state {
-        case .open(let connection):
-            await connection.close()
-        case .connecting(let task):
-            // The attempt finishes on its own; `connect(key:)` sees the session gone and closes what it got.
-            _ = task
-        case .failed:
-            break
-        }
+        await session.openConnection?.close()
     }
 
     private func session(key: String, endpoint: RouterOSEndpoint) async throws -> RouterOSConnection {
