@@ -54,7 +54,8 @@ import Testing
         #expect(router.accepted == 1)
         let started = ContinuousClock.now
         await #expect(throws: first!) { try await pool.run(.print("/x"), key: "r1", endpoint: endpoint) }
-        #expect(ContinuousClock.now - started < .milliseconds(50))
+        // Well under the 100 ms a real attempt would take against this silent router.
+        #expect(ContinuousClock.now - started < .milliseconds(90))
         #expect(router.accepted == 1)
         try await Task.sleep(for: .milliseconds(350))
         await #expect(throws: first!) { try await pool.run(.print("/x"), key: "r1", endpoint: endpoint) }
