@@ -109,7 +109,7 @@ final class SimConnectionHandler: ChannelInboundHandler {
             return
         }
         let (seconds, attoseconds) = latency.components
-        let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let delay = TimeAmount.nanoseconds(min(seconds, 86_400) * 1_000_000_000 + attoseconds / 1_000_000_000)
         pending.timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             pending.timer = nil
             if loggedIn && core.isHung {

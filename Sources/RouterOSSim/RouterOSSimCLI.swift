@@ -91,7 +91,8 @@ public enum RouterOSSimCLI {
         let options = try parse(arguments)
         var configuration = RouterOSSimulator.Configuration(
             host: options.host, port: options.port, username: options.username, password: options.password,
-            login: options.login, identity: options.identity, version: options.version)
+            login: options.login, identity: options.identity, version: options.version,
+            emptyReplies: sendsEmpty(version: options.version))
         if let certificateFile = options.tlsCertificateFile, let keyFile = options.tlsKeyFile {
             let certificate = try read(certificateFile, flag: "--tls-cert")
             let key = try read(keyFile, flag: "--tls-key")
@@ -114,6 +115,13 @@ public enum RouterOSSimCLI {
         FileHandle.standardOutput.write(Data(line.utf8))
         await waitForTermination()
         await simulator.stop()
+    }
+
+    /// Whether a router of `version` answers an empty print with `!empty` (7.18 and later).
+    public static func sendsEmpty(version: String) -> Bool {
+        let numbers = version.prefix(while: { $0.isNumber || $0 == "." }).split(separator: ".").map { Int($0) ?? 0 }
+        let major = numbers.first ?? 0, minor = numbers.count > 1 ? numbers[1] : 0
+        return major > 7 || (major == 7 && minor >= 18)
     }
 
     /// `pppoe-user-1…N` in `/ppp/secret`, the first half of them online in `/ppp/active`.

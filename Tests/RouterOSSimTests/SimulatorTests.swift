@@ -379,16 +379,21 @@ private func waitUntil(_ condition: () -> Bool) async throws {
             _ = try await client.run(["/system/identity/print"])
             #expect(ContinuousClock.now - one >= .milliseconds(20))
 
-            let start = ContinuousClock.now
-            for tag in 0..<8 { client.send(["/system/resource/print", "=.proplist=uptime", ".tag=\(tag)"]) }
-            var done = Set<String>()
-            while done.count < 8 {
-                guard case .sentence(let words) = await client.next() else { throw Failure("closed") }
-                if words.first == "!done", let tag = RouterOSSentence(words: words).tag { done.insert(tag) }
+            // Best of three rounds, so a busy machine's scheduling noise does not count as latency.
+            var fastest = Duration.seconds(60)
+            for round in 0..<3 {
+                let start = ContinuousClock.now
+                for tag in 0..<8 { client.send(["/system/resource/print", "=.proplist=uptime", ".tag=\(round)-\(tag)"]) }
+                var done = Set<String>()
+                while done.count < 8 {
+                    guard case .sentence(let words) = await client.next() else { throw Failure("closed") }
+                    if words.first == "!done", let tag = RouterOSSentence(words: words).tag { done.insert(tag) }
+                }
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed >= .milliseconds(20))
+                fastest = min(fastest, elapsed)
             }
-            let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(20))
-            #expect(elapsed < .milliseconds(120), "8 commands with 20 ms latency took \(elapsed)")
+            #expect(fastest < .milliseconds(100), "8 tagged commands with 20 ms latency took \(fastest), not about 20 ms")
 
             // One tag's replies stay in order, even when the latency changes in between.
             simulator.setLatency(.milliseconds(60))
@@ -511,5 +516,7 @@ private func waitUntil(_ condition: () -> Bool) async throws {
                                                 "--version", "6.42.1", "--latency-ms", "15", "--secrets", "4"])
         #expect(options.port == 0 && options.login == .challenge && options.username == "api" && options.password == "s3cret")
         #expect(options.version == "6.42.1" && options.latencyMilliseconds == 15 && options.secrets == 4)
+        #expect(RouterOSSimCLI.sendsEmpty(version: "7.18.2 (stable)") && RouterOSSimCLI.sendsEmpty(version: "7.20"))
+        #expect(!RouterOSSimCLI.sendsEmpty(version: "7.17.2") && !RouterOSSimCLI.sendsEmpty(version: "6.49.10 (long-term)"))
     }
 }
