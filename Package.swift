@@ -150,6 +150,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Network",
+            dependencies: [
+                "MeghnaCore",
+                "Jobs",
+                "Platform",
+                "CRM",
+                "Billing",
+                "RouterOS",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CSQLiteSupport"),
         .target(
             name: "Web",
@@ -164,6 +179,9 @@ let package = Package(
                 "Billing",
                 "Receivables",
                 "Notifications",
+                "Network",
+                "RouterOS",
+                "RouterOSSim",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -198,6 +216,8 @@ let package = Package(
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterOSTests", dependencies: ["RouterOS"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterOSSimTests", dependencies: ["RouterOS", "RouterOSSim"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                                                    .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "Network", "RouterOSSim", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ]
 )

@@ -64,7 +64,7 @@ public final class RouterOSSimulator: Sendable {
 
     /// Listens on `configuration.host:port` (port 0: a free one) until `stop()`.
     public static func start(_ configuration: Configuration = .init(),
-                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RouterOSSimulator {
+                             group: any EventLoopGroup = RouterOSConnection.eventLoopGroup) async throws -> RouterOSSimulator {
         let core = SimulatorCore(configuration)
         let tls = configuration.tls
         let bootstrap = ServerBootstrap(group: group)

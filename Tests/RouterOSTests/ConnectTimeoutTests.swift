@@ -16,7 +16,8 @@ import Testing
             await #expect(throws: RouterOSError.noAnswer(host: "127.0.0.1", port: socket.port, seconds: 1)) {
                 try await RouterOSConnection.connect(to: endpoint)
             }
-            #expect(ContinuousClock.now - started < .seconds(1))
+            // 250 ms, with room for a loaded machine: the point is that it ends, not when.
+            #expect(ContinuousClock.now - started < .seconds(3))
         }
     }
 }

@@ -67,7 +67,7 @@ final class FakeRouter: Sendable {
         answer: @escaping @Sendable (RouterOSSentence, FakePeer) -> Void = { _, _ in }
     ) async throws -> FakeRouter {
         let box = Locked<FakeRouter?>(nil)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: RouterOSConnection.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -92,7 +92,7 @@ import Testing
 
 /// A port that was free a moment ago: bound, read, then closed.
 func unusedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let channel = try await ServerBootstrap(group: RouterOSConnection.eventLoopGroup).bind(host: "127.0.0.1", port: 0).get()
     let port = channel.localAddress!.port!
     try await channel.close()
     return port

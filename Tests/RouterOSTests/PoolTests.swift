@@ -47,21 +47,22 @@ import Testing
         // Hangs up on every login: a transient failure (not permanent).
         let router = try await FakeRouter.start(login: .silent)
         defer { Task { await router.stop() } }
-        let pool = RouterOSPool(initialBackoff: .milliseconds(300), maximumBackoff: .seconds(5))
-        let endpoint = router.endpoint(connectTimeout: .milliseconds(100))
+        // Wide margins: a loaded CI machine sleeps late and connects slowly.
+        let pool = RouterOSPool(initialBackoff: .seconds(1), maximumBackoff: .seconds(10))
+        let endpoint = router.endpoint(connectTimeout: .milliseconds(500))
         let first = await #expect(throws: RouterOSError.self) { try await pool.run(.print("/x"), key: "r1", endpoint: endpoint) }
         #expect(first == .noAnswer(host: "127.0.0.1", port: router.port, seconds: 1))
         #expect(router.accepted == 1)
         let started = ContinuousClock.now
         await #expect(throws: first!) { try await pool.run(.print("/x"), key: "r1", endpoint: endpoint) }
-        // Well under the 100 ms a real attempt would take against this silent router.
-        #expect(ContinuousClock.now - started < .milliseconds(90))
+        // Well under the 500 ms a real attempt would take against this silent router.
+        #expect(ContinuousClock.now - started < .milliseconds(400))
         #expect(router.accepted == 1)
-        try await Task.sleep(for: .milliseconds(350))
+        try await Task.sleep(for: .milliseconds(1_200))
         await #expect(throws: first!) { try await pool.run(.print("/x"), key: "r1", endpoint: endpoint) }
         #expect(router.accepted == 2)
-        // The backoff doubled: 600 ms now.
-        try await Task.sleep(for: .milliseconds(350))
+        // The backoff doubled: 2 s now.
+        try await Task.sleep(for: .milliseconds(1_200))
         await #expect(throws: first!) { try await pool.run(.print("/x"), key: "r1", endpoint: endpoint) }
         #expect(router.accepted == 2)
         await pool.shutdown()

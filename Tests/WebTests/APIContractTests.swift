@@ -1,7 +1,9 @@
 import CRM
 import Foundation
 import MeghnaCore
+import Network
 import Platform
+import RouterOSSim
 import Testing
 import TestSupport
 import Vapor
@@ -35,6 +37,14 @@ struct APIContractTests {
             let tenant = try await t.makeTenant("Alpha Net", platformAdmin: true)
             let crm = try await CRMFixtures.make(t, in: tenant)
             _ = try await t.api(.POST, "/api/v1/customers/\(crm.customer.id!)/activities", token: tenant.token, json: ["kind": "call", "body": "Hello"])
+            // The fixture router answers here (a simulator with a customer online and one heartbeat
+            // behind it), so its live sessions and history have items to check.
+            let simulator = try await RouterOSSimulator.start(.init(username: "fixture", password: "fixture-router-secret"))
+            defer { Task { await simulator.stop() } }
+            simulator.connectPPP(name: "fixture-ppp", address: "10.9.9.9")
+            crm.router.port = simulator.port
+            try await crm.router.save(on: t.db)
+            try await Heartbeat.beat(.init(routerID: crm.router.id!, organizationID: tenant.id), link: t.app.meghna.routers, services: t.services, on: t.db)
             var ids = crm.fixtures
             var checked = 0
             for op in t.app.apiOperations.sorted(by: { $0.path.count < $1.path.count }) where op.method == .GET && op.authenticated {

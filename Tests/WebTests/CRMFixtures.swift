@@ -3,6 +3,7 @@ import CRM
 import Fluent
 import Foundation
 import MeghnaCore
+import Network
 import Platform
 import Receivables
 import Testing
@@ -28,6 +29,7 @@ struct CRMFixtures {
     let billingRun: BillingRun
     let payment: Payment
     let exclusion: DunningExclusion
+    let router: Network.Router
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -66,10 +68,15 @@ struct CRMFixtures {
         let until = LocalDate.today(t.clock.date, in: ctx.timeZone).adding(days: 5).description
         let exclusion = try await Exclusions.add(ctx, .init(customerID: customer.id!.uuidString, kind: "promise_to_pay", until: until, reason: "Fixture promise"),
                                                  services: t.services, on: t.db)
+        var routerInput = Routers.Input()
+        // Port 1 on loopback refuses at once: a walk that reaches the router gets an answer, not a wait.
+        (routerInput.name, routerInput.host, routerInput.port, routerInput.username, routerInput.password) = ("Fixture Router", "127.0.0.1", "1", "fixture", "fixture-router-secret")
+        routerInput.branchID = try await Branch.inOrganization(tenant.id, on: t.db).sort(\.$name).first()?.id?.uuidString
+        let router = try await Routers.create(ctx, routerInput, services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
                            subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment,
-                           exclusion: exclusion)
+                           exclusion: exclusion, router: router)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -101,6 +108,9 @@ struct CRMFixtures {
             "/customers/{id}/dunning-exclusions": c, "/dunning-exclusions/{id}/end": exclusion.id!.uuidString,
             "/invoices/{id}/write-off": invoice.id!.uuidString,
             "/resellers/{id}/wallet": reseller.id!.uuidString, "/resellers/{id}/wallet/top-ups": reseller.id!.uuidString,
+            "/routers/{id}": router.id!.uuidString, "/routers/{id}/test": router.id!.uuidString, "/routers/{id}/status": router.id!.uuidString,
+            "/routers/{id}/history": router.id!.uuidString, "/routers/{id}/sessions": router.id!.uuidString,
+            "/routers/{id}/sessions/disconnect": router.id!.uuidString,
         ]
     }
 
@@ -128,6 +138,8 @@ struct CRMFixtures {
         let r = try #require(try await Reseller.find(reseller.id, on: t.db))
         #expect(r.name == "Fixture Reseller" && r.archivedAt == nil)
         #expect(try await Area.find(area.id, on: t.db)?.name == "Fixture Zone")
+        let router = try #require(try await Network.Router.find(self.router.id, on: t.db))
+        #expect(router.name == "Fixture Router" && router.host == "127.0.0.1" && router.status == .active)
         #expect(try await Plan.find(plan.id, on: t.db)?.name == "Fixture Plan")
         #expect(try await Addon.find(addon.id, on: t.db)?.name == "Fixture Add-on")
         #expect(try await Discount.find(discount.id, on: t.db)?.name == "Fixture Discount")

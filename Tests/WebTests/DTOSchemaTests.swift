@@ -79,6 +79,8 @@ struct DTOSchemaTests {
             (S.CreateRequest.self, [S.CreateRequest.schema]), (S.PlanChangeRequest.self, [S.PlanChangeRequest.schema]),
             (S.ChangeRequest.self, [S.ChangeRequest.activateSchema, S.ChangeRequest.rechargeSchema, S.ChangeRequest.resumeSchema, S.ChangeRequest.suspendSchema, S.ChangeRequest.terminateSchema]),
             (SubscriptionExtrasAPI.AddonRequest.self, [SubscriptionExtrasAPI.AddonRequest.schema]),
+            (RouterRequest.self, [RouterRequest.createSchema, RouterRequest.patchSchema]),
+            (RouterDisconnectRequest.self, [RouterDisconnectRequest.schema]),
             (SubscriptionExtrasAPI.RemoveRequest.self, [SubscriptionExtrasAPI.RemoveRequest.schema]),
             (SubscriptionExtrasAPI.DiscountRequest.self, [SubscriptionExtrasAPI.DiscountRequest.schema]),
             (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),

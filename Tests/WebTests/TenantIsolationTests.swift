@@ -43,7 +43,8 @@ struct TenantIsolationTests {
             let bodies: [String: Any] = ["name": "Taken over", "permissions": ["customers.read"], "status": "disabled",
                                          "display_name": "Taken over", "line1": "Taken over", "body": "Taken over", "reason": "Taken over",
                                          "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip",
-                                         "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash"]
+                                         "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash",
+                                         "service": "ppp", "session_id": "*1"]
             let bIDs = Set(fixtures.values.flatMap { $0.split(separator: "/").map { $0.lowercased() } }.filter { $0.count == 36 })
 
             var walked = 0
@@ -95,7 +96,8 @@ struct TenantIsolationTests {
             let token = try await t.makeToken(email: "franchise@alpha.test", abilities: ["*"])
             let bodies: [String: Any] = ["name": "Taken over", "display_name": "Taken over", "line1": "Taken over", "body": "Taken over",
                                          "reason": "Taken over", "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip",
-                                         "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash"]
+                                         "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash",
+                                         "service": "ppp", "session_id": "*1"]
             var walked = 0
             for op in t.app.apiOperations where op.authenticated && op.path.contains("{") {
                 guard let id = crm.resellerScopedFixtures[op.path] else { continue }

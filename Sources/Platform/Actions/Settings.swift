@@ -112,6 +112,8 @@ public enum SettingsCatalog {
             SettingField("use_tls", "Use TLS (api-ssl)", .boolean, default: .bool(false)),
             SettingField("username", "API username", .text(maxLength: 64), default: .string("meghna")),
             SettingField("password", "API password", .secret, default: .none),
+            SettingField("down_after_misses", "Mark a router down after this many missed heartbeats", .integer(1...20), default: .int(3),
+                         help: "Each miss is a heartbeat with no answer in 5 s; the network staff get an email when a router goes down and when it is back"),
         ]),
         SettingsSection(key: "sms", title: "SMS", fields: [
             SettingField("provider", "Provider", .choice(["none", "ssl_wireless", "bulksmsbd", "alpha_sms"]), default: .string("none")),

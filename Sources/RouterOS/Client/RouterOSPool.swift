@@ -35,7 +35,7 @@ public actor RouterOSPool {
     private var isShutDown = false
 
     public init(
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger = Logger(label: "meghna.routeros.pool"),
+        group: any EventLoopGroup = RouterOSConnection.eventLoopGroup, logger: Logger = Logger(label: "meghna.routeros.pool"),
         initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(30)
     ) {
         self.group = group

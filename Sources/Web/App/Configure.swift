@@ -6,9 +6,11 @@ import FluentSQLiteDriver
 import Foundation
 import Jobs
 import MeghnaCore
+import Network
 import Notifications
 import Platform
 import Prometheus
+import RouterOS
 import SQLKit
 import Vapor
 
@@ -19,16 +21,19 @@ public struct ConfigureOptions: Sendable {
     public var hasher: PasswordHashing?
     public var secrets: SecretBox?
     public var transports: NotificationTransports?
+    /// How the app reaches routers (tests give their own pool); nil: a pool on the app's event loops.
+    public var routers: RouterLink?
     /// The package root, holding Public/ (stylesheet, script). Nil: the working directory.
     public var rootDirectory: String?
 
     public init(configuration: AppConfiguration, clock: Clock = .system, hasher: PasswordHashing? = nil, secrets: SecretBox? = nil,
-                transports: NotificationTransports? = nil, rootDirectory: String? = nil) {
+                transports: NotificationTransports? = nil, routers: RouterLink? = nil, rootDirectory: String? = nil) {
         self.configuration = configuration
         self.clock = clock
         self.hasher = hasher
         self.secrets = secrets
         self.transports = transports
+        self.routers = routers
         self.rootDirectory = rootDirectory
     }
 }
@@ -41,6 +46,8 @@ public struct Meghna: Sendable {
     public var schedules: [ScheduledJob]
     public var metrics: Metrics
     public var transports: NotificationTransports
+    /// One long-lived RouterOS session per router, shared by pages, the API and jobs.
+    public var routers: RouterLink
     /// The names of every migration `configure` gave Fluent, in order.
     public var migrationNames: [String]
 }
@@ -108,9 +115,11 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
         return nil
     }
     let transports = options.transports ?? .live(eventLoopGroup: app.eventLoopGroup, httpClient: app.http.client.shared)
+    let routers = options.routers ?? RouterLink(pool: RouterOSPool(logger: Logger(label: "meghna.routeros")))
+    app.lifecycle.use(RouterPoolLifecycle(pool: routers.pool))
 
     var registry = JobRegistry()
-    let environment = AreaEnvironment(services: services, transports: transports, clock: options.clock)
+    let environment = AreaEnvironment(services: services, transports: transports, routers: routers, clock: options.clock)
     var schedules: [ScheduledJob] = []
     for area in AreaModules.all {
         area.registerJobs(into: &registry, environment)
@@ -118,7 +127,7 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     }
 
     app.meghna = Meghna(configuration: config, services: services, registry: registry, schedules: schedules,
-                        metrics: Metrics(), transports: transports, migrationNames: migrations.map(\.name))
+                        metrics: Metrics(), transports: transports, routers: routers, migrationNames: migrations.map(\.name))
 
     app.middleware = Middlewares()
     app.middleware.use(RequestContextMiddleware())
@@ -129,6 +138,15 @@ public func configure(_ app: Application, _ options: ConfigureOptions) async thr
     try routes(app)
     RequestContextMiddleware.describeRoutes(app.routes.all)
     Commands.register(on: app)
+}
+
+/// Closes the routers' sessions when the app stops.
+struct RouterPoolLifecycle: LifecycleHandler {
+    let pool: RouterOSPool
+
+    func shutdownAsync(_ application: Application) async {
+        await pool.shutdown()
+    }
 }
 
 extension PasswordHashing {

@@ -4,6 +4,7 @@ import Foundation
 import Jobs
 import Ledger
 import MeghnaCore
+import Network
 import Notifications
 import Platform
 import Vapor
@@ -65,6 +66,7 @@ extension AreaModule {
 struct AreaEnvironment: Sendable {
     var services: PlatformServices
     var transports: NotificationTransports
+    var routers: RouterLink
     var clock: Clock
 }
 
@@ -114,7 +116,7 @@ struct DashboardCard: Sendable {
 
 enum AreaModules {
     /// Every area, in dependency order: migrations run and demo data is seeded in this order.
-    static let all: [any AreaModule] = [PlatformArea(), NotificationsArea(), CRMArea(), LedgerArea(), BillingArea(), CollectionsArea()]
+    static let all: [any AreaModule] = [PlatformArea(), NotificationsArea(), CRMArea(), LedgerArea(), BillingArea(), CollectionsArea(), NetworkArea()]
 }
 
 extension Request {

@@ -27,6 +27,8 @@ struct APIOperation: Sendable {
     var rules: [APIRule] = []
     /// Whether the route takes an `Idempotency-Key` (money-moving POSTs; `IdempotentRequests`).
     var idempotent: Bool = false
+    /// Whether it talks to a router while answering: a router that fails gives 502 with its reason.
+    var reachesRouter: Bool = false
 }
 
 /// A check beyond the schema: a 422 may name `field` for this reason.
@@ -69,6 +71,7 @@ extension APIOperation {
         if path.contains("{") { codes.insert(404) }
         if method != .GET { codes.insert(409) }
         if body != nil { codes.formUnion([413, 415]) }
+        if reachesRouter { codes.insert(502) }
         return codes.sorted()
     }
 

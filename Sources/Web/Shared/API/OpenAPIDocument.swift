@@ -23,6 +23,7 @@ enum OpenAPIDocument {
         415: "The body is not application/json",
         422: "Validation failed: `errors` names each field",
         429: "Too many attempts; retry after Retry-After seconds",
+        502: "The router did not answer as asked: `detail` says exactly what failed (refused, no answer, login refused, the router's own error)",
     ]
 
     static func build(_ operations: [APIOperation], serverURL: String) -> [String: Any] {

@@ -51,12 +51,14 @@ struct ServeMeghnaCommand: AsyncCommand {
         var banner: String?
         if signature.demo {
             let password = try await DemoData.seed(app)
+            let router = try await NetworkDemo.start(app, password: password)
             banner = """
 
             Meghna demo is ready at \(base)
               Sign in as admin@demo.test (platform administrator) with password: \(password)
               Other demo staff, same password: branch@demo.test, billing@demo.test, network@demo.test, support@demo.test,
               and reseller@demo.test (sees only the Mirpur Net Franchise customers)
+              A simulated MikroTik router answers the RouterOS API at \(router.host):\(router.port) (user \(NetworkDemo.apiUser), the same password)
             """
         } else if try await Setup.isFirstRun(on: app.db) {
             banner = "No organization exists yet: open \(base)/setup to create the first one and its super admin."

@@ -144,6 +144,25 @@ extension HTML {
     }
 
     /// A coloured status word.
+    /// A panel with a titled table; `rows` writes the body's rows.
+    mutating func table(_ title: StaticString, header: StaticString, _ rows: (inout HTML) -> Void) {
+        el("div", [.class("panel table-wrap")]) { h in
+            h.el("h2") { h in h.raw(title) }
+            h.el("table", [.class("data")]) { h in
+                h.raw("<thead>")
+                h.raw(header)
+                h.raw("</thead><tbody>")
+                rows(&h)
+                h.raw("</tbody>")
+            }
+        }
+    }
+
+    /// A chart from `SVGChart`, whose markup is ours and which escapes every label and title it writes.
+    mutating func chart(_ svg: String) {
+        documentSVG(svg)
+    }
+
     mutating func badge(_ status: String) {
         el("span", [.classes("badge " + status)], text: status)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MeghnaCore
+import RouterOS
 import Vapor
 
 /// An RFC 9457 problem document.
@@ -49,6 +50,10 @@ struct ErrorRenderingMiddleware: AsyncMiddleware {
             return classify(decoding)
         case let expired as FormExpired:
             return (expired.status, "Form expired", expired.reason, [], [:])
+        case let router as RouterOSError:
+            // The router, not Meghna, failed: say exactly what, in the client's words (they
+            // never carry a password).
+            return (.badGateway, "Router error", router.description, [], [:])
         case let abort as any AbortError:
             var detail = abort.reason
             if abort.status == .payloadTooLarge { detail = "The request body is too large." }
@@ -108,7 +113,7 @@ struct ErrorRenderingMiddleware: AsyncMiddleware {
     static func render(_ error: any Error, for request: Request) async -> Response {
         var (status, title, detail, fieldErrors, headers) = classify(error)
         let requestID = request.logger[metadataKey: "request_id"].map { "\($0)" }
-        if status.code >= 500 {
+        if status.code >= 500, !(error is RouterOSError) {
             // Method and path (one-time tokens hidden) say where, even when request lines are not logged.
             request.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error)), "method": .string(request.method.rawValue),
                                                               "path": .string(RequestContextMiddleware.loggedPath(request))])

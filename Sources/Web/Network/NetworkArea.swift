@@ -1,0 +1,79 @@
+import CRM
+import Fluent
+import Foundation
+import Jobs
+import MeghnaCore
+import Network
+import Platform
+import Vapor
+
+/// Network: routers with tested connections, their heartbeat and history, live sessions, and
+/// the audit of every command sent to them. Provisioning follows (issue 14).
+struct NetworkArea: AreaModule {
+    var name: String { "Network" }
+
+    var migrations: [any Migration] { [CreateRouters()] }
+
+    var permissions: [Permission] { [.routersRead, .routersManage] }
+
+    var navigation: [NavigationEntry] {
+        [
+            .init(group: .network, label: "Routers", link: NetworkRoutes.routers.link, permission: .routersRead),
+            .init(group: .network, label: "Router commands", link: NetworkRoutes.routerCommands.link, permission: .routersRead),
+        ]
+    }
+
+    func recordLink(type: String, id: UUID) -> (link: Link, label: String)? {
+        type == "router" ? (NetworkRoutes.router.link(id), "Open the router") : nil
+    }
+
+    func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
+        RouterListPage.register(signedIn)
+        RouterFormPages.register(signedIn)
+        RouterPage.register(signedIn)
+        RouterCommandPage.register(signedIn)
+    }
+
+    func registerJobs(into registry: inout JobRegistry, _ env: AreaEnvironment) {
+        let (services, link, clock) = (env.services, env.routers, env.clock)
+        registry.register(Heartbeat.scheduleKind) { job in
+            try await Heartbeat.queueDue(services: services, on: job.db)
+        }
+        registry.register(Heartbeat.kind) { payload, job in
+            try await Heartbeat.beat(payload, link: link, services: services, on: job.db)
+        }
+        registry.register("network.downsample_router_samples") { job in
+            try await RouterHistory.downsample(now: clock.now(), on: job.db)
+        }
+    }
+
+    /// Heartbeats are queued every minute (each router on its own interval); samples older than
+    /// a week are folded into hours each night.
+    func schedules() throws -> [ScheduledJob] {
+        [ScheduledJob(name: Heartbeat.scheduleKind, cron: try CronExpression("* * * * *"), kind: Heartbeat.scheduleKind, queue: Heartbeat.queue),
+         ScheduledJob(name: "network.downsample_router_samples", cron: try CronExpression("17 3 * * *"), kind: "network.downsample_router_samples",
+                      queue: Heartbeat.queue)]
+    }
+
+    func registerAPI(_ api: APIRouter) {
+        RouterAPI.register(api)
+    }
+
+    func registerCommands(_ commands: inout AsyncCommands) {
+        commands.use(RouterOSSimCommand(), as: "routeros-sim")
+    }
+
+    func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {
+        try await NetworkDemo.seed(demo.organization, services: demo.services, on: db)
+    }
+
+    func dashboard(_ req: Request) async throws -> [DashboardCard] {
+        let ctx = try req.ctx
+        guard ctx.can(.routersRead), !ctx.isResellerScoped else { return [] }
+        let all = try await Network.Router.scoped(to: ctx, on: req.db).filter(\.$status == .active).count()
+        guard all > 0 else { return [] }
+        let down = try await Network.Router.scoped(to: ctx, on: req.db).filter(\.$status == .active).filter(\.$health == .down).count()
+        return [DashboardCard(label: "Routers down", value: "\(down) of \(all)", link: NetworkRoutes.routers.link.query([("health", "down")]),
+                              note: down == 0 ? "Every router answers its heartbeat" : "No answer to the last heartbeats", warning: down > 0)]
+    }
+}

@@ -1,0 +1,13 @@
+import Foundation
+import Vapor
+
+/// Every page route of the Network area.
+enum NetworkRoutes {
+    static let routers = Route0("routers")
+    static let newRouter = Route0("routers", "new")
+    static let router = Route1<UUID>("routers", .id)
+    static let editRouter = Route1<UUID>("routers", .id, "edit")
+    static let testRouter = Route1<UUID>("routers", .id, "test")
+    static let disconnectSession = Route1<UUID>("routers", .id, "disconnect")
+    static let routerCommands = Route0("router-commands")
+}
