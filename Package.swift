@@ -218,6 +218,6 @@ let package = Package(
         .testTarget(name: "RouterOSSimTests", dependencies: ["RouterOS", "RouterOSSim"], swiftSettings: swiftSettings),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
                                                     .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: swiftSettings),
-        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "Network", "RouterOSSim", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "Network", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ]
 )

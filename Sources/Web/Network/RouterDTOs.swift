@@ -82,14 +82,14 @@ struct RouterRequest: Decodable {
         ("tls_fingerprint", .anyOf([.string(pattern: "([0-9A-Fa-f]{2}[: ]?){31}[0-9A-Fa-f]{2}", description: "SHA-256 of the router's certificate, 64 hex digits (colons allowed)",
                                             message: "must be the certificate's SHA-256 fingerprint: 64 hexadecimal digits (colons allowed)"), .empty])),
         ("username", .text(max: 64)), ("password", .string(minLength: 1, maxLength: 128, description: "Write-only; stored encrypted, never returned")),
-        ("branch_id", .reference("branch")), ("area_id", .referenceOrEmpty("area")),
+        ("branch_id", .reference("branch", description: "Where the router stands; may be left out when there is only one branch to choose")), ("area_id", .referenceOrEmpty("area")),
         ("service_types", .array(.choice(["pppoe", "hotspot"]), minItems: 1, maxItems: 2)),
         ("status", .choice(RouterStatus.allCases.map(\.rawValue))), ("heartbeat_seconds", .integer(minimum: 60, maximum: 3600)),
     ]
-    static let createSchema = Schema.named("RouterInput", .input(fields, required: ["name", "host", "username", "password", "branch_id"]))
+    static let createSchema = Schema.named("RouterInput", .input(fields, required: ["name", "host", "username", "password"]))
     static let patchSchema = Schema.named("RouterPatch", .input(fields))
     static let rules = [APIRule("name", "must not be used by another router"), APIRule("tls_fingerprint", "is required when tls_mode is pinned"),
-                        APIRule("branch_id", "must be a branch you work in")]
+                        APIRule("branch_id", "must be a branch you work in; required unless you work in one branch or the organization has only one")]
 }
 
 /// What a connection test found.

@@ -1,7 +1,10 @@
-/// A self-signed certificate and its key for the simulator's API-SSL in these tests only
+/// A self-signed certificate and its key for the simulated router's API-SSL in the Network and
+/// web tests only; its SHA-256 fingerprint is `sha256`.
 /// (`openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj /CN=meghna-test-router`).
-enum TestCertificate {
-    static let certificatePEM = """
+public enum TestCertificate {
+    public static let sha256 = "065a0036b45d65dce139639cd76acef557c432d4c249b472a9e013bc2fb14563"
+
+    public static let certificatePEM = """
 -----BEGIN CERTIFICATE-----
 MIIDHTCCAgWgAwIBAgIUFbnO/vFyCvFXDiB8UCrMmPcaTygwDQYJKoZIhvcNAQEL
 BQAwHTEbMBkGA1UEAwwSbWVnaG5hLXRlc3Qtcm91dGVyMCAXDTI2MTIwNDA3MjAx
@@ -23,7 +26,7 @@ uxPoFnROYzia3dYra8G7vgPBJYg9fmvZUp5GIda0WWHd
 -----END CERTIFICATE-----
 """
 
-    static let privateKeyPEM = """
+    public static let privateKeyPEM = """
 -----BEGIN PRIVATE KEY-----
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC+0GsynRwTW92Y
 bxtgtiMDRja7a/UEgXifjwWJOL0763PXusl1zOb7+ULumih9LZxT7bDU/KjZ6Pdm
