@@ -136,3 +136,28 @@ import TestSupport
         #expect(text.contains("\"name\":\"rahim\"") && text.contains("\"profile\":\"HOME-20\"") && !text.contains("pppoe-pass"))
     }
 }
+
+@Suite struct CustomerCommandTests {
+    /// Commands about a customer's account are found by that customer (for their page), and only
+    /// by staff who may see the router.
+    @Test func commandsTouchingACustomerAreListedForThem() async throws {
+        try await withApp { t in
+            try await withSimulator { sim in
+                let tenant = try await t.makeTenant("Padma Net")
+                let ctx = try await t.context(of: tenant.admin)
+                let router = try await t.makeRouter(tenant, port: sim.port)
+                let customer = UUID()
+                _ = try await RouterCommands.run(.add("/ppp/secret", [("name", "rahim"), ("password", "pppoe-pass-1")]), on: router, by: RouterActor(ctx),
+                                                 customerID: customer, link: t.link, services: t.services, on: t.db)
+                _ = try await RouterCommands.run(.print("/ppp/secret"), on: router, by: RouterActor(ctx), link: t.link, services: t.services, on: t.db)
+                let theirs = try await RouterCommands.list(ctx, .init(customerID: customer.uuidString), page: try CursorRequest(limit: 10), on: t.db).items
+                #expect(theirs.map(\.action) == ["add"])
+                #expect(theirs[0].arguments.contains("\"password\":\"••••\"") && !theirs[0].arguments.contains("pppoe-pass-1"))
+                #expect(sim.rows("/ppp/secret").first?["password"] == "pppoe-pass-1", "the router got the real password")
+                let other = try await t.makeTenant("Other ISP")
+                #expect(try await RouterCommands.list(try await t.context(of: other.admin), .init(customerID: customer.uuidString),
+                                                      page: try CursorRequest(limit: 10), on: t.db).items.isEmpty)
+            }
+        }
+    }
+}
