@@ -81,6 +81,9 @@ struct NetworkArea: AreaModule {
 
     func registerCommands(_ commands: inout AsyncCommands) {
         commands.use(RouterOSSimCommand(), as: "routeros-sim")
+        var routeros = AsyncCommands()
+        routeros.use(RouterOSBenchmarkCommand(), as: "benchmark")
+        commands.use(routeros.group(help: "The RouterOS API client"), as: "routeros")
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {
