@@ -85,7 +85,6 @@ extension Routers {
         do {
             let endpoint = try Routers.endpoint(router, services: services)
             let connection = try await link.connect(endpoint)
-            defer { Task { await connection.close() } }
             let started = ContinuousClock.now
             let send: (RouterOSCommand) async throws -> RouterOSReply = { command in
                 if audit {
@@ -95,9 +94,18 @@ extension Routers {
                 }
                 return try await connection.run(command)
             }
-            let resources = try await send(resource).rows.first ?? [:]
-            let rtt = ContinuousClock.now - started
-            let name = try await send(identity).rows.first?["name"]
+            let resources: [String: String]
+            let rtt: Duration
+            let name: String?
+            do {
+                resources = try await send(resource).rows.first ?? [:]
+                rtt = ContinuousClock.now - started
+                name = try await send(identity).rows.first?["name"]
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
             var probe = RouterProbe(ok: true, message: "", permanent: false)
             probe.version = resources["version"]
             probe.boardName = resources["board-name"]
