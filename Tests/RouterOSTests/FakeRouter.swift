@@ -95,7 +95,7 @@ final class FakeRouter: Sendable {
 
     func endpoint(
         username: String = "admin", password: String = "secret", tls: RouterOSTLS = .off,
-        connectTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(2), maximumInFlight: Int = 16
+        connectTimeout: Duration = .seconds(10), commandTimeout: Duration = .seconds(10), maximumInFlight: Int = 16
     ) -> RouterOSEndpoint {
         RouterOSEndpoint(
             host: host, port: port, tls: tls, username: username, password: password,
