@@ -15,7 +15,7 @@ private func endpoint(_ simulator: RouterOSSimulator, password: String = "", tls
 
 /// Polls `condition` every 10 ms for up to 2 s.
 private func eventually(_ condition: () -> Bool) async throws {
-    for _ in 0..<200 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+    for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
 }
 
 /// The error `body` throws, as a RouterOSError (nil when it throws nothing or something else).
@@ -28,16 +28,18 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ClientSimulatorTaggingTests {
+@Suite(.timeLimit(.minutes(1)), .onRouterOSLoop) struct ClientSimulatorTaggingTests {
     @Test func eightTaggedPrintsOverlapOnOneConnectionAndEachCallerGetsItsOwnRows() async throws {
         try await withSimulator { simulator in
             for index in 0..<8 { simulator.insert("/ppp/secret", ["name": "user\(index)", "profile": "plan-\(index)"]) }
             let connection = try await RouterOSConnection.connect(to: endpoint(simulator))
-            let latency = Duration.milliseconds(100)
+            // A full second each, so a loaded machine's scheduling noise (a few hundred ms at the
+            // start of a parallel PostgreSQL test run) cannot pass for overlap or hide it.
+            let latency = Duration.seconds(1)
             simulator.setLatency(latency)
-            // Best of three rounds: a loaded machine's scheduling noise is not what is measured.
+            // Best of two rounds: a loaded machine's scheduling noise is not what is measured.
             var fastest = Duration.seconds(60)
-            for _ in 0..<3 {
+            for _ in 0..<2 {
                 let start = ContinuousClock.now
                 let answers = try await withThrowingTaskGroup(of: (Int, [[String: String]]).self) { group in
                     for index in 0..<8 {
@@ -56,8 +58,8 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
                     #expect(answers[index] == [["name": "user\(index)", "profile": "plan-\(index)"]], "caller \(index)")
                 }
             }
-            // One at a time would take 8 × 100 ms; overlapped it is about 100 ms.
-            #expect(fastest < latency * 4, "8 tagged prints with 100 ms latency took \(fastest)")
+            // One at a time would take 8 × 1 s; overlapped it is about 1 s.
+            #expect(fastest < latency * 4, "8 tagged prints with 1 s latency took \(fastest)")
             #expect(connection.isOpen)
             await connection.close()
         }
@@ -66,7 +68,7 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
     @Test func eightTaggedAddsReturnDistinctIDs() async throws {
         try await withSimulator { simulator in
             let connection = try await RouterOSConnection.connect(to: endpoint(simulator))
-            simulator.setLatency(.milliseconds(100))
+            simulator.setLatency(.seconds(1))
             let start = ContinuousClock.now
             let ids = try await withThrowingTaskGroup(of: (String, String).self) { group in
                 for index in 0..<8 {
@@ -81,13 +83,13 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
             // Each caller got the id of its own row.
             let byName = Dictionary(simulator.rows("/ppp/secret").map { ($0["name"] ?? "", $0[".id"] ?? "") }, uniquingKeysWith: { $1 })
             #expect(ids == byName)
-            #expect(elapsed < .milliseconds(800), "8 tagged adds with 100 ms latency took \(elapsed)")
+            #expect(elapsed < .seconds(4), "8 tagged adds with 1 s latency took \(elapsed) (one at a time: 8 s)")
             await connection.close()
         }
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ClientSimulatorFaultTests {
+@Suite(.timeLimit(.minutes(1)), .onRouterOSLoop) struct ClientSimulatorFaultTests {
     @Test func aDroppedConnectionFailsWhatIsInFlightAndThePoolReconnects() async throws {
         try await withSimulator { simulator in
             let pool = RouterOSPool(initialBackoff: .milliseconds(50))
@@ -183,7 +185,7 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ClientSimulatorLoginTests {
+@Suite(.timeLimit(.minutes(1)), .onRouterOSLoop) struct ClientSimulatorLoginTests {
     @Test(arguments: [RouterOSSimulator.LoginMethod.plain, .challenge, .both])
     func theClientLogsInWithEachMethod(_ method: RouterOSSimulator.LoginMethod) async throws {
         try await withSimulator(.init(password: "s3cret", login: method)) { simulator in
@@ -204,7 +206,7 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ClientSimulatorTLSAndValueTests {
+@Suite(.timeLimit(.minutes(1)), .onRouterOSLoop) struct ClientSimulatorTLSAndValueTests {
     @Test func tlsWithAPinnedFingerprint() async throws {
         let server = try RouterOSSimulator.tlsContext(certificatePEM: SimulatorCertificate.certificatePEM,
                                                       privateKeyPEM: SimulatorCertificate.privateKeyPEM)
@@ -248,20 +250,21 @@ private func routerOSError<T>(_ body: () async throws -> T) async -> RouterOSErr
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ClientSimulatorBenchmarkTests {
-    @Test func taggedCommandsBeatOneAtATimeAt20Milliseconds() async throws {
+@Suite(.timeLimit(.minutes(1)), .onRouterOSLoop) struct ClientSimulatorBenchmarkTests {
+    /// At 200 ms a round trip, scheduling noise on a loaded machine is small beside the latency:
+    /// one at a time is capped near 5/s, 16 in flight near 80/s.
+    @Test func taggedCommandsBeatOneAtATimeAt200Milliseconds() async throws {
         var lines: [String] = []
-        let results = try await RouterOSBenchmark.run(latencies: [.milliseconds(20)], seconds: 0.3, inFlight: 16) { lines.append($0) }
+        let results = try await RouterOSBenchmark.run(latencies: [.milliseconds(200)], seconds: 1.2, inFlight: 16) { lines.append($0) }
         let result = try #require(results.first)
-        #expect(results.count == 1 && result.latency == .milliseconds(20) && result.inFlight == 16)
-        // One at a time is capped near 50/s by the 20 ms; 16 in flight near 800/s. A 3× bar leaves room for a busy machine.
+        #expect(results.count == 1 && result.latency == .milliseconds(200) && result.inFlight == 16)
         #expect(result.sequentialCommands > 0 && result.pipelinedCommands > 0)
         #expect(result.pipelinedPerSecond >= 3 * result.sequentialPerSecond,
                 "one at a time \(result.sequentialPerSecond)/s, tagged \(result.pipelinedPerSecond)/s")
-        #expect(result.sequentialP50 >= .milliseconds(20) && result.pipelinedP50 >= .milliseconds(20))
+        #expect(result.sequentialP50 >= .milliseconds(200) && result.pipelinedP50 >= .milliseconds(200))
         #expect(result.speedUp >= 3)
         #expect(lines.contains { $0.hasPrefix("latency") && $0.contains("tagged (16 in flight)") })
-        #expect(lines.contains { $0.hasPrefix("20 ms") && $0.contains("×") })
+        #expect(lines.contains { $0.hasPrefix("200 ms") && $0.contains("×") })
         #expect(lines.last?.contains("about 1.3 s a call on a LAN") == true)
     }
 }

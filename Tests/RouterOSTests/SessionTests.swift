@@ -3,7 +3,7 @@ import RouterOS
 import Testing
 
 /// Tagged commands, replies the client must tolerate, and the ways a session ends.
-@Suite struct SessionTests {
+@Suite(.onRouterOSLoop) struct SessionTests {
     /// The fake answers only once all 8 are in, and in reverse order: the tags route each reply home.
     @Test func eightTaggedCommandsInFlightReturnToTheirCallers() async throws {
         let held = Locked<[RouterOSSentence]>([])

@@ -3,7 +3,7 @@ import RouterOS
 import Testing
 
 /// API-SSL against the fake router wearing `TestCertificate`.
-@Suite struct TLSTests {
+@Suite(.onRouterOSLoop) struct TLSTests {
     static func serverContext() throws -> NIOSSLContext {
         let certificate = try NIOSSLCertificate(bytes: Array(TestCertificate.certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(TestCertificate.privateKeyPEM.utf8), format: .pem)

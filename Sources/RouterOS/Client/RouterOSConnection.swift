@@ -28,6 +28,9 @@ public final class RouterOSConnection: Sendable {
     public static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Connects and logs in; the endpoint's connect timeout covers TCP, TLS and the login together.
+    /// The steps run as one chain on the session's event loop and the caller waits once for the
+    /// end: the deadline measures the router, not how long the caller's task waited for a thread
+    /// (in a fully loaded test run a task once resumed after the whole connect timeout had gone).
     public static func connect(
         to endpoint: RouterOSEndpoint, group: any EventLoopGroup = RouterOSConnection.eventLoopGroup,
         logger: Logger = Logger(label: "meghna.routeros")
@@ -38,79 +41,90 @@ public final class RouterOSConnection: Sendable {
         let mapper = RouterOSErrorMapper(endpoint: endpoint)
         let state = RouterOSConnectionState()
         let sslContext = try RouterOSTLSSetup.context(for: endpoint.tls)
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group)
-                .connectTimeout(endpoint.connectTimeout.timeAmount)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelOption(.socketOption(.so_keepalive), value: 1)
-                .channelInitializer { [logger] channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let client = RouterOSClientHandler(
-                            maximumInFlight: endpoint.maximumInFlight, mapper: mapper, state: state, logger: logger)
-                        let pipeline = channel.pipeline.syncOperations
-                        if let sslContext {
-                            try pipeline.addHandler(
-                                RouterOSTLSSetup.handler(for: endpoint.tls, context: sslContext, host: endpoint.host, clientHandler: client))
-                        }
-                        try pipeline.addHandler(ByteToMessageHandler(RouterOSSentenceDecoder()))
-                        try pipeline.addHandler(MessageToByteHandler(RouterOSSentenceEncoder()))
-                        try pipeline.addHandler(client)
+        let loop = group.next()
+        let connected = ClientBootstrap(group: loop)
+            .connectTimeout(endpoint.connectTimeout.timeAmount)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelInitializer { [logger] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let client = RouterOSClientHandler(
+                        maximumInFlight: endpoint.maximumInFlight, mapper: mapper, state: state, logger: logger)
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try pipeline.addHandler(
+                            RouterOSTLSSetup.handler(for: endpoint.tls, context: sslContext, host: endpoint.host, clientHandler: client))
                     }
+                    try pipeline.addHandler(ByteToMessageHandler(RouterOSSentenceDecoder()))
+                    try pipeline.addHandler(MessageToByteHandler(RouterOSSentenceEncoder()))
+                    try pipeline.addHandler(client)
                 }
-                .connect(host: endpoint.host, port: endpoint.port)
-                .get()
-        } catch {
-            let mapped = mapper.connectFailure(error)
-            logger.info("cannot connect", metadata: ["error": "\(mapped)"])
-            throw mapped
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .hop(to: loop)
+            .flatMapErrorThrowing { [logger] error -> any Channel in
+                let mapped = mapper.connectFailure(error)
+                logger.info("cannot connect", metadata: ["error": "\(mapped)"])
+                throw mapped
+            }
+        let loggedIn = connected.flatMap { [logger] channel -> EventLoopFuture<RouterOSConnection> in
+            let handler: NIOLoopBound<RouterOSClientHandler>
+            do {
+                handler = NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RouterOSClientHandler.self), eventLoop: channel.eventLoop)
+            } catch {
+                // The channel closed before the pipeline could be read: the TLS handshake failed or
+                // the router hung up at once; the handler recorded which.
+                let failure = state.failure ?? .connectionLost
+                logger.info("cannot connect", metadata: ["error": "\(failure)"])
+                return channel.close().flatMapThrowing { throw failure }.flatMapErrorThrowing { _ in throw failure }
+            }
+            let connection = RouterOSConnection(endpoint: endpoint, channel: channel, handler: handler, state: state, logger: logger)
+            return connection.logIn(until: start + endpoint.connectTimeout, mapper: mapper)
+                .map { connection }
+                .flatMapError { error in
+                    logger.info("cannot log in", metadata: ["error": "\(error)"])
+                    handler.value.close()
+                    return channel.close().flatMapThrowing { throw error }.flatMapErrorThrowing { _ in throw error }
+                }
         }
-        let handler: NIOLoopBound<RouterOSClientHandler>
-        do {
-            handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RouterOSClientHandler.self), eventLoop: channel.eventLoop)
-            }.get()
-        } catch {
-            // The channel closed before the pipeline could be read: the TLS handshake failed or
-            // the router hung up at once; the handler recorded which.
-            try? await channel.close()
-            let failure = state.failure ?? .connectionLost
-            logger.info("cannot connect", metadata: ["error": "\(failure)"])
-            throw failure
-        }
-        let connection = RouterOSConnection(endpoint: endpoint, channel: channel, handler: handler, state: state, logger: logger)
-        do {
-            try await connection.logIn(until: start + endpoint.connectTimeout, mapper: mapper)
-        } catch {
-            await connection.close()
-            logger.info("cannot log in", metadata: ["error": "\(error)"])
-            throw error
-        }
+        let connection = try await loggedIn.get()
         logger.debug("logged in")
         return connection
     }
 
-    /// Plain login first; a `=ret=` in its `!done` means a router before 6.43, which wants the MD5 challenge.
-    private func logIn(until deadline: ContinuousClock.Instant, mapper: RouterOSErrorMapper) async throws {
-        func remaining() -> Duration { deadline - ContinuousClock.now }
-        do {
-            let plain = RouterOSCommand("/login", attributes: [
-                .init(name: "name", value: endpoint.username), .init(name: "password", value: endpoint.password),
-            ])
-            let reply = try await run(plain, timeout: remaining())
-            guard let challenge = reply.ret else { return }
+    /// Plain login first; a `=ret=` in its `!done` means a router before 6.43, which wants the MD5
+    /// challenge. Runs on the session's event loop.
+    private func logIn(until deadline: ContinuousClock.Instant, mapper: RouterOSErrorMapper) -> EventLoopFuture<Void> {
+        let endpoint = self.endpoint
+        let loop = channel.eventLoop
+        let remaining: @Sendable () -> Duration = { deadline - ContinuousClock.now }
+        let plain = RouterOSCommand("/login", attributes: [
+            .init(name: "name", value: endpoint.username), .init(name: "password", value: endpoint.password),
+        ])
+        return submit(plain, timeout: remaining()).flatMap { reply -> EventLoopFuture<Void> in
+            guard let challenge = reply.ret else { return loop.makeSucceededVoidFuture() }
             guard let response = RouterOSConnection.challengeResponse(password: endpoint.password, challenge: challenge) else {
-                throw RouterOSError.protocolError("the login challenge is not hex: \(challenge)")
+                return loop.makeFailedFuture(RouterOSError.protocolError("the login challenge is not hex: \(challenge)"))
             }
             let answer = RouterOSCommand("/login", attributes: [
                 .init(name: "name", value: endpoint.username), .init(name: "response", value: response),
             ])
-            _ = try await run(answer, timeout: remaining())
-        } catch RouterOSError.trap(let message, _) {
-            throw RouterOSError.loginRefused(RouterOSError.loginMessage(message))
-        } catch RouterOSError.timeout {
-            throw RouterOSError.noAnswer(host: endpoint.host, port: endpoint.port, seconds: mapper.connectSeconds)
+            return self.submit(answer, timeout: remaining()).map { _ in () }
+        }.flatMapErrorThrowing { error in
+            switch error {
+            case RouterOSError.trap(let message, _): throw RouterOSError.loginRefused(RouterOSError.loginMessage(message))
+            case RouterOSError.timeout: throw RouterOSError.noAnswer(host: endpoint.host, port: endpoint.port, seconds: mapper.connectSeconds)
+            default: throw error
+            }
         }
+    }
+
+    /// Hands a command to the session's handler; the future completes on the event loop.
+    private func submit(_ command: RouterOSCommand, timeout: Duration) -> EventLoopFuture<RouterOSReply> {
+        let promise = channel.eventLoop.makePromise(of: RouterOSReply.self)
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.submit(command, timeout: timeout, promise: promise) }
+        return promise.futureResult
     }
 
     /// The `=response=` for the pre-6.43 challenge login: "00" + hex(MD5(0x00 ‖ password ‖ unhex(challenge))).
