@@ -138,8 +138,8 @@ import TestSupport
 }
 
 @Suite struct CustomerCommandTests {
-    /// Commands about a customer's account are found by that customer (for their page), and only
-    /// by staff who may see the router.
+    /// Commands about a customer's account are found by that customer and go on their timeline,
+    /// seen only by staff who may see the router's organization.
     @Test func commandsTouchingACustomerAreListedForThem() async throws {
         try await withApp { t in
             try await withSimulator { sim in
@@ -154,6 +154,10 @@ import TestSupport
                 #expect(theirs.map(\.action) == ["add"])
                 #expect(theirs[0].arguments.contains("\"password\":\"••••\"") && !theirs[0].arguments.contains("pppoe-pass-1"))
                 #expect(sim.rows("/ppp/secret").first?["password"] == "pppoe-pass-1", "the router got the real password")
+                // And on the customer's timeline, linked to the router, without the password.
+                let timeline = try await Activities.list(ctx, subject: .init("customer", customer), page: try CursorRequest(limit: 10), on: t.db).items
+                #expect(timeline.map(\.summary) == ["/ppp/secret/add on Core 1: done"])
+                #expect(timeline.first?.relatedType == "router" && timeline.first?.relatedID == router.id && timeline.first?.actorLabel == tenant.admin.email)
                 let other = try await t.makeTenant("Other ISP")
                 #expect(try await RouterCommands.list(try await t.context(of: other.admin), .init(customerID: customer.uuidString),
                                                       page: try CursorRequest(limit: 10), on: t.db).items.isEmpty)

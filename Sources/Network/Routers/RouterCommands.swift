@@ -83,6 +83,24 @@ public enum RouterCommands {
         entry.durationMilliseconds = RouterReadings.milliseconds(duration)
         entry.customerID = customerID
         try await entry.create(on: db)
+        // A command about a customer's account also goes on the customer's timeline, linked to the router.
+        if let customerID {
+            let activity = Activity()
+            activity.id = TimeOrderedID.next(at: now)
+            activity.organizationID = router.organizationID
+            activity.subjectType = "customer"
+            activity.subjectID = customerID
+            activity.kind = "router_command"
+            let result = outcome == "done" ? "done" : (message ?? outcome)
+            activity.summary = String("\(command.menu)/\(command.action) on \(router.name): \(result)".prefix(500))
+            activity.changesJSON = "[]"
+            activity.relatedType = "router"
+            activity.relatedID = router.id
+            activity.actorUserID = actor.userID
+            activity.actorLabel = entry.actorLabel
+            activity.createdAt = now
+            try await activity.create(on: db)
+        }
     }
 
     /// The attributes and queries as a JSON object of strings, secrets redacted.

@@ -27,26 +27,6 @@ struct NetworkArea: AreaModule {
         type == "router" ? (NetworkRoutes.router.link(id), "Open the router") : nil
     }
 
-    /// The commands sent to routers about this customer (their PPPoE or Hotspot account), newest
-    /// first; shown once there are any.
-    func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] {
-        let ctx = try req.ctx
-        guard ctx.can(.routersRead), !ctx.isResellerScoped else { return [] }
-        let commands = try await RouterCommands.list(ctx, .init(customerID: customer.id!.uuidString), page: try CursorRequest(limit: 10), on: req.db).items
-        guard !commands.isEmpty else { return [] }
-        var h = HTML(capacity: 2048)
-        h.el("section", [.class("panel table-wrap"), .attr("id", literal: "router-commands")]) { h in
-            h.raw("<h2>Router commands</h2>")
-            h.el("table", [.class("data")]) { h in
-                h.raw(#"<thead><tr><th>When</th><th>By</th><th>Command</th><th>Outcome</th><th class="num">Took</th></tr></thead><tbody>"#)
-                for c in commands { RouterCommandPage.row(&h, c, req: req) }
-                h.raw("</tbody>")
-            }
-            h.el("a", [.href(NetworkRoutes.routerCommands.link.query([("customer_id", customer.id!.uuidString)]))], text: "All of this customer's router commands")
-        }
-        return [h]
-    }
-
     func registerPages(pages: any RoutesBuilder, signedIn: any RoutesBuilder) {
         RouterListPage.register(signedIn)
         RouterFormPages.register(signedIn)
