@@ -108,8 +108,7 @@ final class SimConnectionHandler: ChannelInboundHandler {
             flush(pending.sentence.tag)
             return
         }
-        let (seconds, attoseconds) = latency.components
-        let delay = TimeAmount.nanoseconds(min(seconds, 86_400) * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let delay = min(latency, .seconds(86_400)).timeAmount
         pending.timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             pending.timer = nil
             if loggedIn && core.isHung {

@@ -209,10 +209,7 @@ public enum RouterOSBenchmark {
         return line
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.secondsValue }
 
     /// "0 ms", "20 ms", "0.12 ms", "20.4 ms".
     static func milliseconds(_ duration: Duration) -> String {

@@ -55,7 +55,7 @@ extension Validator {
     }
 
     /// A whole number in a range.
-    mutating func integer(_ field: String, _ value: String?, in range: ClosedRange<Int>, required: Bool = true) -> Int? {
+    public mutating func integer(_ field: String, _ value: String?, in range: ClosedRange<Int>, required: Bool = true) -> Int? {
         guard let text = text(field, value, required: required, max: 12) else { return nil }
         guard let n = Int(text), range.contains(n) else {
             add(field, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -65,7 +65,7 @@ extension Validator {
     }
 
     /// "true"/"false" (also the checkbox "on" and "1"/"0").
-    mutating func flag(_ field: String, _ value: String?) -> Bool? {
+    public mutating func flag(_ field: String, _ value: String?) -> Bool? {
         guard let text = value?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return nil }
         switch text {
         case "true", "on", "1", "yes": return true

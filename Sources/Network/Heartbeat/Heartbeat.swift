@@ -89,7 +89,7 @@ public enum Heartbeat {
         do {
             let reply = try await RouterCommands.run(.print("/system/resource"), on: router, by: .job(kind.name), timeout: timeout,
                                                      link: link, services: services, on: db)
-            let rtt = RouterReadings.milliseconds(ContinuousClock.now - started)
+            let rtt = (ContinuousClock.now - started).wholeMilliseconds
             let row = reply.rows.first ?? [:]
             sample.upChecks = 1
             sample.rttMilliseconds = rtt

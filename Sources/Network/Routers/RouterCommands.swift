@@ -80,7 +80,7 @@ public enum RouterCommands {
         entry.arguments = arguments(command)
         entry.outcome = outcome
         entry.message = message.map { String($0.prefix(500)) }
-        entry.durationMilliseconds = RouterReadings.milliseconds(duration)
+        entry.durationMilliseconds = duration.wholeMilliseconds
         entry.customerID = customerID
         try await entry.create(on: db)
         // A command about a customer's account also goes on the customer's timeline, linked to the router.

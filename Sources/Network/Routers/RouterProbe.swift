@@ -45,31 +45,8 @@ extension Routers {
     public static func test(_ ctx: TenantContext, editing id: String?, _ input: Input, link: RouterLink, services: PlatformServices,
                             on db: any Database) async throws -> RouterProbe {
         try requireManage(ctx)
-        let draft = Router()
-        if let id {
-            let saved = try await Router.find(id, in: ctx, on: db)
-            draft.id = saved.id
-            draft.organizationID = saved.organizationID
-            draft.branchID = saved.branchID
-            draft.name = saved.name
-            draft.host = saved.host
-            draft.port = saved.port
-            draft.tlsMode = saved.tlsMode
-            draft.tlsFingerprint = saved.tlsFingerprint
-            draft.username = saved.username
-            draft.passwordSealed = saved.passwordSealed
-            draft.servesPPPoE = saved.servesPPPoE
-            draft.servesHotspot = saved.servesHotspot
-            draft.status = saved.status
-            draft.heartbeatSeconds = saved.heartbeatSeconds
-        } else {
-            draft.organizationID = ctx.organizationID
-            draft.tlsMode = .off
-            draft.servesPPPoE = true
-            draft.servesHotspot = false
-            draft.status = .active
-            draft.heartbeatSeconds = 60
-        }
+        // The saved router with the typed changes applied in memory (never saved), or a new one.
+        let draft = if let id { try await Router.find(id, in: ctx, on: db) } else { Routers.newRouter(ctx) }
         var checked = input
         checked.name = checked.name.nonBlank ?? (id == nil ? "test" : nil)
         try await apply(checked, to: draft, creating: id == nil, ctx, services: services, on: db, checkingName: false)
@@ -110,7 +87,7 @@ extension Routers {
             probe.version = resources["version"]
             probe.boardName = resources["board-name"]
             probe.identity = name
-            probe.rttMilliseconds = RouterReadings.milliseconds(rtt)
+            probe.rttMilliseconds = rtt.wholeMilliseconds
             probe.cpuLoad = resources["cpu-load"].flatMap(Int.init)
             probe.uptimeSeconds = resources["uptime"].flatMap(RouterReadings.seconds)
             let board = probe.boardName.map { " on \($0)" } ?? ""
@@ -158,10 +135,5 @@ public enum RouterReadings {
             sawDigit = false
         }
         return sawDigit ? nil : (text.isEmpty ? nil : total)
-    }
-
-    public static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -62,17 +62,7 @@ public enum Routers {
 
     public static func create(_ ctx: TenantContext, _ input: Input, services: PlatformServices, on db: any Database) async throws -> Router {
         try requireManage(ctx)
-        let router = Router()
-        router.id = UUID()
-        router.organizationID = ctx.organizationID
-        router.status = .active
-        router.health = .unknown
-        router.consecutiveMisses = 0
-        router.lastErrorPermanent = false
-        router.heartbeatSeconds = 60
-        router.tlsMode = .off
-        router.servesPPPoE = true
-        router.servesHotspot = false
+        let router = newRouter(ctx)
         try await apply(input, to: router, creating: true, ctx, services: services, on: db)
         return try await db.writeTransaction { tx in
             try await router.create(on: tx)
@@ -104,6 +94,30 @@ public enum Routers {
         }
     }
 
+    /// A router not yet saved, with the defaults the form starts from.
+    static func newRouter(_ ctx: TenantContext) -> Router {
+        let router = Router()
+        router.id = UUID()
+        router.organizationID = ctx.organizationID
+        router.status = .active
+        router.health = .unknown
+        router.consecutiveMisses = 0
+        router.lastErrorPermanent = false
+        router.heartbeatSeconds = 60
+        router.tlsMode = .off
+        router.servesPPPoE = true
+        router.servesHotspot = false
+        return router
+    }
+
+    /// How many of the routers the person may see are active, and how many of those are down.
+    public static func healthCounts(_ ctx: TenantContext, on db: any Database) async throws -> (active: Int, down: Int) {
+        try ctx.require(.routersRead)
+        let active = try await Router.scoped(to: ctx, on: db).filter(\.$status == .active).count()
+        let down = active == 0 ? 0 : try await Router.scoped(to: ctx, on: db).filter(\.$status == .active).filter(\.$health == .down).count()
+        return (active, down)
+    }
+
     /// Organization staff with `routers.manage`; branch staff for their branches' routers only.
     public static func canManage(_ ctx: TenantContext) -> Bool { ctx.can(.routersManage) && !ctx.isResellerScoped }
 
@@ -130,15 +144,15 @@ public enum Routers {
         let name = v.text("name", input.name, required: creating, max: 100)
         let host = RouterFields.host(&v, "host", input.host, required: creating)
         let mode = v.choice("tls_mode", input.tlsMode, as: RouterTLSMode.self)
-        let port = RouterFields.integer(&v, "port", input.port, in: 1...65_535)
+        let port = v.integer("port", input.port, in: 1...65_535, required: false)
         let username = v.text("username", input.username, required: creating, max: 64)
         let password = input.password.flatMap { $0.isEmpty ? nil : $0 }
         if creating, password == nil { v.add("password", "is required") }
         if let password, password.count > 128 { v.add("password", "must be at most 128 characters") }
-        let pppoe = RouterFields.flag(&v, "serves_pppoe", input.servesPPPoE)
-        let hotspot = RouterFields.flag(&v, "serves_hotspot", input.servesHotspot)
+        let pppoe = v.flag("serves_pppoe", input.servesPPPoE)
+        let hotspot = v.flag("serves_hotspot", input.servesHotspot)
         let status = v.choice("status", input.status, as: RouterStatus.self)
-        let interval = RouterFields.integer(&v, "heartbeat_seconds", input.heartbeatSeconds, in: 30...3600)
+        let interval = v.integer("heartbeat_seconds", input.heartbeatSeconds, in: 60...3600, required: false)
         let newMode = mode ?? router.tlsMode
         var fingerprint: String?? = nil
         if let raw = input.tlsFingerprint {
@@ -202,7 +216,7 @@ public enum Routers {
     }
 }
 
-/// Field rules for router forms (the catalog's helpers live in Billing, which Network does not import).
+/// Field rules of router forms beyond the shared ones (`Validator.integer`, `flag` in Billing).
 enum RouterFields {
     static func host(_ v: inout Validator, _ field: String, _ value: String?, required: Bool) -> String? {
         guard let text = v.text(field, value, required: required, max: 253) else { return nil }
@@ -213,26 +227,6 @@ enum RouterFields {
             return nil
         }
         return lower
-    }
-
-    static func integer(_ v: inout Validator, _ field: String, _ value: String?, in range: ClosedRange<Int>) -> Int? {
-        guard let text = v.text(field, value, required: false, max: 12) else { return nil }
-        guard let n = Int(text), range.contains(n) else {
-            v.add(field, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-            return nil
-        }
-        return n
-    }
-
-    static func flag(_ v: inout Validator, _ field: String, _ value: String?) -> Bool? {
-        guard let text = value?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return nil }
-        switch text {
-        case "true", "on", "1", "yes": return true
-        case "false", "off", "0", "no": return false
-        default:
-            v.add(field, "must be true or false")
-            return nil
-        }
     }
 
     /// 64 hex digits, separators (":" or spaces) dropped, lower case.

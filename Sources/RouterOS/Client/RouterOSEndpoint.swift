@@ -46,14 +46,21 @@ public struct RouterOSEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Conversions the client, the simulator and Network share.
 extension Duration {
-    var timeAmount: TimeAmount {
+    public var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components
         return .nanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
     }
 
-    var secondsValue: Double {
+    public var secondsValue: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// Whole milliseconds, rounded down (audit durations, round trips).
+    public var wholeMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -73,9 +73,8 @@ struct NetworkArea: AreaModule {
     func dashboard(_ req: Request) async throws -> [DashboardCard] {
         let ctx = try req.ctx
         guard ctx.can(.routersRead), !ctx.isResellerScoped else { return [] }
-        let all = try await Network.Router.scoped(to: ctx, on: req.db).filter(\.$status == .active).count()
+        let (all, down) = try await Routers.healthCounts(ctx, on: req.db)
         guard all > 0 else { return [] }
-        let down = try await Network.Router.scoped(to: ctx, on: req.db).filter(\.$status == .active).filter(\.$health == .down).count()
         return [DashboardCard(label: "Routers down", value: "\(down) of \(all)", link: NetworkRoutes.routers.link.query([("health", "down")]),
                               note: down == 0 ? "Every router answers its heartbeat" : "No answer to the last heartbeats", warning: down > 0)]
     }
