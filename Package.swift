@@ -150,8 +150,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Not "Network": Apple's framework has that name, and packages test `canImport(Network)`
+        // (swift-nio-transport-services compiles its Darwin code when a module of that name exists).
         .target(
-            name: "Network",
+            name: "MeghnaNetwork",
             dependencies: [
                 "MeghnaCore",
                 "Jobs",
@@ -163,6 +165,7 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Network",
             swiftSettings: swiftSettings
         ),
         .target(name: "CSQLiteSupport"),
@@ -179,7 +182,7 @@ let package = Package(
                 "Billing",
                 "Receivables",
                 "Notifications",
-                "Network",
+                "MeghnaNetwork",
                 "RouterOS",
                 "RouterOSSim",
                 .product(name: "Vapor", package: "vapor"),
@@ -216,8 +219,8 @@ let package = Package(
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "TestSupport"], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterOSTests", dependencies: ["RouterOS"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterOSSimTests", dependencies: ["RouterOS", "RouterOSSim"], swiftSettings: swiftSettings),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "NetworkTests", dependencies: ["MeghnaNetwork", "Billing", "CRM", "Jobs", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
                                                     .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: swiftSettings),
-        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "Network", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebTests", dependencies: ["Web", "CRM", "MeghnaNetwork", "RouterOS", "RouterOSSim", "TestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ]
 )

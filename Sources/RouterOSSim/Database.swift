@@ -175,6 +175,12 @@ struct SimDatabase: Sendable {
             changed.attributes.append(("disabled", action == "disable" ? "true" : "false"))
             return set(path, changed)
         case "remove": return remove(path, sentence)
+        case "unset":
+            // `unset numbers=*1 value-name=remote-address`: back to the default (or absent).
+            guard let name = sentence["value-name"] else { return .trap("missing value(s) of argument(s) value-name", category: 1) }
+            var changed = sentence
+            changed.attributes = changed.attributes.filter { $0.0 != "value-name" } + [(name, "")]
+            return set(path, changed)
         default: return .trap("no such command", category: 0)
         }
     }

@@ -35,7 +35,7 @@ struct MenuSchema: Sendable {
 
     var actions: Set<String> {
         switch kind {
-        case .list: return ["print", "getall", "add", "set", "remove", "enable", "disable"]
+        case .list: return ["print", "getall", "add", "set", "unset", "remove", "enable", "disable"]
         case .sessions: return ["print", "getall", "remove"]
         case .identity: return ["print", "getall", "set"]
         case .resource: return ["print", "getall"]

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import RouterOS
 import RouterOSSim
@@ -23,7 +23,7 @@ import TestSupport
                     return try await Heartbeat.beat(payload, link: t.link, services: t.services, on: t.db)
                 }
                 guard case .up = try await beat() else { Issue.record("the first beat should answer"); return }
-                var stored = try #require(try await Network.Router.find(router.id, on: t.db))
+                var stored = try #require(try await MeghnaNetwork.Router.find(router.id, on: t.db))
                 #expect(stored.health == .up && stored.cpuLoad == 37 && stored.rttMilliseconds != nil && stored.uptimeSeconds != nil)
                 #expect(try await RouterEvent.query(on: t.db).count() == 0, "unknown → up is not a recovery")
                 // The router stops answering: two misses are tolerated, the third marks it down.
@@ -31,7 +31,7 @@ import TestSupport
                 for expected in [RouterHealth.up, .up, .down] {
                     guard case .missed(let why) = try await beat() else { Issue.record("a hung router should miss"); return }
                     #expect(why.hasPrefix("no answer in 5 s"))
-                    #expect(try await Network.Router.find(router.id, on: t.db)?.health == expected)
+                    #expect(try await MeghnaNetwork.Router.find(router.id, on: t.db)?.health == expected)
                 }
                 let down = try #require(try await RouterEvent.query(on: t.db).first())
                 #expect(down.kind == "down" && down.message.contains("is down: no answer in 5 s"))
@@ -40,7 +40,7 @@ import TestSupport
                 // It answers again: up, with its own event and email.
                 sim.setHung(false)
                 guard case .up = try await beat() else { Issue.record("the router answers again"); return }
-                stored = try #require(try await Network.Router.find(router.id, on: t.db))
+                stored = try #require(try await MeghnaNetwork.Router.find(router.id, on: t.db))
                 #expect(stored.health == .up && stored.consecutiveMisses == 0 && stored.lastError == nil)
                 #expect(try await RouterEvent.query(on: t.db).sort(\.$at).all().map(\.kind) == ["down", "up"])
                 mail = try await OutboxProbe.query(on: t.db).all()
@@ -61,7 +61,7 @@ import TestSupport
                     Issue.record("a refused login is a miss"); return
                 }
                 #expect(why == "login refused: invalid user name or password")
-                let stored = try #require(try await Network.Router.find(router.id, on: t.db))
+                let stored = try #require(try await MeghnaNetwork.Router.find(router.id, on: t.db))
                 #expect(stored.health == .down && stored.lastErrorPermanent, "shown on the router's page at once")
                 let sent = sim.commandsReceived
                 for _ in 0..<3 {
@@ -90,7 +90,7 @@ import TestSupport
             _ = try await t.makeRouter(tenant, name: "B", port: 8728) { $0.status = "disabled" }
             #expect(try await Heartbeat.queueDue(services: t.services, on: t.db) == 1, "the disabled router gets none")
             #expect(try await Heartbeat.queueDue(services: t.services, on: t.db) == 0, "one per router per minute")
-            let stored = try #require(try await Network.Router.find(a.id, on: t.db))
+            let stored = try #require(try await MeghnaNetwork.Router.find(a.id, on: t.db))
             stored.lastCheckAt = t.clock.date
             try await stored.save(on: t.db)
             t.clock.advance(by: 61)

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import NIOCore
 import NIOPosix
 import Platform
@@ -29,7 +29,7 @@ extension TestApp {
 
     /// A router of `tenant` pointing at `simulator` (or at `host:port`).
     func makeRouter(_ tenant: Tenant, name: String = "Core 1", host: String = "127.0.0.1", port: Int, password: String = "router-secret-9",
-                    configure: (inout Routers.Input) -> Void = { _ in }) async throws -> Network.Router {
+                    configure: (inout Routers.Input) -> Void = { _ in }) async throws -> MeghnaNetwork.Router {
         var input = Routers.Input()
         (input.name, input.host, input.port, input.username, input.password) = (name, host, String(port), "meghna", password)
         configure(&input)

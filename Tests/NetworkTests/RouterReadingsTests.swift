@@ -1,4 +1,4 @@
-import Network
+import MeghnaNetwork
 import Testing
 
 @Suite struct RouterReadingsTests {

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import RouterOS
 import RouterOSSim
@@ -22,7 +22,7 @@ import TestSupport
             } catch let DomainError.validation(errors) {
                 #expect(Set(errors.map(\.field)) == ["name", "host", "port", "username", "password", "tls_fingerprint", "serves_pppoe"])
             }
-            #expect(try await Network.Router.query(on: t.db).count() == 0, "nothing written")
+            #expect(try await MeghnaNetwork.Router.query(on: t.db).count() == 0, "nothing written")
             let router = try await t.makeRouter(tenant, port: 8728)
             #expect(router.passwordSealed != "router-secret-9" && !router.passwordSealed.contains("router-secret"))
             #expect(try Routers.endpoint(router, services: t.services).password == "router-secret-9")
@@ -51,7 +51,7 @@ import TestSupport
                 let probe = try await Routers.test(ctx, router.id!.uuidString, link: t.link, services: t.services, on: t.db)
                 #expect(probe.ok, "\(probe.message)")
                 #expect(probe.message.hasPrefix("Connected in ") && probe.message.contains("RouterOS 7.18.2") && probe.message.contains("identity mirpur-core"))
-                let saved = try #require(try await Network.Router.find(router.id, on: t.db))
+                let saved = try #require(try await MeghnaNetwork.Router.find(router.id, on: t.db))
                 #expect(saved.identity == "mirpur-core" && saved.rosVersion?.hasPrefix("7.18") == true && saved.lastError == nil)
                 let audit = try await RouterCommands.list(ctx, .init(routerID: router.id!.uuidString), page: try CursorRequest(limit: 10), on: t.db).items
                 #expect(Set(audit.map { "\($0.menu)/\($0.action)" }) == ["/system/resource/print", "/system/identity/print"])
@@ -78,7 +78,7 @@ import TestSupport
                     let rightPin = try await t.makeRouter(tenant, name: "Right pin", port: tlsSim.port) { i in
                         (i.tlsMode, i.tlsFingerprint) = ("pinned", "065a0036b45d65dce139639cd76acef557c432d4c249b472a9e013bc2fb14563")
                     }
-                    func test(_ router: Network.Router) async throws -> RouterProbe {
+                    func test(_ router: MeghnaNetwork.Router) async throws -> RouterProbe {
                         try await Routers.test(ctx, router.id!.uuidString, link: t.link, services: t.services, on: t.db)
                     }
                     let login = try await test(wrongPassword)
@@ -96,7 +96,7 @@ import TestSupport
                     }
                     let trap = try #require(try await RouterCommands.list(ctx, .init(routerID: good.id!.uuidString, outcome: "trap"), page: try CursorRequest(limit: 5), on: t.db).items.first)
                     #expect(trap.menu == "/ppp/active" && trap.action == "remove" && trap.message?.contains("no such item") == true)
-                    let stored = try #require(try await Network.Router.find(wrongPassword.id, on: t.db))
+                    let stored = try #require(try await MeghnaNetwork.Router.find(wrongPassword.id, on: t.db))
                     #expect(stored.lastError == "login refused: invalid user name or password" && stored.lastErrorPermanent)
                     await silent.close()
                 }

@@ -1,7 +1,7 @@
 import CRM
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import RouterOSSim
 import Testing

@@ -3,7 +3,7 @@ import CRM
 import Fluent
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import Receivables
 import Testing
@@ -29,7 +29,7 @@ struct CRMFixtures {
     let billingRun: BillingRun
     let payment: Payment
     let exclusion: DunningExclusion
-    let router: Network.Router
+    let router: MeghnaNetwork.Router
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -138,7 +138,7 @@ struct CRMFixtures {
         let r = try #require(try await Reseller.find(reseller.id, on: t.db))
         #expect(r.name == "Fixture Reseller" && r.archivedAt == nil)
         #expect(try await Area.find(area.id, on: t.db)?.name == "Fixture Zone")
-        let router = try #require(try await Network.Router.find(self.router.id, on: t.db))
+        let router = try #require(try await MeghnaNetwork.Router.find(self.router.id, on: t.db))
         #expect(router.name == "Fixture Router" && router.host == "127.0.0.1" && router.status == .active)
         #expect(try await Plan.find(plan.id, on: t.db)?.name == "Fixture Plan")
         #expect(try await Addon.find(addon.id, on: t.db)?.name == "Fixture Add-on")

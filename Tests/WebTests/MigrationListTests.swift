@@ -23,7 +23,7 @@ struct MigrationListTests {
         "Billing.CreateCatalog", "Billing.CreateSubscriptions", "Billing.CreateInvoices", "Billing.CreateSubscriptionExtras", "Billing.AddRunProgress",
         "Billing.InvoiceTenantKeys", "Billing.AddCreditedInvoice",
         "Collections.CreatePayments", "Collections.CreateDunning", "Collections.CreateRefundsAndWriteOffs", "Collections.CreateWalletTopUps", "Collections.CreateMessageTemplates", "Collections.RoomForStatusChanges",
-        "Network.CreateRouters",
+        "Network.CreateRouters", "Network.CreateProvisioning",
     ]
 
     @Test func everyMigrationKeepsItsShippedNameInItsPlace() async throws {

@@ -2,7 +2,7 @@ import CRM
 import Fluent
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import NIOCore
 import NIOPosix
 import Platform
@@ -72,14 +72,14 @@ struct RouterWebTests {
             let stopped = try await browser.get("/routers/\(cases[1].0)")
             #expect(stopped.text.contains("Meghna stopped trying"))
             // Bad input: 422 naming each field, nothing written.
-            let before = try await Network.Router.query(on: t.db).count()
+            let before = try await MeghnaNetwork.Router.query(on: t.db).count()
             let bad = try await t.api(.POST, "/api/v1/routers", token: tenant.token,
                                       json: ["name": "X", "host": "10.0.0.1", "username": "u", "password": "p", "tls_mode": "pinned", "service_types": []])
             #expect(bad.status == .unprocessableEntity && Set(bad.errorFields).isSuperset(of: ["service_types"]), "\(bad.text)")
             let noPin = try await t.api(.POST, "/api/v1/routers", token: tenant.token,
                                         json: ["name": "X", "host": "10.0.0.1", "username": "u", "password": "p", "tls_mode": "pinned"])
             #expect(noPin.status == .unprocessableEntity && noPin.errorFields == ["tls_fingerprint"], "\(noPin.text)")
-            #expect(try await Network.Router.query(on: t.db).count() == before)
+            #expect(try await MeghnaNetwork.Router.query(on: t.db).count() == before)
             // The form keeps what was typed and never echoes the password.
             let form = try await browser.post("/routers/new", [("name", "Typed name"), ("host", "bad host!"), ("username", "u"), ("password", "typed-secret"),
                                                                 ("action", "save")])

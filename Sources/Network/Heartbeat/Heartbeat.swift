@@ -132,6 +132,10 @@ public enum Heartbeat {
                 }
             }
             try await router.save(on: tx)
+            // Answering again (or for the first time): whatever it missed goes out now.
+            if next == .up && previous != .up {
+                try await SubscriptionSync.queueReconcile(router, trigger: "recovery", services: services, on: tx)
+            }
         }
         return outcome
     }

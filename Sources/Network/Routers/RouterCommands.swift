@@ -9,6 +9,8 @@ import RouterOS
 /// heartbeats, a fresh connection for "Test connection".
 public struct RouterLink: Sendable {
     public let pool: RouterOSPool
+    /// Serializes the reconciles of each router in this process.
+    public let locks = RouterLocks()
     /// Overrides how "Test connection" opens its connection (tests point it at a simulator).
     public var connect: @Sendable (RouterOSEndpoint) async throws -> RouterOSConnection
 
@@ -150,5 +152,41 @@ public enum RouterCommands {
         if let outcome = filter.outcome.nonBlank { query.filter(\.$outcome == outcome) }
         if let actor = filter.actor.nonBlank { query.filter(\.$actorLabel, .custom("LIKE"), "%\(actor)%") }
         return try await query.paginateNewestFirst(page, by: \.$at)
+    }
+}
+
+/// One writer per router at a time: two reconciles of one router (a subscription's change and
+/// the quarter-hour run) must not both add the same missing entry.
+public actor RouterLocks {
+    private var held: Set<UUID> = []
+    private var waiters: [UUID: [CheckedContinuation<Void, Never>]] = [:]
+
+    public init() {}
+
+    public func withLock<T: Sendable>(_ key: UUID, _ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire(key)
+        do {
+            let result = try await body()
+            release(key)
+            return result
+        } catch {
+            release(key)
+            throw error
+        }
+    }
+
+    private func acquire(_ key: UUID) async {
+        if held.insert(key).inserted { return }
+        await withCheckedContinuation { waiters[key, default: []].append($0) }
+    }
+
+    private func release(_ key: UUID) {
+        if var queue = waiters[key], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiters[key] = queue.isEmpty ? nil : queue
+            next.resume()
+        } else {
+            held.remove(key)
+        }
     }
 }

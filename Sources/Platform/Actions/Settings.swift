@@ -114,6 +114,10 @@ public enum SettingsCatalog {
             SettingField("password", "API password", .secret, default: .none),
             SettingField("down_after_misses", "Mark a router down after this many missed heartbeats", .integer(1...20), default: .int(3),
                          help: "Each miss is a heartbeat with no answer in 5 s; the network staff get an email when a router goes down and when it is back"),
+            SettingField("suspend_mode", "Cut a suspended customer off by", .choice(["disable", "profile"]), default: .string("disable"),
+                         help: "disable: the PPPoE secret or Hotspot user is disabled. profile: it moves to the meghna-suspended profile, whose address list meghna-unpaid your firewall redirects to a payment page"),
+            SettingField("suspended_rate_limit", "Suspended profile's rate limit", .text(maxLength: 40), default: .string("64k/64k"),
+                         help: "profile mode only: enough to reach the payment page, e.g. 64k/64k"),
         ]),
         SettingsSection(key: "sms", title: "SMS", fields: [
             SettingField("provider", "Provider", .choice(["none", "ssl_wireless", "bulksmsbd", "alpha_sms"]), default: .string("none")),

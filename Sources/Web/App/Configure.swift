@@ -6,7 +6,7 @@ import FluentSQLiteDriver
 import Foundation
 import Jobs
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Notifications
 import Platform
 import Prometheus

@@ -58,14 +58,6 @@ struct BillingArea: AreaModule {
         registry.register(BillingRuns.runJob) { payload, job in
             try await BillingRuns.carryOut(payload, services: services, on: job.db)
         }
-        // Until the network area drives routers (issues 13 and 14) the subscription's status is
-        // the whole of its state: the job only confirms the subscription still exists.
-        registry.register(NetworkContracts.applySubscriptionState) { payload, job in
-            guard let org = job.organizationID,
-                  try await Subscription.inOrganization(org, on: job.db).filter(\.$id == payload.subscriptionID).first() != nil else {
-                throw JobFailure.discard("subscription \(payload.subscriptionID) is not in the job's organization")
-            }
-        }
     }
 
     func schedules() throws -> [ScheduledJob] {

@@ -1,9 +1,10 @@
+import Billing
 import CRM
 import Fluent
 import Foundation
 import Jobs
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import Vapor
 
@@ -12,7 +13,7 @@ import Vapor
 struct NetworkArea: AreaModule {
     var name: String { "Network" }
 
-    var migrations: [any Migration] { [CreateRouters()] }
+    var migrations: [any Migration] { [CreateRouters(), CreateProvisioning()] }
 
     var permissions: [Permission] { [.routersRead, .routersManage] }
 
@@ -42,6 +43,17 @@ struct NetworkArea: AreaModule {
         registry.register(Heartbeat.kind) { payload, job in
             try await Heartbeat.beat(payload, link: link, services: services, on: job.db)
         }
+        registry.register(NetworkContracts.applySubscriptionState) { payload, job in
+            guard let org = job.organizationID else { throw JobFailure.discard("the job has no organization") }
+            try await SubscriptionSync.apply(payload, organizationID: org, link: link, services: services, on: job.db)
+        }
+        registry.register(SubscriptionSync.reconcileKind) { payload, job in
+            guard let org = job.organizationID else { throw JobFailure.discard("the job has no organization") }
+            try await SubscriptionSync.reconcile(payload, organizationID: org, link: link, services: services, on: job.db)
+        }
+        registry.register(SubscriptionSync.scheduleKind) { job in
+            try await SubscriptionSync.queueScheduled(services: services, on: job.db)
+        }
         registry.register("network.downsample_router_samples") { job in
             try await RouterHistory.downsample(now: clock.now(), on: job.db)
         }
@@ -51,6 +63,8 @@ struct NetworkArea: AreaModule {
     /// a week are folded into hours each night.
     func schedules() throws -> [ScheduledJob] {
         [ScheduledJob(name: Heartbeat.scheduleKind, cron: try CronExpression("* * * * *"), kind: Heartbeat.scheduleKind, queue: Heartbeat.queue),
+         ScheduledJob(name: SubscriptionSync.scheduleKind, cron: try CronExpression("*/15 * * * *"), kind: SubscriptionSync.scheduleKind,
+                      queue: Heartbeat.queue),
          ScheduledJob(name: "network.downsample_router_samples", cron: try CronExpression("17 3 * * *"), kind: "network.downsample_router_samples",
                       queue: Heartbeat.queue)]
     }
@@ -64,6 +78,9 @@ struct NetworkArea: AreaModule {
         var routeros = AsyncCommands()
         routeros.use(RouterOSBenchmarkCommand(), as: "benchmark")
         commands.use(routeros.group(help: "The RouterOS API client"), as: "routeros")
+        var provisioning = AsyncCommands()
+        provisioning.use(ProvisioningBenchmarkCommand(), as: "benchmark")
+        commands.use(provisioning.group(help: "Router accounts: desired state and reconcile"), as: "provisioning")
     }
 
     func seedDemo(_ demo: DemoSeed, on db: any Database) async throws {

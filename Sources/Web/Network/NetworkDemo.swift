@@ -2,7 +2,7 @@ import CRM
 import Fluent
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import RouterOSSim
 import Vapor
@@ -16,9 +16,9 @@ enum NetworkDemo {
     static let preferredPort = 18728
 
     static func seed(_ org: Organization, services: PlatformServices, on db: any Database) async throws {
-        guard try await Network.Router.inOrganization(org.id!, on: db).count() == 0,
+        guard try await MeghnaNetwork.Router.inOrganization(org.id!, on: db).count() == 0,
               let branch = try await Branch.inOrganization(org.id!, on: db).sort(\.$name).first() else { return }
-        let router = Network.Router()
+        let router = MeghnaNetwork.Router()
         router.id = UUID()
         router.organizationID = org.id!
         router.branchID = branch.id!
@@ -58,7 +58,7 @@ enum NetworkDemo {
         let db = app.db
         let services = app.meghna.services
         if let org = try await Organization.query(on: db).filter(\.$slug == "demo").first(),
-           let router = try await Network.Router.inOrganization(org.id!, on: db).filter(\.$name == routerName).first() {
+           let router = try await MeghnaNetwork.Router.inOrganization(org.id!, on: db).filter(\.$name == routerName).first() {
             router.host = simulator.host
             router.port = simulator.port
             router.username = apiUser

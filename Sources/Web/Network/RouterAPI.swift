@@ -1,6 +1,6 @@
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import Vapor
 

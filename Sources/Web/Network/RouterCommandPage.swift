@@ -1,6 +1,6 @@
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import Vapor
 
@@ -50,7 +50,7 @@ enum RouterCommandPage {
     }
 
     /// One command as a table row: when, who, `menu/action` with its arguments, outcome, time.
-    static func row(_ h: inout HTML, _ c: RouterCommandEntry, req: Request, router: Network.Router? = nil) {
+    static func row(_ h: inout HTML, _ c: RouterCommandEntry, req: Request, router: MeghnaNetwork.Router? = nil) {
         h.raw("<tr><td>")
         h.text(req.shortDate(c.at))
         if let router {

@@ -1,6 +1,6 @@
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 
 /// A router as the API shows it: never its password.
 struct RouterDTO: Encodable {
@@ -24,7 +24,7 @@ struct RouterDTO: Encodable {
         case healthSince = "health_since", lastCheckAt = "last_check_at", lastSeenAt = "last_seen_at", createdAt = "created_at"
     }
 
-    init(_ r: Network.Router) {
+    init(_ r: MeghnaNetwork.Router) {
         (id, branchID, areaID, name, host, port) = (r.id!, r.branchID, r.areaID, r.name, r.host, r.port)
         (tlsMode, tlsFingerprint, username, status, health) = (r.tlsMode.rawValue, r.tlsFingerprint, r.username, r.status.rawValue, r.health.rawValue)
         (heartbeatSeconds, consecutiveMisses, lastError, lastErrorPermanent) = (r.heartbeatSeconds, r.consecutiveMisses, r.lastError, r.lastErrorPermanent)

@@ -1,7 +1,7 @@
 import CRM
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import Vapor
 
@@ -83,14 +83,14 @@ enum RouterFormPages {
         return i
     }
 
-    static func values(of r: Network.Router) -> [String: String] {
+    static func values(of r: MeghnaNetwork.Router) -> [String: String] {
         ["name": r.name, "host": r.host, "port": String(r.port), "tls_mode": r.tlsMode.rawValue, "tls_fingerprint": r.tlsFingerprint ?? "",
          "username": r.username, "branch_id": r.branchID.uuidString, "area_id": r.areaID?.uuidString ?? "",
          "serves_pppoe": r.servesPPPoE ? "true" : "false", "serves_hotspot": r.servesHotspot ? "true" : "false",
          "status": r.status.rawValue, "heartbeat_seconds": String(r.heartbeatSeconds)]
     }
 
-    static func render(_ req: Request, router: Network.Router?, form: FormState, probe: RouterProbe? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    static func render(_ req: Request, router: MeghnaNetwork.Router?, form: FormState, probe: RouterProbe? = nil, status: HTTPStatus = .ok) async throws -> Response {
         let ctx = try req.ctx
         let branches = try req.identity.branchChoices
         let areas = try await Areas.all(ctx, on: req.db)

@@ -1,7 +1,7 @@
 import Documents
 import Foundation
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Platform
 import RouterOS
 import Vapor
@@ -20,7 +20,7 @@ enum RouterPage {
         ("1h", "Last hour", 3600), ("6h", "6 hours", 6 * 3600), ("24h", "24 hours", 86_400), ("7d", "7 days", 7 * 86_400), ("30d", "30 days", 30 * 86_400),
     ]
 
-    static func status(_ h: inout HTML, _ r: Network.Router) {
+    static func status(_ h: inout HTML, _ r: MeghnaNetwork.Router) {
         if r.status == .disabled { h.badge("disabled"); return }
         h.badge(r.health.rawValue)
     }
@@ -121,7 +121,7 @@ enum RouterPage {
         return html.response()
     }
 
-    static func sessionsPanel(_ h: inout HTML, router: Network.Router, sessions: [RouterSessions.Session], error: String?, canManage: Bool, csrf: String) {
+    static func sessionsPanel(_ h: inout HTML, router: MeghnaNetwork.Router, sessions: [RouterSessions.Session], error: String?, canManage: Bool, csrf: String) {
         h.el("section", [.class("panel table-wrap"), .attr("id", literal: "sessions")]) { h in
             h.el("h2", text: "Online now (\(sessions.count))")
             if let error { h.el("p", [.class("flash error")], text: "Could not read the sessions: \(error)") }

@@ -4,7 +4,7 @@ import Foundation
 import Jobs
 import Ledger
 import MeghnaCore
-import Network
+import MeghnaNetwork
 import Notifications
 import Platform
 import Vapor
