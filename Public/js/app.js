@@ -78,4 +78,10 @@
     var open = nav.classList.toggle("open");
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
+
+  // (5) button[data-print]: print the page (a welcome letter; the print style hides the rest).
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+    if (button) window.print();
+  });
 })();

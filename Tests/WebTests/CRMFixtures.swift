@@ -73,6 +73,17 @@ struct CRMFixtures {
         (routerInput.name, routerInput.host, routerInput.port, routerInput.username, routerInput.password) = ("Fixture Router", "127.0.0.1", "1", "fixture", "fixture-router-secret")
         routerInput.branchID = try await Branch.inOrganization(tenant.id, on: t.db).sort(\.$name).first()?.id?.uuidString
         let router = try await Routers.create(ctx, routerInput, services: t.services, on: t.db)
+        // The subscription's router account, a hand edit held for a choice, and a reconcile in the history.
+        _ = try await ServiceAccounts.provision(ctx, subscriptionID: subscription.id!.uuidString, .init(routerID: router.id!.uuidString, username: "fixture-ppp"),
+                                                services: t.services, on: t.db)
+        let drift = RouterDrift()
+        (drift.organizationID, drift.routerID, drift.menu, drift.key, drift.field) = (tenant.id, router.id!, "/ppp/secret", "fixture-ppp", "caller-id")
+        (drift.meghnaValue, drift.routerValue, drift.detectedAt) = ("", "AA:BB:CC:00:00:09", t.clock.date)
+        try await drift.create(on: t.db)
+        let reconcile = ReconcileRun()
+        (reconcile.organizationID, reconcile.routerID, reconcile.trigger, reconcile.actor, reconcile.startedAt, reconcile.finishedAt) = (tenant.id, router.id!, "manual", "fixture", t.clock.date, t.clock.date)
+        (reconcile.outcome, reconcile.added, reconcile.changed, reconcile.removed, reconcile.drift, reconcile.conflicts, reconcile.commands) = ("done", 1, 0, 0, 1, 0, 2)
+        try await reconcile.create(on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
                            subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment,
@@ -111,6 +122,10 @@ struct CRMFixtures {
             "/routers/{id}": router.id!.uuidString, "/routers/{id}/test": router.id!.uuidString, "/routers/{id}/status": router.id!.uuidString,
             "/routers/{id}/history": router.id!.uuidString, "/routers/{id}/sessions": router.id!.uuidString,
             "/routers/{id}/sessions/disconnect": router.id!.uuidString,
+            "/routers/{id}/reconcile": router.id!.uuidString, "/routers/{id}/reconciles": router.id!.uuidString,
+            "/routers/{id}/drift": router.id!.uuidString,
+            "/subscriptions/{id}/router-account": subscription.id!.uuidString,
+            "/subscriptions/{id}/router-account/password": subscription.id!.uuidString,
         ]
     }
 

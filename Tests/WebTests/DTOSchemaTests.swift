@@ -81,6 +81,8 @@ struct DTOSchemaTests {
             (SubscriptionExtrasAPI.AddonRequest.self, [SubscriptionExtrasAPI.AddonRequest.schema]),
             (RouterRequest.self, [RouterRequest.createSchema, RouterRequest.patchSchema]),
             (RouterDisconnectRequest.self, [RouterDisconnectRequest.schema]),
+            (ServiceAccountRequest.self, [ServiceAccountRequest.schema]),
+            (DriftDecisionRequest.self, [DriftDecisionRequest.schema]),
             (SubscriptionExtrasAPI.RemoveRequest.self, [SubscriptionExtrasAPI.RemoveRequest.schema]),
             (SubscriptionExtrasAPI.DiscountRequest.self, [SubscriptionExtrasAPI.DiscountRequest.schema]),
             (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),

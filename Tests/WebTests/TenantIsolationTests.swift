@@ -44,7 +44,8 @@ struct TenantIsolationTests {
                                          "display_name": "Taken over", "line1": "Taken over", "body": "Taken over", "reason": "Taken over",
                                          "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip",
                                          "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash",
-                                         "service": "ppp", "session_id": "*1"]
+                                         "service": "ppp", "session_id": "*1", "router_id": crm.router.id!.uuidString,
+                                         "drift_ids": [UUID().uuidString], "decision": "correct"]
             let bIDs = Set(fixtures.values.flatMap { $0.split(separator: "/").map { $0.lowercased() } }.filter { $0.count == 36 })
 
             var walked = 0
@@ -97,7 +98,8 @@ struct TenantIsolationTests {
             let bodies: [String: Any] = ["name": "Taken over", "display_name": "Taken over", "line1": "Taken over", "body": "Taken over",
                                          "reason": "Taken over", "plan_id": crm.plan.id!.uuidString, "addon_id": crm.addon.id!.uuidString, "kind": "vip",
                                          "amount": ["amount": "1.00", "currency": "BDT"], "method": "cash",
-                                         "service": "ppp", "session_id": "*1"]
+                                         "service": "ppp", "session_id": "*1", "router_id": crm.router.id!.uuidString,
+                                         "drift_ids": [UUID().uuidString], "decision": "correct"]
             var walked = 0
             for op in t.app.apiOperations where op.authenticated && op.path.contains("{") {
                 guard let id = crm.resellerScopedFixtures[op.path] else { continue }

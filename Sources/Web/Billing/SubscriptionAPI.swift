@@ -1,6 +1,7 @@
 import Billing
 import Foundation
 import MeghnaCore
+import MeghnaNetwork
 import Platform
 import Vapor
 
@@ -81,7 +82,11 @@ enum SubscriptionAPI {
         }
         api.add(APIOperation(method: .GET, path: "/subscriptions/{id}", summary: "One subscription", tag: "subscriptions",
                              permission: .subscriptionsRead, response: SubscriptionDTO.schema)) { req in
-            try apiResponse(SubscriptionDTO(try await Subscriptions.find(try req.ctx, req.parameters.get("id"), on: req.db)))
+            let ctx = try req.ctx
+            let s = try await Subscriptions.find(ctx, req.parameters.get("id"), on: req.db)
+            var dto = SubscriptionDTO(s)
+            dto.provisioning = try await Provisioning.status(ctx, subscriptionID: s.id!, on: req.db).map { ServiceAccountDTO($0) }
+            return try apiResponse(dto)
         }
         let onRule = [APIRule("on", "must not be before the service started")]
         api.add(APIOperation(method: .POST, path: "/subscriptions/{id}/activate", summary: "Start the service (billing starts that day)",

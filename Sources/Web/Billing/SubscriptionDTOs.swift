@@ -11,9 +11,11 @@ struct SubscriptionDTO: Encodable {
     var activatedOn, terminatedOn, expiresOn, nextBillOn: String?
     var billingPaused: Bool
     var createdAt: Date
+    /// One subscription's answer only: its router account and where it stands.
+    var provisioning: ServiceAccountDTO?
 
     enum CodingKeys: String, CodingKey {
-        case id, status
+        case id, status, provisioning
         case customerID = "customer_id", planID = "plan_id", serviceAddressID = "service_address_id", billingDay = "billing_day"
         case anchorDay = "anchor_day", startsOn = "starts_on", activatedOn = "activated_on", terminatedOn = "terminated_on"
         case expiresOn = "expires_on", nextBillOn = "next_bill_on", billingPaused = "billing_paused", createdAt = "created_at"
@@ -44,6 +46,7 @@ struct SubscriptionDTO: Encodable {
         ("expires_on", .nullable(.described(.date, "Prepaid: service runs through this day"))),
         ("next_bill_on", .nullable(.described(.date, "The next period the invoice run bills"))),
         ("billing_paused", .boolean), ("created_at", .dateTime),
+        ("provisioning", .nullable(.described(ServiceAccountDTO.schema, "GET /subscriptions/{id} only: the router account and whether the router has taken the subscription's state (waiting, failed and drift say why)"))),
     ], required: ["id", "customer_id", "plan_id", "status", "starts_on", "billing_paused", "created_at"]))
 }
 

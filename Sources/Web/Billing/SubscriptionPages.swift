@@ -118,6 +118,10 @@ enum SubscriptionPages {
         var extras = try await SubscriptionExtrasPages.load(req, s, canWrite: canWrite)
         extras.addonQuote = addonQuote
         let page = try req.page("\(customer.numberText) · \(planName)")
+        var panels: [HTML] = []
+        for area in AreaModules.all {
+            panels += try await area.subscriptionPanels(req, subscription: s, canWrite: s.status != .terminated, csrf: page.csrf, forms: forms)
+        }
         var html = HTML()
         html.appLayout(page) { h in
             h.pageHead(page.title) { h in h.el("a", [.class("btn"), .href(CRMRoutes.customer.link(customer.id!))], text: "Customer") }
@@ -157,6 +161,7 @@ enum SubscriptionPages {
                     }
                 }
             }
+            for panel in panels { h.append(panel) }
             h.subscriptionExtras(s, extras, canWrite: canWrite, forms: forms, csrf: page.csrf, currency: ctx.currency)
             if canWrite { h.subscriptionForms(s, plans: plans, forms: forms, quote: quote, csrf: page.csrf) }
             h.el("div", [.class("panel table-wrap")]) { h in

@@ -33,6 +33,12 @@ struct NetworkArea: AreaModule {
         RouterFormPages.register(signedIn)
         RouterPage.register(signedIn)
         RouterCommandPage.register(signedIn)
+        ReconcilePages.register(signedIn)
+        ServiceAccountPages.register(signedIn)
+    }
+
+    func subscriptionPanels(_ req: Request, subscription: Subscription, canWrite: Bool, csrf: String, forms: [String: FormState]) async throws -> [HTML] {
+        [try await ServiceAccountPages.panel(req, subscription: subscription, canWrite: canWrite, csrf: csrf, form: forms["router-account"] ?? FormState())]
     }
 
     func registerJobs(into registry: inout JobRegistry, _ env: AreaEnvironment) {
@@ -71,6 +77,7 @@ struct NetworkArea: AreaModule {
 
     func registerAPI(_ api: APIRouter) {
         RouterAPI.register(api)
+        ProvisioningAPI.register(api)
     }
 
     func registerCommands(_ commands: inout AsyncCommands) {

@@ -10,4 +10,8 @@ enum NetworkRoutes {
     static let testRouter = Route1<UUID>("routers", .id, "test")
     static let disconnectSession = Route1<UUID>("routers", .id, "disconnect")
     static let routerCommands = Route0("router-commands")
+    static let reconcile = Route1<UUID>("routers", .id, "reconcile")
+    static let routerDrift = Route1<UUID>("routers", .id, "drift")
+    static let routerAccount = Route1<UUID>("subscriptions", .id, "router-account")
+    static let routerAccountPassword = Route1<UUID>("subscriptions", .id, "router-account", "password")
 }

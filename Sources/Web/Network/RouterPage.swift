@@ -44,6 +44,9 @@ enum RouterPage {
             }
         }
         let canManage = Routers.canManage(ctx)
+        let states = try await Provisioning.accountStates(ctx, routerID: id.uuidString, on: req.db)
+        let drift = try await Drift.list(ctx, routerID: id.uuidString, on: req.db)
+        let runs = try await Provisioning.runs(ctx, routerID: id.uuidString, on: req.db)
         let page = try req.page(router.name)
         var html = HTML()
         html.appLayout(page) { h in
@@ -113,6 +116,7 @@ enum RouterPage {
                 }
             }
             sessionsPanel(&h, router: router, sessions: sessions, error: sessionsError, canManage: canManage, csrf: page.csrf)
+            ReconcilePages.panel(&h, router: router, states: states, drift: drift, runs: runs, canManage: canManage, csrf: page.csrf, date: req.shortDate)
             h.table("Latest commands", header: #"<tr><th>When</th><th>By</th><th>Command</th><th>Outcome</th><th class="num">Took</th></tr>"#) { h in
                 if commands.isEmpty { h.raw(#"<tr><td colspan="5" class="muted">Nothing sent yet.</td></tr>"#) }
                 for c in commands { RouterCommandPage.row(&h, c, req: req) }

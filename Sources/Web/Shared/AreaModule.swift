@@ -1,3 +1,4 @@
+import Billing
 import CRM
 import Fluent
 import Foundation
@@ -38,6 +39,9 @@ protocol AreaModule: Sendable {
     func recordLink(type: String, id: UUID) -> (link: Link, label: String)?
     /// Panels this area adds to the customer page (Billing: the customer's services).
     func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML]
+    /// Panels this area adds to a subscription's page (Network: its router account); `forms`
+    /// carries a refused form back with what was typed.
+    func subscriptionPanels(_ req: Request, subscription: Subscription, canWrite: Bool, csrf: String, forms: [String: FormState]) async throws -> [HTML]
     /// This area's ledger invariants for `meghna ledger check` (for one organization, or all).
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem]
     /// Why an organization's currency can no longer change (Billing: prices and invoices are in
@@ -60,6 +64,7 @@ extension AreaModule {
     func ledgerChecks(organizationID: UUID?, on db: any Database) async throws -> [LedgerProblem] { [] }
     func currencyInUse(organizationID: UUID, on db: any Database) async throws -> String? { nil }
     func customerPanels(_ req: Request, customer: Customer, canWrite: Bool, csrf: String) async throws -> [HTML] { [] }
+    func subscriptionPanels(_ req: Request, subscription: Subscription, canWrite: Bool, csrf: String, forms: [String: FormState]) async throws -> [HTML] { [] }
 }
 
 /// What job handlers get from the composition root.

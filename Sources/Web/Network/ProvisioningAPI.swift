@@ -1,0 +1,82 @@
+import Billing
+import Foundation
+import MeghnaCore
+import MeghnaNetwork
+import Platform
+import Vapor
+
+/// Provisioning over the API: a router's reconcile (dry run or queued), its drift and the
+/// choice, its reconcile history, and a subscription's router account.
+enum ProvisioningAPI {
+    static func register(_ api: APIRouter) {
+        api.add(APIOperation(method: .POST, path: "/routers/{id}/reconcile",
+                             summary: "Reconcile the router: with dry_run=true the diff read live from the router (nothing sent); otherwise a reconcile is queued (202)",
+                             tag: "provisioning", permission: .routersManage,
+                             query: [("dry_run", .choice(["true", "false"]), "true: only show what would change"),
+                                     ("drift_decision", .choice(["correct", "adopt"]), "Settle every field changed by hand this way in this run")],
+                             success: 200, response: ReconcileDTO.schema, reachesRouter: true)) { req in
+            let ctx = try req.ctx
+            if req.query[String.self, at: "dry_run"] == "true" {
+                let report = try await Provisioning.preview(ctx, routerID: req.parameters.get("id"), link: req.meghna.routers, services: req.services, on: req.db)
+                return try apiResponse(ReconcileDTO(plan: report.plan, jobID: nil))
+            }
+            let job = try await Provisioning.reconcileNow(ctx, routerID: req.parameters.get("id"), driftDecision: req.query[String.self, at: "drift_decision"],
+                                                          services: req.services, on: req.db)
+            return try apiResponse(ReconcileDTO(plan: nil, jobID: job), status: .accepted)
+        }
+        api.add(APIOperation(method: .GET, path: "/routers/{id}/reconciles", summary: "The router's latest reconciles, newest first", tag: "provisioning",
+                             permission: .routersRead, response: .list(ReconcileRunDTO.schema))) { req in
+            let runs = try await Provisioning.runs(try req.ctx, routerID: req.parameters.get("id"), limit: 50, on: req.db)
+            return try apiResponse(ListBody(data: runs.map(ReconcileRunDTO.init), nextCursor: nil))
+        }
+        api.add(APIOperation(method: .GET, path: "/routers/{id}/drift", summary: "Fields changed on the router by hand, held for a choice", tag: "provisioning",
+                             permission: .routersRead, response: .list(RouterDriftDTO.schema))) { req in
+            let rows = try await Drift.list(try req.ctx, routerID: req.parameters.get("id"), on: req.db)
+            return try apiResponse(ListBody(data: rows.map(RouterDriftDTO.init), nextCursor: nil))
+        }
+        api.add(APIOperation(method: .POST, path: "/routers/{id}/drift",
+                             summary: "Choose for some drift: correct (the router gets Meghna's value) or adopt (Meghna takes the router's); a reconcile is queued",
+                             tag: "provisioning", permission: .routersManage, body: DriftDecisionRequest.schema, success: 202, response: .list(RouterDriftDTO.schema),
+                             rules: [APIRule("decision", "adopt only a password, address, caller ID or profile: other fields follow the plan or billing")])) { req in
+            let body = try req.json(DriftDecisionRequest.self)
+            let ctx = try req.ctx
+            try await Drift.decide(ctx, routerID: req.parameters.get("id"), driftIDs: body.driftIDs ?? [], decision: body.decision,
+                                   services: req.services, on: req.db)
+            let rows = try await Drift.list(ctx, routerID: req.parameters.get("id"), on: req.db)
+            return try apiResponse(ListBody(data: rows.map(RouterDriftDTO.init), nextCursor: nil), status: .accepted)
+        }
+        api.add(APIOperation(method: .GET, path: "/subscriptions/{id}/router-account", summary: "The subscription's account on its router and where it stands",
+                             tag: "provisioning", permission: .subscriptionsRead, response: ServiceAccountDTO.schema)) { req in
+            let ctx = try req.ctx
+            let s = try await Subscriptions.find(ctx, req.parameters.get("id"), on: req.db)
+            guard let status = try await Provisioning.status(ctx, subscriptionID: s.id!, on: req.db) else { throw DomainError.notFound("Router account") }
+            return try apiResponse(ServiceAccountDTO(status))
+        }
+        api.add(APIOperation(method: .POST, path: "/subscriptions/{id}/router-account",
+                             summary: "Give the subscription an account on a router; the answer carries the password, once", tag: "provisioning",
+                             permission: .subscriptionsWrite, body: ServiceAccountRequest.schema, success: 201, response: ServiceAccountDTO.schema,
+                             rules: [APIRule("username", "must be unique on the router"), APIRule("static_ip", "must be an IPv4 address not given to another account on the router")])) { req in
+            let ctx = try req.ctx
+            let made = try await ServiceAccounts.provision(ctx, subscriptionID: req.parameters.get("id"), try req.json(ServiceAccountRequest.self).input,
+                                                           services: req.services, on: req.db)
+            guard let status = try await Provisioning.status(ctx, subscriptionID: made.account.subscriptionID, on: req.db) else {
+                throw DomainError.notFound("Router account")
+            }
+            let response = try apiResponse(ServiceAccountDTO(status, password: made.password), status: .created)
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            return response
+        }
+        api.add(APIOperation(method: .POST, path: "/subscriptions/{id}/router-account/password",
+                             summary: "A new password for the router account, returned once", tag: "provisioning", permission: .subscriptionsWrite,
+                             response: ServiceAccountDTO.schema)) { req in
+            let ctx = try req.ctx
+            let made = try await ServiceAccounts.resetPassword(ctx, subscriptionID: req.parameters.get("id"), services: req.services, on: req.db)
+            guard let status = try await Provisioning.status(ctx, subscriptionID: made.account.subscriptionID, on: req.db) else {
+                throw DomainError.notFound("Router account")
+            }
+            let response = try apiResponse(ServiceAccountDTO(status, password: made.password))
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            return response
+        }
+    }
+}
