@@ -299,4 +299,36 @@ import TestSupport
             }
         }
     }
+
+    @Test func aBulkSuspendCountsFirstThenRecordsAResultPerSubscription() async throws {
+        try await withApp { t in
+            try await withSimulator { sim in
+                let w = try await world(t, sim, count: 6)
+                _ = try await Subscriptions.suspend(w.ctx, w.subscriptions[5].id!.uuidString, reason: "unpaid", on: nil, pauseBilling: false,
+                                                   services: t.services, on: t.db)
+                try await t.drainJobs()
+                let input = BulkActions.Input(action: "suspend", routerID: w.router.id!.uuidString)
+                let preview = try await BulkActions.preview(w.ctx, input, services: t.services, on: t.db)
+                #expect(preview.count == 5 && preview.sample.count == 5, "the one already suspended is not counted")
+                #expect(try await Subscription.query(on: t.db).filter(\.$status == .suspended).count() == 1, "counting changes nothing")
+                await #expect(throws: DomainError.self) {
+                    _ = try await BulkActions.preview(w.ctx, .init(action: "change_plan"), services: t.services, on: t.db)
+                }
+                let action = try await BulkActions.create(w.ctx, input, services: t.services, on: t.db)
+                try await t.drainJobs()
+                let done = try #require(try await BulkAction.find(action.id, on: t.db))
+                #expect(done.state == "done" && done.done == 5 && done.failed == 0)
+                let items = try await BulkActions.items(w.ctx, done, on: t.db)
+                #expect(items.map(\.outcome) == Array(repeating: "done", count: 5))
+                #expect(sim.rows("/ppp/secret").filter { $0["disabled"] == "true" }.count == 6, "every secret disabled on the router")
+                // Branch staff of another branch see neither the subscriptions nor the action.
+                let other = try await Branches.create(w.ctx, .init(name: "Chattogram"), services: t.services, on: t.db)
+                let staff = try await t.makeUser(in: w.tenant, role: .branchAdmin, email: "ctg@padma.test")
+                try await UserBranch(organizationID: w.tenant.id, userID: staff.id!, branchID: other.id!).create(on: t.db)
+                let branchCtx = try await t.context(of: staff)
+                #expect(try await BulkActions.preview(branchCtx, .init(action: "restore"), services: t.services, on: t.db).count == 0)
+                await #expect(throws: DomainError.self) { _ = try await BulkActions.find(branchCtx, action.id!.uuidString, on: t.db) }
+            }
+        }
+    }
 }

@@ -30,6 +30,7 @@ struct CRMFixtures {
     let payment: Payment
     let exclusion: DunningExclusion
     let router: MeghnaNetwork.Router
+    let bulkAction: BulkAction
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -84,10 +85,11 @@ struct CRMFixtures {
         (reconcile.organizationID, reconcile.routerID, reconcile.trigger, reconcile.actor, reconcile.startedAt, reconcile.finishedAt) = (tenant.id, router.id!, "manual", "fixture", t.clock.date, t.clock.date)
         (reconcile.outcome, reconcile.added, reconcile.changed, reconcile.removed, reconcile.drift, reconcile.conflicts, reconcile.commands) = ("done", 1, 0, 0, 1, 0, 2)
         try await reconcile.create(on: t.db)
+        let bulk = try await BulkActions.create(ctx, .init(action: "resync", planID: plan.id!.uuidString), services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
                            subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment,
-                           exclusion: exclusion, router: router)
+                           exclusion: exclusion, router: router, bulkAction: bulk)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.
@@ -126,6 +128,7 @@ struct CRMFixtures {
             "/routers/{id}/drift": router.id!.uuidString,
             "/subscriptions/{id}/router-account": subscription.id!.uuidString,
             "/subscriptions/{id}/router-account/password": subscription.id!.uuidString,
+            "/bulk-actions/{id}": bulkAction.id!.uuidString, "/bulk-actions/{id}/report": bulkAction.id!.uuidString,
         ]
     }
 

@@ -83,6 +83,7 @@ struct DTOSchemaTests {
             (RouterDisconnectRequest.self, [RouterDisconnectRequest.schema]),
             (ServiceAccountRequest.self, [ServiceAccountRequest.schema]),
             (DriftDecisionRequest.self, [DriftDecisionRequest.schema]),
+            (BulkActionRequest.self, [BulkActionRequest.schema]),
             (SubscriptionExtrasAPI.RemoveRequest.self, [SubscriptionExtrasAPI.RemoveRequest.schema]),
             (SubscriptionExtrasAPI.DiscountRequest.self, [SubscriptionExtrasAPI.DiscountRequest.schema]),
             (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),

@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 /// Service accounts on routers, what Meghna last wrote to each router entry, drift held for a
-/// decision, and the reconcile history.
+/// decision, the reconcile history, and bulk actions with their items.
 public struct CreateProvisioning: AsyncMigration {
     public var name: String { "Network.CreateProvisioning" }
     public init() {}
@@ -75,13 +75,41 @@ public struct CreateProvisioning: AsyncMigration {
             .field("commands", .int, .required)
             .field("message", .string)
             .create()
+        try await database.schema("bulk_actions")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("action", .string, .required)
+            .field("filter", .string, .required)
+            .field("plan_id", .uuid)
+            .field("router_id", .uuid)
+            .field("actor_user_id", .uuid)
+            .field("actor_label", .string, .required)
+            .field("state", .string, .required)
+            .field("total", .int, .required)
+            .field("done", .int, .required)
+            .field("failed", .int, .required)
+            .field("created_at", .datetime, .required)
+            .field("finished_at", .datetime)
+            .create()
+        try await database.schema("bulk_action_items")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("bulk_action_id", .uuid, .required, .references("bulk_actions", "id"))
+            .field("position", .int, .required)
+            .field("subscription_id", .uuid, .required, .references("subscriptions", "id"))
+            .field("customer_id", .uuid, .required)
+            .field("label", .string, .required)
+            .field("outcome", .string, .required)
+            .field("message", .string)
+            .create()
         let sql = database as! any SQLDatabase
+        try await sql.raw("CREATE INDEX bulk_action_items_action_idx ON bulk_action_items (organization_id, bulk_action_id, position)").run()
         try await sql.raw("CREATE INDEX service_accounts_router_idx ON service_accounts (organization_id, router_id)").run()
         try await sql.raw("CREATE INDEX service_accounts_customer_idx ON service_accounts (organization_id, customer_id)").run()
         try await sql.raw("CREATE INDEX reconcile_runs_router_idx ON reconcile_runs (organization_id, router_id, started_at)").run()
     }
 
     public func revert(on database: any Database) async throws {
-        for table in ["reconcile_runs", "router_drift", "router_entries", "service_accounts"] { try await database.schema(table).delete() }
+        for table in ["bulk_action_items", "bulk_actions", "reconcile_runs", "router_drift", "router_entries", "service_accounts"] { try await database.schema(table).delete() }
     }
 }

@@ -136,3 +136,52 @@ public final class ReconcileRun: TenantOwned, @unchecked Sendable {
 
     public init() {}
 }
+
+/// Many subscriptions changed at once (suspend, restore, change plan, move to another router,
+/// re-sync): chosen by a filter, counted and confirmed first, carried out by a job item by item.
+public final class BulkAction: TenantOwned, @unchecked Sendable {
+    public static let schema = "bulk_actions"
+    public static var organizationKey: KeyPath<BulkAction, FieldProperty<BulkAction, UUID>> { \BulkAction.$organizationID }
+    public static let displayName = "Bulk action"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    /// suspend, restore, change_plan, move_router, resync
+    @Field(key: "action") public var action: String
+    /// The filter as chosen (JSON), for the report.
+    @Field(key: "filter") public var filterJSON: String
+    @OptionalField(key: "plan_id") public var planID: UUID?
+    @OptionalField(key: "router_id") public var routerID: UUID?
+    @OptionalField(key: "actor_user_id") public var actorUserID: UUID?
+    @Field(key: "actor_label") public var actorLabel: String
+    /// queued, running, done
+    @Field(key: "state") public var state: String
+    @Field(key: "total") public var total: Int
+    @Field(key: "done") public var done: Int
+    @Field(key: "failed") public var failed: Int
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "finished_at") public var finishedAt: Date?
+
+    public init() {}
+}
+
+/// One subscription of a bulk action and how it went.
+public final class BulkActionItem: TenantOwned, @unchecked Sendable {
+    public static let schema = "bulk_action_items"
+    public static var organizationKey: KeyPath<BulkActionItem, FieldProperty<BulkActionItem, UUID>> { \BulkActionItem.$organizationID }
+    public static let displayName = "Bulk action item"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "bulk_action_id") public var bulkActionID: UUID
+    @Field(key: "position") public var position: Int
+    @Field(key: "subscription_id") public var subscriptionID: UUID
+    @Field(key: "customer_id") public var customerID: UUID
+    /// "C-000042 Rahim Uddin", as the report shows it.
+    @Field(key: "label") public var label: String
+    /// pending, done, skipped, failed
+    @Field(key: "outcome") public var outcome: String
+    @OptionalField(key: "message") public var message: String?
+
+    public init() {}
+}

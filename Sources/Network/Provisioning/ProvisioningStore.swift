@@ -55,9 +55,9 @@ enum ProvisioningStore {
         return try await Plan.inOrganization(router.organizationID, on: db).sort(\.$code).all().compactMap { plan in
             let service: AccessService
             switch plan.serviceType {
-            case .pppoe: service = .pppoe
+            // A static-IP plan is sold as PPPoE with a fixed remote address.
+            case .pppoe, .staticIP: service = .pppoe
             case .hotspot: service = .hotspot
-            case .staticIP: return nil
             }
             let sold = plan.status == .active && (plan.branchIDs.isEmpty || plan.branchIDs.contains(router.branchID))
             guard used.contains(plan.code) || (!scoped && sold) else { return nil }

@@ -75,7 +75,8 @@ public struct RouterPlan: Sendable {
     public var adoptions: [Adoption]
     /// What Meghna's record of each entry becomes once its commands are done (`menu|key` → fields).
     public var applied: [String: [String: String]]
-    /// Entries on the router that Meghna does not manage and does not need.
+    /// Entries on the router that Meghna does not manage and does not need (or that carry
+    /// Meghna's mark but were not written through this router).
     public var unmanaged: Int
 
     public func count(_ kind: EntryDiff.Kind) -> Int { entries.filter { $0.kind == kind }.count }
@@ -237,7 +238,9 @@ public enum RouterDiff {
                 let ek = entryKey(menu, key)
                 if wanted.contains(ek) { continue }
                 if let keys, !keys.contains(ek) { continue }
-                if isManaged(menu, row) {
+                // Removed only what Meghna wrote to this router (its record says so): an entry
+                // marked by another installation, or another router row on the same device, stays.
+                if isManaged(menu, row), applied[ek] != nil {
                     if menu == .pppProfile || menu == .hotspotProfile, key == "default" { continue }
                     result.entries.append(EntryDiff(menu: menu, key: key, kind: .remove, itemID: row[".id"], fields: [], accountID: nil,
                                                     customerID: nil, note: nil))

@@ -21,6 +21,7 @@ struct NetworkArea: AreaModule {
         [
             .init(group: .network, label: "Routers", link: NetworkRoutes.routers.link, permission: .routersRead),
             .init(group: .network, label: "Router commands", link: NetworkRoutes.routerCommands.link, permission: .routersRead),
+            .init(group: .network, label: "Bulk actions", link: NetworkRoutes.bulkActions.link, permission: .subscriptionsWrite),
         ]
     }
 
@@ -35,6 +36,7 @@ struct NetworkArea: AreaModule {
         RouterCommandPage.register(signedIn)
         ReconcilePages.register(signedIn)
         ServiceAccountPages.register(signedIn)
+        BulkActionPages.register(signedIn)
     }
 
     func subscriptionPanels(_ req: Request, subscription: Subscription, canWrite: Bool, csrf: String, forms: [String: FormState]) async throws -> [HTML] {
@@ -56,6 +58,10 @@ struct NetworkArea: AreaModule {
         registry.register(SubscriptionSync.reconcileKind) { payload, job in
             guard let org = job.organizationID else { throw JobFailure.discard("the job has no organization") }
             try await SubscriptionSync.reconcile(payload, organizationID: org, link: link, services: services, on: job.db)
+        }
+        registry.register(BulkActions.kind) { payload, job in
+            guard let org = job.organizationID else { throw JobFailure.discard("the job has no organization") }
+            try await BulkActions.carryOut(payload, organizationID: org, services: services, on: job.db)
         }
         registry.register(SubscriptionSync.scheduleKind) { job in
             try await SubscriptionSync.queueScheduled(services: services, on: job.db)

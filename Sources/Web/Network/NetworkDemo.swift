@@ -1,9 +1,11 @@
+import Billing
 import CRM
 import Fluent
 import Foundation
 import MeghnaCore
 import MeghnaNetwork
 import Platform
+import RouterOS
 import RouterOSSim
 import Vapor
 
@@ -37,6 +39,32 @@ enum NetworkDemo {
         router.consecutiveMisses = 0
         router.lastErrorPermanent = false
         try await router.create(on: db)
+        // Every running subscription gets its account on the router (sent when the demo starts).
+        let subscriptions = try await Subscription.inOrganization(org.id!, on: db).filter(\.$status ~~ [.active, .suspended]).sort(\.$createdAt).all()
+        let plans = try await Plan.inOrganization(org.id!, on: db).all()
+        let customers = try await Customer.inOrganization(org.id!, on: db).filter(\.$id ~~ subscriptions.map(\.customerID)).all()
+        let now = services.clock.now()
+        var taken = Set<String>()
+        for (i, s) in subscriptions.enumerated() {
+            guard let plan = plans.first(where: { $0.id == s.planID }), let customer = customers.first(where: { $0.id == s.customerID }) else { continue }
+            var username = customer.numberText.lowercased().filter { $0.isLetter || $0.isNumber }
+            while !taken.insert(username).inserted { username += "x" }
+            let account = ServiceAccount()
+            account.organizationID = org.id!
+            account.subscriptionID = s.id!
+            account.customerID = s.customerID
+            account.branchID = s.branchID
+            account.resellerID = s.resellerID
+            account.routerID = router.id!
+            account.service = plan.serviceType == .hotspot ? .hotspot : .pppoe
+            account.username = username
+            account.passwordSealed = try services.secrets.seal(ServiceAccounts.generatePassword())
+            account.staticIP = plan.serviceType == .staticIP ? "10.20.1.\(10 + i)" : nil
+            account.label = "\(customer.numberText):\(s.id!.uuidString.prefix(8).lowercased())"
+            account.syncState = .pending
+            account.createdAt = now
+            try await account.create(on: db)
+        }
     }
 
     /// Starts the simulator with the demo's password, points the demo router at it and puts a
@@ -66,13 +94,25 @@ enum NetworkDemo {
             router.lastError = nil
             router.lastErrorPermanent = false
             try await router.save(on: db)
-            let customers = try await Customer.inOrganization(org.id!, on: db).sort(\.$number).limit(12).all()
-            for (i, customer) in customers.enumerated() {
-                let name = "pppoe-\(customer.numberText.lowercased())"
-                simulator.insert("/ppp/secret", ["name": name, "password": SecureToken.generate(bytes: 6), "service": "pppoe", "profile": "default"])
-                if i % 2 == 0 {
-                    _ = simulator.connectPPP(name: name, address: "10.20.0.\(10 + i)", callerID: String(format: "4C:5E:0C:%02X:%02X:%02X", i, i * 7 % 256, i * 13 % 256))
-                }
+            // Two entries the ISP made by hand before Meghna: left alone.
+            simulator.insert("/ppp/secret", ["name": "office-uplink", "password": SecureToken.generate(bytes: 6), "service": "pppoe", "profile": "default",
+                                             "comment": "NOC office link"])
+            simulator.insert("/ip/hotspot/user", ["name": "guest-0001", "password": "guest", "profile": "default"])
+            // What Meghna wants goes out at once, so the demo router holds the demo's subscriptions …
+            let link = app.meghna.routers
+            _ = try await Reconciler.run(router, options: .init(trigger: "manual", actor: .job("demo start")), link: link, services: services, on: db)
+            // … a few of them online …
+            let secrets = simulator.rows("/ppp/secret").filter { ($0["comment"] ?? "").hasPrefix(ProvisioningPolicy.marker) && $0["disabled"] == "false" }
+            for (i, secret) in secrets.prefix(8).enumerated() where i % 2 == 0 {
+                _ = simulator.connectPPP(name: secret["name"]!, address: secret["remote-address"] ?? "10.20.0.\(10 + i)",
+                                         callerID: String(format: "4C:5E:0C:%02X:%02X:%02X", i, i * 7 % 256, i * 13 % 256))
+            }
+            // … and one changed by hand on the router since, which the next reconcile (within a
+            // minute, when the heartbeat first finds the router) reports as drift.
+            if let edited = secrets.last, let id = edited[".id"] {
+                let connection = try await RouterOSConnection.connect(to: try Routers.endpoint(router, services: services))
+                _ = try await connection.run(.set("/ppp/secret", id: id, [("profile", "default"), ("caller-id", "4C:5E:0C:AA:BB:CC")]))
+                await connection.close()
             }
             _ = simulator.connectHotspot(user: "guest-0001", address: "10.30.0.5")
         }

@@ -78,5 +78,35 @@ enum ProvisioningAPI {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             return response
         }
+        api.add(APIOperation(method: .POST, path: "/bulk-actions",
+                             summary: "Suspend, restore, change plan, move router or re-sync many subscriptions chosen by filter; preview=true only counts (200), else it starts (202)",
+                             tag: "provisioning", permission: .subscriptionsWrite, body: BulkActionRequest.schema, success: 202, response: BulkActionDTO.schema,
+                             rules: [APIRule("action", "must match at least one subscription and at most 20000"),
+                                     APIRule("target_plan_id", "is required to change plans"), APIRule("target_router_id", "is required to move subscriptions")])) { req in
+            let body = try req.json(BulkActionRequest.self)
+            let ctx = try req.ctx
+            if body.preview == true {
+                let preview = try await BulkActions.preview(ctx, body.input, services: req.services, on: req.db)
+                return try apiResponse(BulkPreviewDTO(count: preview.count, sample: preview.sample))
+            }
+            return try apiResponse(BulkActionDTO(try await BulkActions.create(ctx, body.input, services: req.services, on: req.db)), status: .accepted)
+        }
+        api.add(APIOperation(method: .GET, path: "/bulk-actions", summary: "Recent bulk actions, newest first", tag: "provisioning",
+                             permission: .subscriptionsRead, response: .list(BulkActionDTO.schema))) { req in
+            try apiResponse(ListBody(data: try await BulkActions.list(try req.ctx, on: req.db).map { BulkActionDTO($0) }, nextCursor: nil))
+        }
+        api.add(APIOperation(method: .GET, path: "/bulk-actions/{id}", summary: "A bulk action's progress and the result per subscription", tag: "provisioning",
+                             permission: .subscriptionsRead, response: BulkActionDTO.schema)) { req in
+            let ctx = try req.ctx
+            let action = try await BulkActions.find(ctx, req.parameters.get("id"), on: req.db)
+            return try apiResponse(BulkActionDTO(action, items: try await BulkActions.items(ctx, action, on: req.db)))
+        }
+        api.add(APIOperation(method: .GET, path: "/bulk-actions/{id}/report", summary: "The report: one CSV line per subscription and its outcome",
+                             tag: "provisioning", permission: .subscriptionsRead,
+                             response: .string(description: "CSV with a header row: position, customer, subscription_id, action, outcome, detail"),
+                             responseType: "text/csv")) { req in
+            guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("Bulk action") }
+            return try await BulkActionPages.csv(req, id)
+        }
     }
 }

@@ -171,3 +171,79 @@ struct ReconcileRunDTO: Encodable {
         ("commands", .integer()), ("message", .nullable(.string())),
     ], required: ["id", "trigger", "actor", "outcome", "started_at", "finished_at", "added", "changed", "removed", "drift", "conflicts", "commands"]))
 }
+
+struct BulkActionRequest: Decodable {
+    var input: BulkActions.Input
+    var preview: Bool?
+
+    enum CodingKeys: String, CodingKey { case preview }
+
+    init(from decoder: any Decoder) throws {
+        input = try BulkActions.Input(from: decoder)
+        preview = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Bool.self, forKey: .preview)
+    }
+
+    static let schema = Schema.named("BulkActionRequest", .input([
+        ("action", .choice(BulkActions.Action.allCases.map(\.rawValue))),
+        ("branch_id", .uuid), ("area_id", .uuid), ("router_id", .described(.uuid, "Subscriptions whose account is on this router")), ("plan_id", .uuid),
+        ("reseller_id", .uuid), ("days_overdue", .described(.string(pattern: "[0-9]{1,4}", message: "must be a whole number of days"), "With an unpaid invoice due at least this many days ago")),
+        ("target_plan_id", .described(.uuid, "change_plan: the new plan")), ("target_router_id", .described(.uuid, "move_router: where they move")),
+        ("preview", .described(.boolean, "Only count: nothing changes")),
+    ], required: ["action"]))
+}
+
+struct BulkPreviewDTO: Encodable {
+    var count: Int
+    var sample: [String]
+
+    static let schema = Schema.named("BulkActionPreview", .object([
+        ("count", .integer()), ("sample", .array(.string(description: "Customer number and name"))),
+    ], required: ["count", "sample"]))
+}
+
+struct BulkActionDTO: Encodable {
+    var id: UUID
+    var action, state, actor: String
+    var total, done, failed: Int
+    var filter: [String: String]
+    var createdAt: Date
+    var finishedAt: Date?
+    var items: [Item]?
+
+    struct Item: Encodable {
+        var position: Int
+        var subscriptionID, customerID: UUID
+        var customer, outcome: String
+        var message: String?
+
+        enum CodingKeys: String, CodingKey {
+            case position, customer, outcome, message
+            case subscriptionID = "subscription_id", customerID = "customer_id"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, action, state, actor, total, done, failed, filter, items
+        case createdAt = "created_at", finishedAt = "finished_at"
+    }
+
+    init(_ a: BulkAction, items: [BulkActionItem]? = nil) {
+        (id, action, state, actor, total, done, failed) = (a.id!, a.action, a.state, a.actorLabel, a.total, a.done, a.failed)
+        filter = ((try? JSONDecoder().decode([String: String?].self, from: Data(a.filterJSON.utf8))) ?? [:]).compactMapValues { $0 }
+        (createdAt, finishedAt) = (a.createdAt, a.finishedAt)
+        self.items = items?.map { Item(position: $0.position + 1, subscriptionID: $0.subscriptionID, customerID: $0.customerID, customer: $0.label,
+                                       outcome: $0.outcome, message: $0.message) }
+    }
+
+    static let itemSchema = Schema.object([
+        ("position", .integer()), ("subscription_id", .uuid), ("customer_id", .uuid), ("customer", .string()),
+        ("outcome", .choice(["pending", "done", "skipped", "failed"])), ("message", .nullable(.string())),
+    ], required: ["position", "subscription_id", "customer_id", "customer", "outcome"])
+
+    static let schema = Schema.named("BulkAction", .object([
+        ("id", .uuid), ("action", .choice(BulkActions.Action.allCases.map(\.rawValue))), ("state", .choice(["queued", "running", "done"])),
+        ("actor", .string()), ("total", .integer()), ("done", .integer()), ("failed", .integer()),
+        ("filter", .object([], additional: .values(.string()))), ("created_at", .dateTime), ("finished_at", .nullable(.dateTime)),
+        ("items", .described(.array(itemSchema), "One subscription's answer only: the result per subscription")),
+    ], required: ["id", "action", "state", "actor", "total", "done", "failed", "filter", "created_at"]))
+}
