@@ -87,7 +87,7 @@ def test_the_heartbeat_marks_it_up_with_a_latency_chart(demo, page):
 def test_a_customer_online_is_disconnected(demo, page):
     rows = page.find_elements(By.CSS_SELECTOR, "#sessions tbody tr")
     users = [r.find_element(By.CSS_SELECTOR, "td").text for r in rows]
-    online = [u for u in users if u.startswith("pppoe-")]
+    online = [u for u in users if re.fullmatch(r"c[0-9]+", u)]
     assert online, users
     victim = online[0]
     state["victim"] = victim

@@ -331,4 +331,38 @@ import TestSupport
             }
         }
     }
+
+    @Test func anImportMakesCustomersFromTheRoutersEntriesAfterADryRun() async throws {
+        try await withApp { t in
+            try await withSimulator { sim in
+                let w = try await world(t, sim, count: 1)
+                sim.insert("/ppp/secret", ["name": "rahim", "password": "rahim-pass", "profile": "HOME-20", "comment": "Rahim Uddin 01711-000777",
+                                           "caller-id": "AA:BB:CC:DD:EE:01"])
+                sim.insert("/ppp/secret", ["name": "karim", "password": "karim-pass", "profile": "old-10m", "disabled": "true"])
+                sim.insert("/ppp/secret", ["name": "c000001", "password": "clash", "profile": "HOME-20"])
+                let customersBefore = try await Customer.query(on: t.db).count()
+                let dry = try await RouterImport.run(w.ctx, routerID: w.router.id!.uuidString, dryRun: true, link: t.link, services: t.services, on: t.db)
+                #expect(dry.map(\.name).sorted() == ["c000001", "karim", "rahim"])
+                #expect(dry.first { $0.name == "rahim" }?.outcome == "create" && dry.first { $0.name == "rahim" }?.phone == "01711000777")
+                #expect(dry.first { $0.name == "karim" }?.reason?.contains("no plan for profile old-10m") == true)
+                #expect(dry.first { $0.name == "c000001" }?.outcome == "skip", "already an account")
+                #expect(try await Customer.query(on: t.db).count() == customersBefore, "a dry run writes nothing")
+                // Map the old profile to the plan and import.
+                let done = try await RouterImport.run(w.ctx, routerID: w.router.id!.uuidString, dryRun: false, planMap: ["old-10m": w.plan.id!.uuidString],
+                                                      link: t.link, services: t.services, on: t.db)
+                #expect(done.filter { $0.outcome == "created" }.map(\.name).sorted() == ["karim", "rahim"])
+                try await t.drainJobs()
+                let rahim = try #require(try await ServiceAccount.query(on: t.db).filter(\.$username == "rahim").first())
+                #expect(rahim.syncState == .synced && rahim.callerID == "AA:BB:CC:DD:EE:01")
+                #expect(try t.services.secrets.open(rahim.passwordSealed) == "rahim-pass", "the router's password is kept")
+                let customer = try #require(try await Customer.find(rahim.customerID, on: t.db))
+                #expect(customer.displayName == "Rahim Uddin" && customer.primaryPhone == "+8801711000777")
+                #expect(secret(sim, "rahim")?["comment"]?.hasPrefix("meghna:") == true && secret(sim, "rahim")?["password"] == "rahim-pass")
+                let karim = try #require(try await ServiceAccount.query(on: t.db).filter(\.$username == "karim").first())
+                #expect(try await Subscription.find(karim.subscriptionID, on: t.db)?.status == .suspended, "disabled on the router: suspended")
+                #expect(secret(sim, "karim")?["disabled"] == "true" && secret(sim, "karim")?["profile"] == "HOME-20")
+                #expect(sim.rows("/ppp/secret").contains { $0["password"] == "clash" && $0["comment"] == nil }, "the clash is left alone")
+            }
+        }
+    }
 }

@@ -125,7 +125,7 @@ struct CRMFixtures {
             "/routers/{id}/history": router.id!.uuidString, "/routers/{id}/sessions": router.id!.uuidString,
             "/routers/{id}/sessions/disconnect": router.id!.uuidString,
             "/routers/{id}/reconcile": router.id!.uuidString, "/routers/{id}/reconciles": router.id!.uuidString,
-            "/routers/{id}/drift": router.id!.uuidString,
+            "/routers/{id}/drift": router.id!.uuidString, "/routers/{id}/import": router.id!.uuidString,
             "/subscriptions/{id}/router-account": subscription.id!.uuidString,
             "/subscriptions/{id}/router-account/password": subscription.id!.uuidString,
             "/bulk-actions/{id}": bulkAction.id!.uuidString, "/bulk-actions/{id}/report": bulkAction.id!.uuidString,

@@ -84,6 +84,7 @@ struct DTOSchemaTests {
             (ServiceAccountRequest.self, [ServiceAccountRequest.schema]),
             (DriftDecisionRequest.self, [DriftDecisionRequest.schema]),
             (BulkActionRequest.self, [BulkActionRequest.schema]),
+            (RouterImportRequest.self, [RouterImportRequest.schema]),
             (SubscriptionExtrasAPI.RemoveRequest.self, [SubscriptionExtrasAPI.RemoveRequest.schema]),
             (SubscriptionExtrasAPI.DiscountRequest.self, [SubscriptionExtrasAPI.DiscountRequest.schema]),
             (SubscriptionExtrasAPI.EndRequest.self, [SubscriptionExtrasAPI.EndRequest.schema]),

@@ -24,6 +24,8 @@ public enum Customers {
         public var externalRef: String?
         /// Save even though a phone or national ID already belongs to another customer.
         public var allowDuplicate: Bool
+        /// Create without a phone (customers imported from a router, whose entries rarely carry one).
+        public var phoneOptional: Bool = false
         /// Created together with the customer (the onboarding form).
         public var address: Addresses.Input?
         public var contact: Contacts.Input?
@@ -106,7 +108,7 @@ public enum Customers {
         }
         out.displayName = v.text("display_name", input.displayName, required: creating, max: 160)
         out.legalName = v.optionalText("legal_name", input.legalName, max: 200)
-        out.phones = v.phones("phones", input.phones, required: creating)
+        out.phones = v.phones("phones", input.phones, required: creating && !input.phoneOptional)
         if let raw = input.email {
             out.email = raw.nonBlank == nil ? .some(nil) : v.email("email", raw, required: false).map(Optional.some)
         }

@@ -37,6 +37,7 @@ struct NetworkArea: AreaModule {
         ReconcilePages.register(signedIn)
         ServiceAccountPages.register(signedIn)
         BulkActionPages.register(signedIn)
+        RouterImportPages.register(signedIn)
     }
 
     func subscriptionPanels(_ req: Request, subscription: Subscription, canWrite: Bool, csrf: String, forms: [String: FormState]) async throws -> [HTML] {

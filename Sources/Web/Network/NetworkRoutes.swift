@@ -11,6 +11,7 @@ enum NetworkRoutes {
     static let disconnectSession = Route1<UUID>("routers", .id, "disconnect")
     static let routerCommands = Route0("router-commands")
     static let reconcile = Route1<UUID>("routers", .id, "reconcile")
+    static let routerImport = Route1<UUID>("routers", .id, "import")
     static let bulkActions = Route0("bulk-actions")
     static let bulkAction = Route1<UUID>("bulk-actions", .id)
     static let bulkActionReport = Route1<UUID>("bulk-actions", .id, "report.csv")

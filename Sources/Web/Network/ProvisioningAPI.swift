@@ -78,6 +78,17 @@ enum ProvisioningAPI {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             return response
         }
+        api.add(APIOperation(method: .POST, path: "/routers/{id}/import",
+                             summary: "Make customers, subscriptions and router accounts from the PPPoE secrets and Hotspot users on the router that are not Meghna's; dry_run=true only lists what would happen",
+                             tag: "provisioning", permission: .routersManage,
+                             query: [("dry_run", .choice(["true", "false"]), "true: nothing is written")],
+                             body: RouterImportRequest.schema, bodyRequired: false, response: .list(ImportCandidateDTO.schema),
+                             rules: [APIRule("plan_map", "each value must be an active plan")], reachesRouter: true)) { req in
+            let body = (req.body.data?.readableBytes ?? 0) == 0 ? RouterImportRequest(planMap: nil) : try req.json(RouterImportRequest.self)
+            let candidates = try await RouterImport.run(try req.ctx, routerID: req.parameters.get("id"), dryRun: req.query[String.self, at: "dry_run"] == "true",
+                                                        planMap: body.planMap ?? [:], link: req.meghna.routers, services: req.services, on: req.db)
+            return try apiResponse(ListBody(data: candidates.map(ImportCandidateDTO.init), nextCursor: nil))
+        }
         api.add(APIOperation(method: .POST, path: "/bulk-actions",
                              summary: "Suspend, restore, change plan, move router or re-sync many subscriptions chosen by filter; preview=true only counts (200), else it starts (202)",
                              tag: "provisioning", permission: .subscriptionsWrite, body: BulkActionRequest.schema, success: 202, response: BulkActionDTO.schema,

@@ -247,3 +247,27 @@ struct BulkActionDTO: Encodable {
         ("items", .described(.array(itemSchema), "One subscription's answer only: the result per subscription")),
     ], required: ["id", "action", "state", "actor", "total", "done", "failed", "filter", "created_at"]))
 }
+
+struct RouterImportRequest: Decodable {
+    var planMap: [String: String]?
+
+    enum CodingKeys: String, CodingKey { case planMap = "plan_map" }
+
+    static let schema = Schema.named("RouterImportRequest", .input([
+        ("plan_map", .described(.object([], additional: .values(.uuid)), "Router profile → plan id, for profiles not named like a plan's code")),
+    ]))
+}
+
+struct ImportCandidateDTO: Encodable {
+    var candidate: RouterImport.Candidate
+
+    func encode(to encoder: any Encoder) throws { try candidate.encode(to: encoder) }
+
+    static let schema = Schema.named("RouterImportEntry", .object([
+        ("service", .choice(["pppoe", "hotspot"])), ("name", .string()), ("profile", .string()), ("plan_code", .nullable(.string())),
+        ("comment", .nullable(.string())), ("phone", .nullable(.string(description: "A mobile found in the comment"))),
+        ("caller_id", .nullable(.string())), ("static_ip", .nullable(.string())), ("disabled", .boolean),
+        ("outcome", .choice(["create", "created", "skip"], description: "create: a dry run would create it; created; skip: left out (see reason)")),
+        ("reason", .nullable(.string())), ("customer_number", .nullable(.string())), ("subscription_id", .nullable(.uuid)),
+    ], required: ["service", "name", "profile", "disabled", "outcome"]))
+}

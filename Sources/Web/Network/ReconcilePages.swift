@@ -129,6 +129,8 @@ enum ReconcilePages {
                     h.el("a", [.class("btn"), .href(NetworkRoutes.reconcile.link(id))], text: "Preview reconcile (dry run)")
                     h.raw(" ")
                     h.postButton("Reconcile now", to: NetworkRoutes.reconcile.link(id), csrf: csrf, class: "btn primary")
+                    h.raw(" ")
+                    h.el("a", [.class("btn"), .href(NetworkRoutes.routerImport.link(id))], text: "Import from the router (dry run)")
                 }
             }
             h.el("h3", text: "Changed by hand (\(drift.count))")
