@@ -29,10 +29,11 @@ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 [phases.fuzzing.error-feedback]
 enabled = false
 
-# Live sessions are read from the router itself: the fuzzer's own routers (random addresses)
-# answer nothing, and that is the router's failure, a documented 502 naming it, not a server error.
+# Live sessions, a reconcile's dry run and an import are read from the router itself: the fuzzer's
+# own routers (random addresses) answer nothing, and that is the router's failure, a documented
+# 502 naming it, not a server error.
 [[operations]]
-include-path-regex = "/routers/[^/]+/sessions"
+include-path-regex = "/routers/[^/]+/(sessions|reconcile|import)"
 checks.not_a_server_error.expected-statuses = ["1xx", "2xx", "3xx", "4xx", "502"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "502"]
 """

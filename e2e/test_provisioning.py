@@ -132,7 +132,7 @@ def test_a_subscription_gets_its_router_account_with_a_welcome_letter(demo, page
 def test_a_bulk_suspend_of_50_is_counted_runs_with_progress_and_reports(demo, page):
     # Enough active subscriptions on the demo router that exactly 50 are up for suspension.
     status, subs = call(demo, "GET", f"/subscriptions?limit=200&status=active")
-    status, preview = call(demo, "POST", "/bulk-actions", {"action": "suspend", "router_id": state["router"], "preview": True})
+    status, preview = call(demo, "POST", "/bulk-actions/preview", {"action": "suspend", "router_id": state["router"]})
     assert status == 200, preview
     missing = 50 - preview["count"]
     assert 0 <= missing <= len(state["free"]) - 1, preview

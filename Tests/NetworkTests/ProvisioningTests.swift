@@ -365,4 +365,31 @@ import TestSupport
             }
         }
     }
+
+    @Test func branchStaffCannotReachAnotherBranchsRouterOrAccounts() async throws {
+        try await withApp { t in
+            try await withSimulator { sim in
+                let w = try await world(t, sim, count: 1)
+                let other = try await Branches.create(w.ctx, .init(name: "Sylhet"), services: t.services, on: t.db)
+                let staff = try await t.makeUser(in: w.tenant, role: .branchAdmin, email: "sylhet@padma.test")
+                try await UserBranch(organizationID: w.tenant.id, userID: staff.id!, branchID: other.id!).create(on: t.db)
+                let ctx = try await t.context(of: staff)
+                let id = w.router.id!.uuidString
+                await #expect(throws: DomainError.notFound("Router")) {
+                    _ = try await Provisioning.preview(ctx, routerID: id, link: t.link, services: t.services, on: t.db)
+                }
+                await #expect(throws: DomainError.notFound("Router")) {
+                    try await Provisioning.reconcileNow(ctx, routerID: id, driftDecision: nil, services: t.services, on: t.db)
+                }
+                await #expect(throws: DomainError.notFound("Router")) { _ = try await Drift.list(ctx, routerID: id, on: t.db) }
+                await #expect(throws: DomainError.notFound("Router")) {
+                    _ = try await RouterImport.run(ctx, routerID: id, dryRun: true, link: t.link, services: t.services, on: t.db)
+                }
+                await #expect(throws: DomainError.self) {
+                    _ = try await ServiceAccounts.resetPassword(ctx, subscriptionID: w.subscriptions[0].id!.uuidString, services: t.services, on: t.db)
+                }
+                #expect(try await Provisioning.status(ctx, subscriptionID: w.subscriptions[0].id!, on: t.db) == nil, "another branch's account is not shown")
+            }
+        }
+    }
 }

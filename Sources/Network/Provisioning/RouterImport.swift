@@ -60,7 +60,7 @@ public enum RouterImport {
         var mapped: [String: Plan] = [:]
         for (profile, raw) in planMap where raw.nonBlank != nil {
             if let plan = plans.first(where: { $0.id?.uuidString.lowercased() == raw.lowercased() }) { mapped[profile] = plan }
-            else { v.add("plan_map.\(profile)", "is not an active plan") }
+            else { v.add("plan_map", "\(profile) → \(raw) is not an active plan") }
         }
         try v.check()
         var menus: [(AccessService, ProvisioningMenu)] = []

@@ -57,9 +57,9 @@ public enum ServiceAccounts {
         let fallback: AccessService = plan?.serviceType == .hotspot ? .hotspot : .pppoe
         var service = fallback
         if let raw = input.service.nonBlank {
-            if let parsed = AccessService(rawValue: raw) { service = parsed } else { v.add("service", "must be pppoe or hotspot") }
+            if let parsed = AccessService(rawValue: raw) { service = parsed } else { v.add("service_type", "must be pppoe or hotspot") }
         }
-        if let router, !router.serviceTypes.contains(service.rawValue) { v.add("service", "\(router.name) does not serve \(service.title)") }
+        if let router, !router.serviceTypes.contains(service.rawValue) { v.add("service_type", "\(router.name) does not serve \(service.title)") }
         let customer = try await Customer.inOrganization(ctx.organizationID, on: db).filter(\.$id == subscription.customerID).first()
         var username = input.username.nonBlank ?? ""
         if username.isEmpty, let router, let customer {

@@ -10,7 +10,7 @@ import Vapor
 enum ProvisioningAPI {
     static func register(_ api: APIRouter) {
         api.add(APIOperation(method: .POST, path: "/routers/{id}/reconcile",
-                             summary: "Reconcile the router: with dry_run=true the diff read live from the router (nothing sent); otherwise a reconcile is queued (202)",
+                             summary: "Reconcile the router: with dry_run=true the diff read live from the router (nothing sent); otherwise a reconcile is queued (job_id)",
                              tag: "provisioning", permission: .routersManage,
                              query: [("dry_run", .choice(["true", "false"]), "true: only show what would change"),
                                      ("drift_decision", .choice(["correct", "adopt"]), "Settle every field changed by hand this way in this run")],
@@ -22,7 +22,7 @@ enum ProvisioningAPI {
             }
             let job = try await Provisioning.reconcileNow(ctx, routerID: req.parameters.get("id"), driftDecision: req.query[String.self, at: "drift_decision"],
                                                           services: req.services, on: req.db)
-            return try apiResponse(ReconcileDTO(plan: nil, jobID: job), status: .accepted)
+            return try apiResponse(ReconcileDTO(plan: nil, jobID: job))
         }
         api.add(APIOperation(method: .GET, path: "/routers/{id}/reconciles", summary: "The router's latest reconciles, newest first", tag: "provisioning",
                              permission: .routersRead, response: .list(ReconcileRunDTO.schema))) { req in
@@ -55,7 +55,12 @@ enum ProvisioningAPI {
         api.add(APIOperation(method: .POST, path: "/subscriptions/{id}/router-account",
                              summary: "Give the subscription an account on a router; the answer carries the password, once", tag: "provisioning",
                              permission: .subscriptionsWrite, body: ServiceAccountRequest.schema, success: 201, response: ServiceAccountDTO.schema,
-                             rules: [APIRule("username", "must be unique on the router"), APIRule("static_ip", "must be an IPv4 address not given to another account on the router")])) { req in
+                             rules: [APIRule("router_id", "must be an active router you can see"),
+                                     APIRule("service_type", "must be one the router serves"),
+                                     APIRule("username", "must be unique on the router and hold only letters, digits and . _ - @"),
+                                     APIRule("password", "6 to 64 printable characters without spaces"),
+                                     APIRule("static_ip", "must be an IPv4 address not given to another account on the router"),
+                                     APIRule("caller_id", "must be a MAC address such as AA:BB:CC:00:11:22")])) { req in
             let ctx = try req.ctx
             let made = try await ServiceAccounts.provision(ctx, subscriptionID: req.parameters.get("id"), try req.json(ServiceAccountRequest.self).input,
                                                            services: req.services, on: req.db)
@@ -89,18 +94,23 @@ enum ProvisioningAPI {
                                                         planMap: body.planMap ?? [:], link: req.meghna.routers, services: req.services, on: req.db)
             return try apiResponse(ListBody(data: candidates.map(ImportCandidateDTO.init), nextCursor: nil))
         }
+        api.add(APIOperation(method: .POST, path: "/bulk-actions/preview",
+                             summary: "How many subscriptions a bulk action would touch, and the first few: nothing changes",
+                             tag: "provisioning", permission: .subscriptionsWrite, body: BulkActionRequest.schema, response: BulkPreviewDTO.schema,
+                             rules: [APIRule("action", "must match at least one subscription and at most 20000"),
+                                     APIRule("days_overdue", "at most 3650"),
+                                     APIRule("target_plan_id", "is required to change plans"), APIRule("target_router_id", "is required to move subscriptions")])) { req in
+            let preview = try await BulkActions.preview(try req.ctx, try req.json(BulkActionRequest.self).input, services: req.services, on: req.db)
+            return try apiResponse(BulkPreviewDTO(count: preview.count, sample: preview.sample))
+        }
         api.add(APIOperation(method: .POST, path: "/bulk-actions",
-                             summary: "Suspend, restore, change plan, move router or re-sync many subscriptions chosen by filter; preview=true only counts (200), else it starts (202)",
+                             summary: "Suspend, restore, change plan, move router or re-sync many subscriptions chosen by filter (count them first with /bulk-actions/preview); a job carries it out",
                              tag: "provisioning", permission: .subscriptionsWrite, body: BulkActionRequest.schema, success: 202, response: BulkActionDTO.schema,
                              rules: [APIRule("action", "must match at least one subscription and at most 20000"),
+                                     APIRule("days_overdue", "at most 3650"),
                                      APIRule("target_plan_id", "is required to change plans"), APIRule("target_router_id", "is required to move subscriptions")])) { req in
             let body = try req.json(BulkActionRequest.self)
-            let ctx = try req.ctx
-            if body.preview == true {
-                let preview = try await BulkActions.preview(ctx, body.input, services: req.services, on: req.db)
-                return try apiResponse(BulkPreviewDTO(count: preview.count, sample: preview.sample))
-            }
-            return try apiResponse(BulkActionDTO(try await BulkActions.create(ctx, body.input, services: req.services, on: req.db)), status: .accepted)
+            return try apiResponse(BulkActionDTO(try await BulkActions.create(try req.ctx, body.input, services: req.services, on: req.db)), status: .accepted)
         }
         api.add(APIOperation(method: .GET, path: "/bulk-actions", summary: "Recent bulk actions, newest first", tag: "provisioning",
                              permission: .subscriptionsRead, response: .list(BulkActionDTO.schema))) { req in

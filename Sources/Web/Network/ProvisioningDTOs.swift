@@ -143,7 +143,7 @@ struct DriftDecisionRequest: Decodable {
     }
 
     static let schema = Schema.named("DriftDecision", .input([
-        ("drift_ids", .array(.uuid)), ("decision", .choice(["correct", "adopt"], description: "correct: the router gets Meghna's value; adopt: Meghna takes the router's")),
+        ("drift_ids", .array(.uuid, minItems: 1)), ("decision", .choice(["correct", "adopt"], description: "correct: the router gets Meghna's value; adopt: Meghna takes the router's")),
     ], required: ["drift_ids", "decision"]))
 }
 
@@ -174,21 +174,16 @@ struct ReconcileRunDTO: Encodable {
 
 struct BulkActionRequest: Decodable {
     var input: BulkActions.Input
-    var preview: Bool?
-
-    enum CodingKeys: String, CodingKey { case preview }
 
     init(from decoder: any Decoder) throws {
         input = try BulkActions.Input(from: decoder)
-        preview = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Bool.self, forKey: .preview)
     }
 
     static let schema = Schema.named("BulkActionRequest", .input([
         ("action", .choice(BulkActions.Action.allCases.map(\.rawValue))),
         ("branch_id", .uuid), ("area_id", .uuid), ("router_id", .described(.uuid, "Subscriptions whose account is on this router")), ("plan_id", .uuid),
-        ("reseller_id", .uuid), ("days_overdue", .described(.string(pattern: "[0-9]{1,4}", message: "must be a whole number of days"), "With an unpaid invoice due at least this many days ago")),
+        ("reseller_id", .uuid), ("days_overdue", .described(.string(pattern: "[0-9]{1,4}", message: "must be a whole number of days"), "With an unpaid invoice due at least this many days ago (0 to 3650)")),
         ("target_plan_id", .described(.uuid, "change_plan: the new plan")), ("target_router_id", .described(.uuid, "move_router: where they move")),
-        ("preview", .described(.boolean, "Only count: nothing changes")),
     ], required: ["action"]))
 }
 

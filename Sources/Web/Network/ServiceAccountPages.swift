@@ -53,7 +53,7 @@ enum ServiceAccountPages {
                     h.formError(form.general)
                     h.selectField("Router", "router_id", Choice.list(routers.map { ($0.id!, $0.name) }, selected: form.values["router_id"] ?? routers.first?.id?.pathValue),
                                   form: form)
-                    h.selectField("Service", "service", Choice.values(AccessService.allCases.map(\.rawValue), selected: form.values["service"], blank: "As the plan says",
+                    h.selectField("Service", "service_type", Choice.values(AccessService.allCases.map(\.rawValue), selected: form.values["service_type"], blank: "As the plan says",
                                                                       label: { AccessService(rawValue: $0)?.title ?? $0 }), form: form)
                     h.field("Username", "username", form: form, hint: "blank: the customer number; must be unique on the router")
                     h.field("Password", "password", form: form, hint: "blank: one is generated (shown once)", [.attr("autocomplete", literal: "off")])
@@ -73,7 +73,7 @@ enum ServiceAccountPages {
         let ctx = try req.ctx
         do {
             let made = try await ServiceAccounts.provision(ctx, subscriptionID: id.uuidString,
-                                                           .init(routerID: v["router_id"], service: v["service"], username: v["username"], password: v["password"],
+                                                           .init(routerID: v["router_id"], service: v["service_type"], username: v["username"], password: v["password"],
                                                                  staticIP: v["static_ip"], callerID: v["caller_id"]),
                                                            services: req.services, on: req.db)
             return try await letter(req, id, made, title: "Router account made")
