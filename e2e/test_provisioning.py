@@ -9,6 +9,7 @@ import json
 import re
 import time
 
+import librouteros
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -24,9 +25,11 @@ state = {}
 def demo():
     meghna = Meghna("--demo", MEGHNA_DEMO_PASSWORD=PASSWORD)
     for _ in range(60):
-        if "RouterOS API at" in meghna.output():
+        found = re.search(r"RouterOS API at ([0-9.]+):([0-9]+) \(user (\w+)", meghna.output())
+        if found:
             break
         time.sleep(0.5)
+    state["sim"] = (found.group(1), int(found.group(2)), found.group(3))
     status, body = api(meghna.base, "POST", "/api/v1/auth/tokens",
                        body={"email": "admin@demo.test", "password": PASSWORD, "name": "e2e", "abilities": ["*"]})
     assert status == 201, body
@@ -178,3 +181,65 @@ def test_a_bulk_suspend_of_50_is_counted_runs_with_progress_and_reports(demo, pa
     assert not pending, f"{len(pending)} not on the router yet"
     status, dry = call(demo, "POST", f"/routers/{state['router']}/reconcile?dry_run=true")
     assert status == 200 and dry["added"] == 0 and dry["changed"] == 0, dry
+
+
+def sign_in(demo, browser):
+    browser.delete_all_cookies()
+    browser.get(demo.base + "/login")
+    fill(browser, email="admin@demo.test", password=PASSWORD)
+    submit(browser)
+
+
+def test_the_wizard_takes_a_lead_to_a_connected_subscription(demo, page):
+    status, lead = call(demo, "POST", "/leads", {"name": "Wizard Rahman", "phones": ["01719000456"], "address": "House 12, Road 5, Mirpur"})
+    assert status == 201, lead
+    page.get(demo.base + "/leads/" + lead["id"])
+    submit(page, "#onboard-lead button")
+    assert "/onboarding/" in page.current_url
+    draft = page.current_url.rstrip("/").rsplit("/", 1)[1]
+    assert page.find_element(By.NAME, "display_name").get_attribute("value") == "Wizard Rahman"
+    fill(page, phone="12345")
+    submit(page, "#wizard-next")
+    assert "Mobile must be a Bangladeshi mobile" in text(page), text(page)
+    assert page.find_element(By.NAME, "phone").get_attribute("value") == "12345"
+    fill(page, phone="01719000456")
+    submit(page, "#wizard-next")
+    # The browser is closed halfway: the draft waits under Onboarding, at the step it reached.
+    sign_in(demo, page)
+    page.get(demo.base + "/onboarding")
+    page.find_element(By.LINK_TEXT, "Wizard Rahman").click()
+    assert page.find_element(By.CSS_SELECTOR, "#wizard-steps li.current").text.endswith("Service address")
+    assert page.find_element(By.NAME, "line1").get_attribute("value") == "House 12, Road 5, Mirpur"
+    submit(page, "#wizard-next")
+    Select(page.find_element(By.NAME, "plan_id")).select_by_value(state["plan"])
+    submit(page, "#wizard-next")
+    Select(page.find_element(By.NAME, "router_id")).select_by_value(state["router"])
+    assert page.find_element(By.NAME, "username").get_attribute("value"), "a username is suggested"
+    fill(page, username="e2e-wizard")
+    submit(page, "#wizard-next")
+    review = text(page)
+    assert "First invoice" in review and "Wizard Rahman" in review and "e2e-wizard" in review, review
+    assert page.find_element(By.CSS_SELECTOR, "#first-invoice").text.count("Total") == 1
+    shot(page, "provisioning-06-wizard-review")
+    submit(page, "#wizard-create")
+    password = page.find_element(By.ID, "letter-password").text
+    assert page.find_element(By.ID, "letter-username").text == "e2e-wizard"
+    # The page shows the account reaching the router.
+    for _ in range(40):
+        if "synced" in page.find_element(By.ID, "router-account-live").text:
+            break
+        time.sleep(0.5)
+    assert "synced" in page.find_element(By.ID, "router-account-live").text, page.find_element(By.ID, "router-account-live").text
+    shot(page, "provisioning-07-wizard-connected")
+    # A real RouterOS client finds the secret on the router, with the letter's password.
+    host, port, user = state["sim"]
+    api_ = librouteros.connect(host, user, PASSWORD, port=port, timeout=10)
+    try:
+        secrets = [s for s in api_.path("ppp", "secret") if s.get("name") == "e2e-wizard"]
+    finally:
+        api_.close()
+    assert len(secrets) == 1 and secrets[0]["password"] == password and secrets[0]["disabled"] is False, secrets
+    status, leads = call(demo, "GET", "/leads/" + lead["id"])
+    assert leads["status"] == "converted", leads
+    page.get(demo.base + "/onboarding")
+    assert "Wizard Rahman" not in text(page)

@@ -84,4 +84,23 @@
     var button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
     if (button) window.print();
   });
+
+  // (6) [data-poll]: fetch the JSON state ({state, summary}) every two seconds and show it, until
+  // the state is settled (synced, failed, drift).
+  document.querySelectorAll("[data-poll]").forEach(function (el) {
+    var url = el.getAttribute("data-poll");
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (s) {
+        if (!s) return;
+        var badge = document.createElement("span");
+        badge.className = "badge " + s.state;
+        badge.textContent = s.state;
+        el.replaceChildren(badge, document.createTextNode(" " + s.summary));
+        if (["synced", "failed", "drift"].indexOf(s.state) < 0) setTimeout(tick, 2000);
+      }, function () { setTimeout(tick, 4000); });
+    }
+    tick();
+  });
 })();

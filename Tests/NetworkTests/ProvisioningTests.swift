@@ -392,4 +392,44 @@ import TestSupport
             }
         }
     }
+
+    @Test func theWizardTurnsALeadIntoAConnectedSubscriptionStepByStep() async throws {
+        try await withApp { t in
+            try await withSimulator { sim in
+                let w = try await world(t, sim, count: 1)
+                let lead = try await Leads.create(w.ctx, .init(name: "Shirin Akter", phones: ["01712000321"], address: "House 7, Road 3"),
+                                                  services: t.services, on: t.db)
+                let draft = try await Onboarding.start(w.ctx, leadID: lead.id!.uuidString, services: t.services, on: t.db)
+                #expect(draft.data["display_name"] == "Shirin Akter" && draft.data["phone"] == "01712000321" && draft.step == "details")
+                let id = draft.id!.uuidString
+                // A bad mobile is refused and what was typed is kept in the draft.
+                await #expect(throws: DomainError.self) {
+                    _ = try await Onboarding.save(w.ctx, id, step: "details", values: ["display_name": "Shirin Akter", "phone": "12345"],
+                                                  services: t.services, on: t.db)
+                }
+                #expect(try await Onboarding.find(w.ctx, id, on: t.db).data["phone"] == "12345")
+                _ = try await Onboarding.save(w.ctx, id, step: "details", values: ["display_name": "Shirin Akter", "phone": "01712000321"], services: t.services, on: t.db)
+                _ = try await Onboarding.save(w.ctx, id, step: "address", values: ["line1": "House 7, Road 3"], services: t.services, on: t.db)
+                _ = try await Onboarding.save(w.ctx, id, step: "plan", values: ["plan_id": w.plan.id!.uuidString], services: t.services, on: t.db)
+                // The username is checked on the router: c000001 is taken there.
+                await #expect(throws: DomainError.self) {
+                    _ = try await Onboarding.save(w.ctx, id, step: "service", values: ["router_id": w.router.id!.uuidString, "username": "c000001"],
+                                                  services: t.services, on: t.db)
+                }
+                let ready = try await Onboarding.save(w.ctx, id, step: "service", values: ["router_id": w.router.id!.uuidString, "username": "shirin"],
+                                                      services: t.services, on: t.db)
+                #expect(ready.step == "review")
+                let review = try await Onboarding.review(w.ctx, ready, services: t.services, on: t.db)
+                #expect(review.total.minorUnits == 100_000 && review.lines.count == 1)
+                let made = try await Onboarding.create(w.ctx, id, services: t.services, on: t.db)
+                try await t.drainJobs()
+                #expect(secret(sim, "shirin")?["password"] == made.password && secret(sim, "shirin")?["disabled"] == "false")
+                #expect(try await ServiceAccount.find(made.account.id, on: t.db)?.syncState == .synced)
+                #expect(try await Lead.find(lead.id, on: t.db)?.status == .converted)
+                #expect(try await Subscription.find(made.account.subscriptionID, on: t.db)?.status == .active)
+                #expect(try await Onboarding.drafts(w.ctx, on: t.db).isEmpty, "a finished draft leaves the list")
+                await #expect(throws: DomainError.self) { _ = try await Onboarding.create(w.ctx, id, services: t.services, on: t.db) }
+            }
+        }
+    }
 }

@@ -31,6 +31,7 @@ struct CRMFixtures {
     let exclusion: DunningExclusion
     let router: MeghnaNetwork.Router
     let bulkAction: BulkAction
+    let onboardingDraft: OnboardingDraft
 
     static func make(_ t: TestApp, in tenant: Tenant) async throws -> CRMFixtures {
         let ctx = try await t.context(of: tenant.admin)
@@ -86,10 +87,11 @@ struct CRMFixtures {
         (reconcile.outcome, reconcile.added, reconcile.changed, reconcile.removed, reconcile.drift, reconcile.conflicts, reconcile.commands) = ("done", 1, 0, 0, 1, 0, 2)
         try await reconcile.create(on: t.db)
         let bulk = try await BulkActions.create(ctx, .init(action: "resync", planID: plan.id!.uuidString), services: t.services, on: t.db)
+        let draft = try await Onboarding.start(ctx, leadID: nil, services: t.services, on: t.db)
         return CRMFixtures(customer: customer, address: address, contact: contact, lead: lead, reseller: reseller, area: area,
                            plan: plan, addon: addon, discount: discount, taxRule: taxRule, subscription: subscription, invoice: invoice,
                            subscriptionAddon: item, subscriptionDiscount: grant, billingRun: billingRun, payment: payment,
-                           exclusion: exclusion, router: router, bulkAction: bulk)
+                           exclusion: exclusion, router: router, bulkAction: bulk, onboardingDraft: draft)
     }
 
     /// "customer-id" or "customer-id|address-id" per documented path.

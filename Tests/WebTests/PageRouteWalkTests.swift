@@ -49,6 +49,7 @@ struct PageRouteWalkTests {
                 "subscriptions": crm.subscription.id!.uuidString, "invoices": crm.invoice.id!.uuidString,
                 "payments": crm.payment.id!.uuidString, "dunning-exclusions": crm.exclusion.id!.uuidString,
                 "routers": crm.router.id!.uuidString, "bulk-actions": crm.bulkAction.id!.uuidString,
+                "onboarding": crm.onboardingDraft.id!.uuidString,
             ]
             let fields: [(String, String)] = [
                 ("name", "Taken over"), ("display_name", "Taken over"), ("kind", "note"), ("body", "Taken over"), ("line1", "Taken over"),

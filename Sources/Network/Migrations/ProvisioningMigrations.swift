@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 /// Service accounts on routers, what Meghna last wrote to each router entry, drift held for a
-/// decision, the reconcile history, and bulk actions with their items.
+/// decision, the reconcile history, bulk actions with their items, and onboarding drafts.
 public struct CreateProvisioning: AsyncMigration {
     public var name: String { "Network.CreateProvisioning" }
     public init() {}
@@ -102,6 +102,17 @@ public struct CreateProvisioning: AsyncMigration {
             .field("outcome", .string, .required)
             .field("message", .string)
             .create()
+        try await database.schema("onboarding_drafts")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("user_id", .uuid, .required, .references("users", "id"))
+            .field("lead_id", .uuid)
+            .field("step", .string, .required)
+            .field("data", .string, .required)
+            .field("subscription_id", .uuid)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .create()
         let sql = database as! any SQLDatabase
         try await sql.raw("CREATE INDEX bulk_action_items_action_idx ON bulk_action_items (organization_id, bulk_action_id, position)").run()
         try await sql.raw("CREATE INDEX service_accounts_router_idx ON service_accounts (organization_id, router_id)").run()
@@ -110,6 +121,6 @@ public struct CreateProvisioning: AsyncMigration {
     }
 
     public func revert(on database: any Database) async throws {
-        for table in ["bulk_action_items", "bulk_actions", "reconcile_runs", "router_drift", "router_entries", "service_accounts"] { try await database.schema(table).delete() }
+        for table in ["onboarding_drafts", "bulk_action_items", "bulk_actions", "reconcile_runs", "router_drift", "router_entries", "service_accounts"] { try await database.schema(table).delete() }
     }
 }

@@ -185,3 +185,34 @@ public final class BulkActionItem: TenantOwned, @unchecked Sendable {
 
     public init() {}
 }
+
+/// A new connection being set up step by step (details, address, plan, service, review): saved
+/// at every step, so a closed browser loses nothing.
+public final class OnboardingDraft: TenantOwned, @unchecked Sendable {
+    public static let schema = "onboarding_drafts"
+    public static var organizationKey: KeyPath<OnboardingDraft, FieldProperty<OnboardingDraft, UUID>> { \OnboardingDraft.$organizationID }
+    public static let displayName = "Onboarding draft"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @OptionalField(key: "lead_id") public var leadID: UUID?
+    /// details, address, plan, service, review
+    @Field(key: "step") public var step: String
+    /// The values typed so far (JSON object of strings).
+    @Field(key: "data") public var dataJSON: String
+    @OptionalField(key: "subscription_id") public var subscriptionID: UUID?
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "updated_at") public var updatedAt: Date
+
+    public init() {}
+
+    public var data: [String: String] {
+        get { (try? JSONDecoder().decode([String: String].self, from: Data(dataJSON.utf8))) ?? [:] }
+        set {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            dataJSON = (try? encoder.encode(newValue)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+    }
+}

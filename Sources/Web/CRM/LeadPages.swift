@@ -189,6 +189,13 @@ private extension HTML {
                 h.raw(" ")
             }
             if m.canWrite {
+                if lead.status != .converted {
+                    h.postForm(NetworkRoutes.onboarding.link, csrf: csrf, id: "onboard-lead") { h in
+                        h.void("input", [.type("hidden"), .name("lead_id"), .value(lead.id!.uuidString)])
+                        h.el("button", [.class("btn primary"), .type("submit")], text: "Connect (onboarding wizard)")
+                    }
+                    h.raw(" ")
+                }
                 h.postButton("Archive", to: CRMRoutes.archiveLead.link(lead.id!), csrf: csrf, class: "btn danger", confirm: "Archive this lead?")
             }
         }

@@ -21,6 +21,7 @@ struct NetworkArea: AreaModule {
         [
             .init(group: .network, label: "Routers", link: NetworkRoutes.routers.link, permission: .routersRead),
             .init(group: .network, label: "Router commands", link: NetworkRoutes.routerCommands.link, permission: .routersRead),
+            .init(group: .customers, label: "Onboarding", link: NetworkRoutes.onboarding.link, permission: .customersWrite),
             .init(group: .network, label: "Bulk actions", link: NetworkRoutes.bulkActions.link, permission: .subscriptionsWrite),
         ]
     }
@@ -38,6 +39,7 @@ struct NetworkArea: AreaModule {
         ServiceAccountPages.register(signedIn)
         BulkActionPages.register(signedIn)
         RouterImportPages.register(signedIn)
+        OnboardingPages.register(signedIn)
     }
 
     func subscriptionPanels(_ req: Request, subscription: Subscription, canWrite: Bool, csrf: String, forms: [String: FormState]) async throws -> [HTML] {

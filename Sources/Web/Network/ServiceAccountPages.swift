@@ -105,7 +105,11 @@ enum ServiceAccountPages {
                 h.el("a", [.class("btn"), .href(BillingRoutes.subscription.link(id).fragment("router-account"))], text: "Back to the subscription")
             }
             h.el("p", [.class("flash ok no-print")],
-                 text: "The password is shown on this page only: print the letter or give it to the customer now. Meghna is putting the account on the router; the subscription page shows when it is there.")
+                 text: "The password is shown on this page only: print the letter or give it to the customer now.")
+            h.el("p", [.class("no-print"), .attr("id", literal: "router-account-live"), .attr("data-poll", NetworkRoutes.routerAccountState.link(id).description)]) { h in
+                h.badge(a.syncState.rawValue)
+                h.text(" Sending to the router…")
+            }
             h.el("article", [.class("letter"), .attr("id", literal: "welcome-letter")]) { h in
                 h.el("h2", text: "Welcome to \(page.organizationName ?? "your internet service")")
                 h.el("p", text: "Dear \(customer.displayName),")
