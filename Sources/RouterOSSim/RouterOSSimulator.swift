@@ -112,6 +112,9 @@ public final class RouterOSSimulator: Sendable {
     }
     /// E.g. `!weird`: sent (with the command's `.tag`) before each `!done`.
     public func setUnknownReplyWord(_ word: String?) { core.update { $0.unknownReplyWord = word } }
+    /// Commands whose word is `command` (e.g. `/ppp/secret/add`) are refused with `!trap`
+    /// `message` (category 1, bad argument), as a router refuses data it cannot take; nil stops it.
+    public func setRefusal(_ command: String, message: String?) { core.update { $0.refusals[command] = message } }
     /// Closes every open client connection now (the simulator keeps listening).
     public func dropConnections() { core.dropConnections() }
     /// The `cpu-load` `/system/resource/print` reports.
@@ -168,6 +171,7 @@ final class SimulatorCore: Sendable {
         var latency: Duration = .zero
         var hung = false
         var unknownReplyWord: String?
+        var refusals: [String: String] = [:]
         var connections: [ObjectIdentifier: any Channel] = [:]
         var commandsReceived = 0
     }
@@ -191,7 +195,10 @@ final class SimulatorCore: Sendable {
     func countCommand() { update { $0.commandsReceived += 1 } }
 
     func execute(_ sentence: RouterOSSentence) -> SimOutcome {
-        update { $0.database.execute(sentence, now: .now) }
+        update { state in
+            if let message = state.refusals[sentence.word] { return .trap(message, category: 1) }
+            return state.database.execute(sentence, now: .now)
+        }
     }
 
     func register(_ channel: any Channel) { update { $0.connections[ObjectIdentifier(channel)] = channel } }

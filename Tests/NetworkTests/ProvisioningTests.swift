@@ -432,4 +432,28 @@ import TestSupport
             }
         }
     }
+
+    @Test func aTrapOnBadDataStopsTheJobWithTheRoutersWordsAndNothingSaysDone() async throws {
+        try await withApp { t in
+            try await withSimulator { sim in
+                let w = try await world(t, sim, count: 1)
+                sim.setRefusal("/ppp/secret/set", message: "invalid value for argument remote-address")
+                let s = w.subscriptions[0]
+                _ = try await Subscriptions.suspend(w.ctx, s.id!.uuidString, reason: "unpaid", on: nil, pauseBilling: false, services: t.services, on: t.db)
+                try await t.drainJobs()
+                let refused = try await account(t, s)
+                #expect(refused.syncState == .failed)
+                #expect(refused.syncMessage == "Router Core 1: the router refused: invalid value for argument remote-address (bad argument value)")
+                #expect(secret(sim, "c000001")?["disabled"] == "false", "the router did not take it")
+                let jobs = try await JobRecord.query(on: t.db).filter(\.$kind == NetworkContracts.applySubscriptionState.name)
+                    .filter(\.$state == JobState.discarded.rawValue).all()
+                #expect(jobs.count == 1, "stopped, not retried")
+                // Once the router takes it again, the next reconcile brings it in line.
+                sim.setRefusal("/ppp/secret/set", message: nil)
+                #expect(try await reconcile(t, w.router).failures == 0)
+                #expect(secret(sim, "c000001")?["disabled"] == "true")
+                #expect(try await account(t, s).syncState == .synced)
+            }
+        }
+    }
 }

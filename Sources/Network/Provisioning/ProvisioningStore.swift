@@ -221,7 +221,7 @@ enum ProvisioningStore {
             for account in accounts {
                 let (state, message): (SyncState, String?)
                 if let error = accountErrors[account.id] {
-                    (state, message) = error.isTrap ? (.failed, "Router \(router.name) refused: \(error.description)")
+                    (state, message) = error.isTrap ? (.failed, "Router \(router.name): \(error.description)")
                         : (.waiting, "Waiting for router \(router.name): \(error.description)")
                 } else if let fields = driftFields[account.id] {
                     (state, message) = (.drift, "Changed by hand on router \(router.name) (\(fields.sorted().joined(separator: ", "))): an engineer chooses on the router's drift page whether Meghna's values or the router's win")

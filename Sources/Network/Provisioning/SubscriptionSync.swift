@@ -89,7 +89,7 @@ public enum SubscriptionSync {
             throw JobFailure.discard("Router \(router.name): \(error.description)")
         }
         if let error = report.temporaryError { throw error }
-        if report.failures > 0 { throw JobFailure.discard("Router \(router.name) refused: \(report.message ?? "a change")") }
+        if report.failures > 0 { throw JobFailure.discard("Router \(router.name): \(report.message ?? "a change was refused")") }
     }
 
     /// The handler of `network.reconcile_router`.
