@@ -224,7 +224,8 @@ public enum BulkActions {
         let org = try await Organization.find(organizationID, on: db)
         let ctx = TenantContext.system("bulk action by \(action.actorLabel)", organizationID: organizationID,
                                        timeZone: org?.timeZone ?? TimeZone(identifier: "Asia/Dhaka")!)
-        let targetRouter = try await action.routerID.asyncMap { id in try await Router.inOrganization(organizationID, on: db).filter(\.$id == id).first() } ?? nil
+        var targetRouter: Router?
+        if let id = action.routerID { targetRouter = try await Router.inOrganization(organizationID, on: db).filter(\.$id == id).first() }
         while true {
             let batch = try await BulkActionItem.inOrganization(organizationID, on: db).filter(\.$bulkActionID == action.id!).filter(\.$outcome == "pending")
                 .sort(\.$position).limit(25).all()
@@ -289,15 +290,6 @@ public enum BulkActions {
             }
             try await SubscriptionSync.queue(item.subscriptionID, organizationID: ctx.organizationID, reason: "resync", services: services, on: db)
             return ("done", "sent to the router again")
-        }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .some(let value): try await transform(value)
-        case .none: nil
         }
     }
 }

@@ -152,17 +152,9 @@ public enum Onboarding {
         return draft
     }
 
-    /// A username for the service step: the lead's or the name's letters, free on the router.
+    /// A username for the service step: the name's letters, free on the router.
     public static func suggestUsername(_ draft: OnboardingDraft, router: Router, on db: any Database) async throws -> String {
-        let base = String((draft.data["display_name"] ?? "user").lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(20))
-        let stem = base.isEmpty ? "user" : base
-        var candidate = stem
-        var n = 2
-        while try await !ServiceAccounts.isUsernameFree(candidate, on: router, on: db) {
-            candidate = "\(stem)\(n)"
-            n += 1
-        }
-        return candidate
+        try await ServiceAccounts.freeUsername(draft.data["display_name"] ?? "", on: router, on: db)
     }
 
     /// The first invoice's figures: the plan's period, recurring add-ons, one-time add-ons and the

@@ -183,7 +183,7 @@ public enum RouterDiff {
                 let (a, want) = (normalized(f, row[f]), d.fields[f]!)
                 if a == want { continue }
                 let lastValue = last?[f]
-                let handEdited = lastValue.map { f == "password" ? fingerprint(a) != $0 : normalized(f, a) != $0 } ?? false
+                let handEdited = lastValue.map { (f == "password" ? fingerprint(a) : a) != $0 } ?? false
                 if handEdited && !d.enforced.contains(f) {
                     let decision = decisions[driftKey(d.menu, d.key, f)] ?? defaultDecision
                     if decision == "correct" {

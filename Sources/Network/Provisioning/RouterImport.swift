@@ -72,7 +72,7 @@ public enum RouterImport {
         let existing = Set(try await ServiceAccount.inOrganization(ctx.organizationID, on: db).filter(\.$routerID == router.id!).all(\.$username))
         var out: [Candidate] = []
         var seen = Set<String>()
-        for ((service, menu), result) in zip(menus, results) {
+        for ((service, _), result) in zip(menus, results) {
             for row in try result.get().rows {
                 guard let name = row["name"], !name.isEmpty else { continue }
                 let comment = row["comment"].nonBlank
@@ -127,22 +127,8 @@ public enum RouterImport {
                 _ = try await Subscriptions.suspend(ctx, s.id!.uuidString, reason: "disabled on the router when imported", on: nil, pauseBilling: false,
                                                     services: services, on: db)
             }
-            let account = ServiceAccount()
-            account.id = UUID.timeOrdered()
-            account.organizationID = ctx.organizationID
-            account.subscriptionID = s.id!
-            account.customerID = customer.id!
-            account.branchID = s.branchID
-            account.resellerID = s.resellerID
-            account.routerID = router.id!
-            account.service = AccessService(rawValue: c.service) ?? .pppoe
-            account.username = c.name
-            account.passwordSealed = try services.secrets.seal(password)
-            account.staticIP = c.staticIP
-            account.callerID = c.callerID
-            account.label = "\(customer.numberText):\(s.id!.uuidString.prefix(8).lowercased())"
-            account.syncState = .pending
-            account.createdAt = services.clock.now()
+            let account = try ServiceAccounts.newAccount(s, customerNumber: customer.numberText, router: router, service: AccessService(rawValue: c.service) ?? .pppoe,
+                                                         username: c.name, password: password, staticIP: c.staticIP, callerID: c.callerID, services: services)
             let takeOver = RouterDrift()
             takeOver.organizationID = ctx.organizationID
             takeOver.routerID = router.id!

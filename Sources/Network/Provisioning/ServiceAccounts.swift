@@ -82,9 +82,25 @@ public enum ServiceAccounts {
             throw DomainError.invalid("static_ip", "is already given to another account on \(router.name)")
         }
         let now = services.clock.now()
+        let account = try newAccount(subscription, customerNumber: customer?.numberText, router: router, service: service, username: username,
+                                     password: password, staticIP: staticIP, callerID: callerID, services: services)
+        let summary = "\(service.title) account \(username) on \(router.name)"
+        try await db.writeTransaction { tx in
+            try await account.create(on: tx)
+            try await SubscriptionSync.queue(account.subscriptionID, organizationID: ctx.organizationID, reason: "provisioned", services: services, on: tx)
+            try await Audit.record("service_account.created", summary, ctx: ctx,
+                                   target: .init("subscription", subscription.id), at: now, on: tx)
+        }
+        return Provisioned(account: account, password: password)
+    }
+
+    /// A subscription's account as every path makes it (the form, the import, the demo): the
+    /// password sealed, the label Meghna writes in the router's comment, waiting to be sent.
+    public static func newAccount(_ subscription: Subscription, customerNumber: String?, router: Router, service: AccessService, username: String,
+                                  password: String, staticIP: String?, callerID: String?, services: PlatformServices) throws -> ServiceAccount {
         let account = ServiceAccount()
         account.id = UUID.timeOrdered()
-        account.organizationID = ctx.organizationID
+        account.organizationID = subscription.organizationID
         account.subscriptionID = subscription.id!
         account.customerID = subscription.customerID
         account.branchID = subscription.branchID
@@ -95,17 +111,16 @@ public enum ServiceAccounts {
         account.passwordSealed = try services.secrets.seal(password)
         account.staticIP = staticIP
         account.callerID = callerID
-        account.label = "\(customer?.numberText ?? "customer"):\(subscription.id!.uuidString.prefix(8).lowercased())"
+        account.label = label(customerNumber: customerNumber ?? "customer", subscriptionID: subscription.id!)
         account.syncState = .pending
-        account.createdAt = now
-        let summary = "\(service.title) account \(username) on \(router.name)"
-        try await db.writeTransaction { tx in
-            try await account.create(on: tx)
-            try await SubscriptionSync.queue(account.subscriptionID, organizationID: ctx.organizationID, reason: "provisioned", services: services, on: tx)
-            try await Audit.record("service_account.created", summary, ctx: ctx,
-                                   target: .init("subscription", subscription.id), at: now, on: tx)
-        }
-        return Provisioned(account: account, password: password)
+        account.createdAt = services.clock.now()
+        return account
+    }
+
+    /// What follows "meghna:" in the router's comment: the customer number and the
+    /// subscription's short id (never a name: the router is not where personal data lives).
+    public static func label(customerNumber: String, subscriptionID: UUID) -> String {
+        "\(customerNumber):\(subscriptionID.uuidString.prefix(8).lowercased())"
     }
 
     /// A new password, sealed and sent to the router; returned in clear once.
@@ -128,9 +143,14 @@ public enum ServiceAccounts {
         return Provisioned(account: account, password: password)
     }
 
-    /// The customer number in lower case ("c-000042" → "c000042"), with -2, -3 … when taken on that router.
+    /// The customer number in lower case ("c-000042" → "c000042"), made free on the router.
     public static func suggestUsername(for customer: Customer, on router: Router, on db: any Database) async throws -> String {
-        let base = String(customer.numberText.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(40))
+        try await freeUsername(customer.numberText, on: router, on: db)
+    }
+
+    /// `text`'s ASCII letters and digits in lower case (or "user"), with -2, -3 … when taken on the router.
+    public static func freeUsername(_ text: String, on router: Router, on db: any Database) async throws -> String {
+        let base = String(text.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(40))
         let stem = base.isEmpty ? "user" : base
         let taken = Set(try await ServiceAccount.inOrganization(router.organizationID, on: db).filter(\.$routerID == router.id!)
             .filter(\.$username, .custom("LIKE"), "\(stem)%").all(\.$username))

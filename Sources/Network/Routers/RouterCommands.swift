@@ -50,59 +50,20 @@ public enum RouterCommands {
         }
     }
 
-    /// Runs `body` (which sends `command`) and records it.
+    /// Runs `body` (which sends `command`) and records it, through the one write path of the
+    /// audit (`recordBatch`, which also writes the customer's timeline).
     static func audited(_ command: RouterOSCommand, router: Router, actor: RouterActor, customerID: UUID?, services: PlatformServices, on db: any Database,
                         _ body: () async throws -> RouterOSReply) async throws -> RouterOSReply {
         let started = ContinuousClock.now
+        let result: Result<RouterOSReply, RouterOSError>
         do {
-            let reply = try await body()
-            try await record(command, router: router, actor: actor, customerID: customerID, outcome: "done",
-                             message: reply.ret.map { "ret=\($0)" }, duration: ContinuousClock.now - started, services: services, on: db)
-            return reply
+            result = .success(try await body())
         } catch let error as RouterOSError {
-            let outcome = if case .trap = error { "trap" } else { "error" }
-            try await record(command, router: router, actor: actor, customerID: customerID, outcome: outcome, message: error.description,
-                             duration: ContinuousClock.now - started, services: services, on: db)
-            throw error
+            result = .failure(error)
         }
-    }
-
-    static func record(_ command: RouterOSCommand, router: Router, actor: RouterActor, customerID: UUID?, outcome: String, message: String?,
-                       duration: Duration, services: PlatformServices, on db: any Database) async throws {
-        let now = services.clock.now()
-        let entry = RouterCommandEntry()
-        entry.id = TimeOrderedID.next(at: now)
-        entry.organizationID = router.organizationID
-        entry.routerID = router.id!
-        entry.at = now
-        entry.actorUserID = actor.userID
-        entry.actorLabel = String(actor.label.prefix(254))
-        entry.menu = command.menu
-        entry.action = command.action
-        entry.arguments = arguments(command)
-        entry.outcome = outcome
-        entry.message = message.map { String($0.prefix(500)) }
-        entry.durationMilliseconds = duration.wholeMilliseconds
-        entry.customerID = customerID
-        try await entry.create(on: db)
-        // A command about a customer's account also goes on the customer's timeline, linked to the router.
-        if let customerID {
-            let activity = Activity()
-            activity.id = TimeOrderedID.next(at: now)
-            activity.organizationID = router.organizationID
-            activity.subjectType = "customer"
-            activity.subjectID = customerID
-            activity.kind = "router_command"
-            let result = outcome == "done" ? "done" : (message ?? outcome)
-            activity.summary = String("\(command.menu)/\(command.action) on \(router.name): \(result)".prefix(500))
-            activity.changesJSON = "[]"
-            activity.relatedType = "router"
-            activity.relatedID = router.id
-            activity.actorUserID = actor.userID
-            activity.actorLabel = entry.actorLabel
-            activity.createdAt = now
-            try await activity.create(on: db)
-        }
+        try await recordBatch([BatchItem(command, customerID: customerID)], [result], [ContinuousClock.now - started], router: router, actor: actor,
+                              services: services, on: db)
+        return try result.get()
     }
 
     /// The attributes and queries as a JSON object of strings, secrets redacted.

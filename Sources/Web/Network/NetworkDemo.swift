@@ -43,26 +43,14 @@ enum NetworkDemo {
         let subscriptions = try await Subscription.inOrganization(org.id!, on: db).filter(\.$status ~~ [.active, .suspended]).sort(\.$createdAt).all()
         let plans = try await Plan.inOrganization(org.id!, on: db).all()
         let customers = try await Customer.inOrganization(org.id!, on: db).filter(\.$id ~~ subscriptions.map(\.customerID)).all()
-        let now = services.clock.now()
         var taken = Set<String>()
         for (i, s) in subscriptions.enumerated() {
             guard let plan = plans.first(where: { $0.id == s.planID }), let customer = customers.first(where: { $0.id == s.customerID }) else { continue }
             var username = customer.numberText.lowercased().filter { $0.isLetter || $0.isNumber }
             while !taken.insert(username).inserted { username += "x" }
-            let account = ServiceAccount()
-            account.organizationID = org.id!
-            account.subscriptionID = s.id!
-            account.customerID = s.customerID
-            account.branchID = s.branchID
-            account.resellerID = s.resellerID
-            account.routerID = router.id!
-            account.service = plan.serviceType == .hotspot ? .hotspot : .pppoe
-            account.username = username
-            account.passwordSealed = try services.secrets.seal(ServiceAccounts.generatePassword())
-            account.staticIP = plan.serviceType == .staticIP ? "10.20.1.\(10 + i)" : nil
-            account.label = "\(customer.numberText):\(s.id!.uuidString.prefix(8).lowercased())"
-            account.syncState = .pending
-            account.createdAt = now
+            let account = try ServiceAccounts.newAccount(s, customerNumber: customer.numberText, router: router, service: plan.serviceType == .hotspot ? .hotspot : .pppoe,
+                                                         username: username, password: ServiceAccounts.generatePassword(),
+                                                         staticIP: plan.serviceType == .staticIP ? "10.20.1.\(10 + i)" : nil, callerID: nil, services: services)
             try await account.create(on: db)
         }
     }

@@ -115,7 +115,7 @@ struct ProvisioningBenchmarkCommand: AsyncCommand {
             rows.append([.uuid(UUID.timeOrdered()), .uuid(ctx.organizationID), .uuid(s.id!), .uuid(s.customerID), .uuid(s.branchID), SQLCell(s.resellerID),
                          .uuid(router.id!), .text("pppoe"), .text(String(format: "b%06d", i + 1)),
                          .text(try services.secrets.seal(ServiceAccounts.generatePassword())), .null, .null, .null,
-                         .text(String(format: "B-%06d:%@", i + 1, String(s.id!.uuidString.prefix(8)).lowercased())), .text("pending"), .null, .null,
+                         .text(ServiceAccounts.label(customerNumber: String(format: "B-%06d", i + 1), subscriptionID: s.id!)), .text("pending"), .null, .null,
                          .date(now), .date(now)])
         }
         let written = rows
